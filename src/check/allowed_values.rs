@@ -1,0 +1,98 @@
+//! `allowed_values`: every value belongs to a declared set.
+//!
+//! **What it does.** Lists the values outside `allowed_values` with their counts. Value counts
+//! are exact while the column has at most 1,024 distinct values (any enum); beyond that the
+//! frequent-values summary keeps every value more frequent than its error bound, and the result
+//! says the counts are lower bounds and rarer values may be missing.
+//!
+//! **Why it matters.** A producer adding a `status` value breaks every consumer's `CASE`
+//! statement and dashboard filter; new values must be announced before they ship.
+//!
+//! **Defaults.** Off unless `allowed_values` is given; any unexpected value fails.
+
+use super::{CheckResult, Status, Subject, Verdict};
+use crate::contract::FieldContract;
+use crate::profile::FieldProfile;
+use serde_json::json;
+
+/// How many unexpected values the message names.
+const SHOWN: usize = 10;
+
+pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
+    let allowed = f.allowed_values.as_ref()?;
+    let expected = json!(allowed);
+    let expected_text = format!("{} value(s)", allowed.len());
+    let Some(freq) = &p.frequent else {
+        return Some(s.result(
+            "allowed_values",
+            Some(f),
+            Verdict {
+                status: Status::Error,
+                observed: json!(null),
+                expected,
+                observed_text: "-".into(),
+                expected_text,
+                message: format!(
+                    "`{}` is {} ({}); allowed values are checked on strings, integers, booleans and dates",
+                    f.name,
+                    p.kind.name(),
+                    p.data_type
+                ),
+            },
+        ));
+    };
+    let mut unexpected: Vec<(String, u64)> = freq
+        .iter()
+        .filter(|(v, c)| **c > 0 && !allowed.contains(v))
+        .map(|(v, c)| (v.clone(), *c))
+        .collect();
+    unexpected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let exact = freq.is_exact();
+    let rows: u64 = unexpected.iter().map(|u| u.1).sum();
+    let listed: Vec<String> = unexpected.iter().take(SHOWN).map(|(v, c)| format!("`{v}` ({c})")).collect();
+    let more = unexpected.len().saturating_sub(SHOWN);
+    let (status, message) = if !unexpected.is_empty() {
+        (
+            Status::Fail,
+            format!(
+                "`{}` has {}{} unexpected value(s) in {}{rows} row(s): {}{}",
+                f.name,
+                if exact { "" } else { "at least " },
+                unexpected.len(),
+                if exact { "" } else { "at least " },
+                listed.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        )
+    } else if exact {
+        (Status::Pass, format!("every value of `{}` is allowed", f.name))
+    } else {
+        (
+            Status::Warn,
+            format!(
+                "`{}` has too many distinct values to count them all; no unexpected value is more frequent than {} row(s)",
+                f.name,
+                freq.error_bound()
+            ),
+        )
+    };
+    Some(s.result(
+        "allowed_values",
+        Some(f),
+        Verdict {
+            status,
+            observed: json!({
+                "unexpected": unexpected.iter().map(|(v, c)| json!({ "value": v, "count": c })).collect::<Vec<_>>(),
+                "exact": exact,
+            }),
+            expected,
+            observed_text: if unexpected.is_empty() {
+                "none unexpected".into()
+            } else {
+                format!("{} unexpected", unexpected.len())
+            },
+            expected_text,
+            message,
+        },
+    ))
+}

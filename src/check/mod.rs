@@ -1,0 +1,143 @@
+//! Checks: each compares a profile with a contract's expectation and gives a [`CheckResult`].
+//! A check never reads data; it reads profiles. One check per file, documented in place.
+
+pub mod allowed_values;
+pub mod baseline;
+pub mod freshness;
+pub mod null_rate;
+pub mod range;
+pub mod schema;
+pub mod skew;
+pub mod small_files;
+pub mod unique;
+
+use crate::contract::{Contract, FieldContract, TableContract};
+use crate::profile::{FieldProfile, TableProfile};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The verdict of one check. Ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One check's result, for one consumer, table and (optionally) field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub consumer: String,
+    pub table: String,
+    pub check: &'static str,
+    pub field: Option<String>,
+    pub status: Status,
+    pub observed: Value,
+    pub expected: Value,
+    pub message: String,
+    /// `path:line` of the contract entry that asked for this check.
+    pub contract: String,
+    /// `observed` for people (percentages, sizes, durations).
+    #[serde(skip)]
+    pub observed_text: String,
+    /// `expected` for people.
+    #[serde(skip)]
+    pub expected_text: String,
+}
+
+/// What a check is about: the contract entry and its profile.
+pub struct Subject<'a> {
+    pub contract: &'a Contract,
+    pub table: &'a TableContract,
+    pub profile: &'a TableProfile,
+}
+
+/// A result under construction.
+pub struct Verdict {
+    pub status: Status,
+    pub observed: Value,
+    pub expected: Value,
+    pub observed_text: String,
+    pub expected_text: String,
+    pub message: String,
+}
+
+impl Subject<'_> {
+    pub fn result(&self, check: &'static str, field: Option<&FieldContract>, v: Verdict) -> CheckResult {
+        let line = field.map_or(self.table.line, |f| f.line);
+        CheckResult {
+            consumer: self.contract.consumer.clone(),
+            table: self.table.table.clone(),
+            check,
+            field: field.map(|f| f.name.clone()),
+            status: v.status,
+            observed: v.observed,
+            expected: v.expected,
+            message: v.message,
+            contract: format!("{}:{}", self.contract.path.display(), line),
+            observed_text: v.observed_text,
+            expected_text: v.expected_text,
+        }
+    }
+}
+
+/// Percentage with up to two decimals (`1.25%`).
+pub fn pct(r: f64) -> String {
+    let v = r * 100.0;
+    if v == 0.0 || v >= 10.0 {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.2}%")
+    }
+}
+
+/// A short rendering of a JSON value for people.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs every check of one table entry against its profile.
+pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    out.extend(freshness::check(s, now));
+    out.extend(small_files::check(s));
+    out.extend(baseline::table_checks(s));
+    for f in &s.table.fields {
+        let present = schema::check(s, f, &mut out);
+        let Some(p) = present else { continue };
+        out.extend(null_rate::check(s, f, p));
+        out.extend(unique::check(s, f, p));
+        out.extend(range::check(s, f, p));
+        out.extend(allowed_values::check(s, f, p));
+        out.extend(skew::check(s, f, p));
+        out.extend(baseline::field_checks(s, f));
+    }
+    out
+}
+
+/// The field's profile, which the caller asked to be profiled.
+pub fn field_profile<'a>(s: &'a Subject<'_>, name: &str) -> Option<&'a FieldProfile> {
+    s.profile.field(name)
+}
+
+/// Overall status: the worst of all results (pass when there are none).
+pub fn overall(results: &[CheckResult]) -> Status {
+    results.iter().map(|r| r.status).max().unwrap_or(Status::Pass)
+}

@@ -1,0 +1,44 @@
+//! `null_rate`: a field's share of nulls stays under a maximum.
+//!
+//! **What it does.** Fails when `null_count / rows` exceeds `max_null_rate`. Applies to every
+//! `required: true` field and to any field with a `max_null_rate` (its own or its table's).
+//!
+//! **Why it matters.** A required field quietly going null (an upstream join that stopped
+//! matching, a renamed source column) corrupts every aggregate built on it.
+//!
+//! **Defaults.** `max_null_rate: 0.01` (1%) for `required` fields; set `0` for strict.
+
+use super::{CheckResult, Status, Subject, Verdict, pct};
+use crate::contract::{DEFAULT_MAX_NULL_RATE, FieldContract};
+use crate::profile::FieldProfile;
+use serde_json::json;
+
+pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
+    let max = f.max_null_rate.or(s.table.max_null_rate).or(f.required.then_some(DEFAULT_MAX_NULL_RATE))?;
+    let rate = p.null_rate();
+    let ok = rate <= max;
+    let what = if f.required { "required field" } else { "field" };
+    Some(s.result(
+        "null_rate",
+        Some(f),
+        Verdict {
+            status: if ok { Status::Pass } else { Status::Fail },
+            observed: json!(rate),
+            expected: json!({ "max": max }),
+            observed_text: format!("{} ({} of {})", pct(rate), p.null_count, p.rows()),
+            expected_text: format!("<= {}", pct(max)),
+            message: if ok {
+                format!("{what} `{}` is {} null", f.name, pct(rate))
+            } else {
+                format!(
+                    "{what} `{}` is {} null ({} of {} rows), above the maximum of {}",
+                    f.name,
+                    pct(rate),
+                    p.null_count,
+                    p.rows(),
+                    pct(max)
+                )
+            },
+        },
+    ))
+}

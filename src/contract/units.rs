@@ -1,0 +1,134 @@
+//! Durations (`30m`, `2h`, `1d`, `1h30m`), sizes (`128MB`, `1GiB`) and numbers with `_` separators.
+
+/// Parses a duration into seconds.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let bad = || format!("invalid duration `{s}`: expected a number followed by s, m, h or d (e.g. `30m`, `2h`, `1d`)");
+    let t = s.trim().replace('_', "");
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let mult = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(mult)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        num.clear();
+    }
+    if !num.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// Parses a size into bytes: `B`, `KB`/`MB`/`GB`/`TB` (powers of 1000), `KiB`/`MiB`/`GiB`/`TiB`
+/// (powers of 1024); a bare number is bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || format!("invalid size `{s}`: expected a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB)");
+    let t = s.trim().replace('_', "");
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" | "k" => 1e3,
+        "mb" | "m" => 1e6,
+        "gb" | "g" => 1e9,
+        "tb" | "t" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024f64.powi(4),
+        _ => return Err(bad()),
+    };
+    let v = n * mult;
+    if !v.is_finite() || v < 0.0 || v > u64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(v.round() as u64)
+}
+
+/// Parses a number written as text, allowing `_` separators (`1_000_000`).
+pub fn parse_number(s: &str) -> Option<f64> {
+    let t = s.trim().replace('_', "");
+    if t.is_empty() {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Renders seconds as a short duration (`2h`, `1d 3h`, `45s`).
+pub fn format_duration(secs: u64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let parts = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
+    let mut out = Vec::new();
+    let mut rest = secs;
+    for (unit, name) in parts {
+        if rest >= unit {
+            out.push(format!("{}{name}", rest / unit));
+            rest %= unit;
+        }
+        if out.len() == 2 {
+            break;
+        }
+    }
+    out.join(" ")
+}
+
+/// Renders bytes with a binary unit (`1.5 MiB`).
+pub fn format_size(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30m"), Ok(1800));
+        assert_eq!(parse_duration("2h"), Ok(7200));
+        assert_eq!(parse_duration("1d"), Ok(86_400));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert!(parse_duration("2x").unwrap_err().contains("invalid duration `2x`"));
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("5").is_err());
+        assert_eq!(format_duration(93_784), "1d 2h");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("128MB"), Ok(128_000_000));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("1_024"), Ok(1024));
+        assert!(parse_size("12 parsecs").is_err());
+        assert_eq!(format_size(1536), "1.5 KiB");
+    }
+}

@@ -1,0 +1,251 @@
+//! Folding Arrow arrays into a [`FieldProfile`]: one pass per batch, per type.
+//!
+//! Each batch is summarised locally (moments, bounds, value counts) and then folded into the
+//! profile, so the per-value work is a few arithmetic operations and one hash.
+
+use super::model::{FieldProfile, micros_factor};
+use super::sketch::{hash_bytes, hash_f64, hash_u64};
+use arrow::array::{
+    Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, StringArrayType,
+};
+use arrow::datatypes::*;
+use std::collections::HashMap;
+
+/// Folds one array (one batch of one column) into the profile.
+pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error::ArrowError> {
+    let nulls = array.logical_null_count() as u64;
+    p.null_count += nulls;
+    p.count += array.len() as u64 - nulls;
+    if array.len() as u64 == nulls {
+        return Ok(());
+    }
+    match array.data_type() {
+        DataType::Int8 => ints(p, array.as_primitive::<Int8Type>()),
+        DataType::Int16 => ints(p, array.as_primitive::<Int16Type>()),
+        DataType::Int32 => ints(p, array.as_primitive::<Int32Type>()),
+        DataType::Int64 => ints(p, array.as_primitive::<Int64Type>()),
+        DataType::UInt8 => ints(p, array.as_primitive::<UInt8Type>()),
+        DataType::UInt16 => ints(p, array.as_primitive::<UInt16Type>()),
+        DataType::UInt32 => ints(p, array.as_primitive::<UInt32Type>()),
+        DataType::UInt64 => ints(p, array.as_primitive::<UInt64Type>()),
+        DataType::Float16 => {
+            let a = array.as_primitive::<Float16Type>();
+            floats(p, a.iter().flatten().map(f64::from))
+        }
+        DataType::Float32 => floats(p, array.as_primitive::<Float32Type>().iter().flatten().map(f64::from)),
+        DataType::Float64 => floats(p, array.as_primitive::<Float64Type>().iter().flatten()),
+        DataType::Decimal128(_, s) => {
+            let scale = 10f64.powi(*s as i32);
+            floats(p, array.as_primitive::<Decimal128Type>().iter().flatten().map(|v| v as f64 / scale))
+        }
+        DataType::Decimal64(_, s) => {
+            let scale = 10f64.powi(*s as i32);
+            floats(p, array.as_primitive::<Decimal64Type>().iter().flatten().map(|v| v as f64 / scale))
+        }
+        DataType::Decimal32(_, s) => {
+            let scale = 10f64.powi(*s as i32);
+            floats(p, array.as_primitive::<Decimal32Type>().iter().flatten().map(|v| v as f64 / scale))
+        }
+        DataType::Utf8 => strings(p, array.as_string::<i32>()),
+        DataType::LargeUtf8 => strings(p, array.as_string::<i64>()),
+        DataType::Utf8View => strings(p, array.as_string_view()),
+        DataType::Boolean => booleans(p, array.as_boolean()),
+        DataType::Timestamp(unit, _) => {
+            let (mul, div) = micros_factor(unit);
+            let values = timestamp_values(array);
+            temporal(p, values.map(|v| v.saturating_mul(mul).div_euclid(div)), false)
+        }
+        DataType::Date32 => {
+            temporal(p, array.as_primitive::<Date32Type>().iter().flatten().map(i64::from), true)
+        }
+        DataType::Date64 => {
+            let a = array.as_primitive::<Date64Type>();
+            temporal(p, a.iter().flatten().map(|ms| ms.div_euclid(86_400_000)), true)
+        }
+        DataType::Binary => binaries(p, array.as_binary::<i32>().iter().flatten()),
+        DataType::LargeBinary => binaries(p, array.as_binary::<i64>().iter().flatten()),
+        DataType::BinaryView => binaries(p, array.as_binary_view().iter().flatten()),
+        DataType::FixedSizeBinary(_) => binaries(p, array.as_fixed_size_binary().iter().flatten()),
+        DataType::Dictionary(_, value_type) => {
+            let plain = arrow::compute::cast(array, value_type)?;
+            // Counts were taken above; fold the decoded values without counting twice.
+            let (count, nulls) = (p.count, p.null_count);
+            update(p, &plain)?;
+            p.count = count;
+            p.null_count = nulls;
+        }
+        _ => {
+            // Nested and other types: counts and nulls only.
+        }
+    }
+    Ok(())
+}
+
+fn timestamp_values(array: &ArrayRef) -> Box<dyn Iterator<Item = i64> + '_> {
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            Box::new(array.as_primitive::<TimestampSecondType>().iter().flatten())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Box::new(array.as_primitive::<TimestampMillisecondType>().iter().flatten())
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Box::new(array.as_primitive::<TimestampMicrosecondType>().iter().flatten())
+        }
+        _ => Box::new(array.as_primitive::<TimestampNanosecondType>().iter().flatten()),
+    }
+}
+
+fn ints<T: ArrowPrimitiveType>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
+where
+    T::Native: Into<i128> + Copy,
+{
+    let mut counts: HashMap<i128, u64> = HashMap::new();
+    let (mut lo, mut hi) = (i128::MAX, i128::MIN);
+    let mut values = Vec::with_capacity(a.len());
+    for v in a.iter().flatten() {
+        let v: i128 = v.into();
+        lo = lo.min(v);
+        hi = hi.max(v);
+        p.distinct.insert_hash(hash_u64(v as u64));
+        *counts.entry(v).or_insert(0) += 1;
+        values.push(v as f64);
+    }
+    let n = p.numeric.as_mut().expect("integer field has numeric stats");
+    n.int_min = Some(n.int_min.map_or(lo, |m| m.min(lo)));
+    n.int_max = Some(n.int_max.map_or(hi, |m| m.max(hi)));
+    fold_finite(n, &values);
+    if let Some(f) = &mut p.frequent {
+        f.add_counts(counts.into_iter().map(|(k, c)| (k.to_string(), c)));
+    }
+}
+
+fn floats(p: &mut FieldProfile, it: impl Iterator<Item = f64>) {
+    let n = p.numeric.as_mut().expect("numeric field has numeric stats");
+    let mut values = Vec::new();
+    for v in it {
+        p.distinct.insert_hash(hash_f64(v));
+        if v.is_finite() {
+            values.push(v);
+        } else if v.is_nan() {
+            n.nan_count += 1;
+        } else if v > 0.0 {
+            n.pos_inf_count += 1;
+        } else {
+            n.neg_inf_count += 1;
+        }
+    }
+    fold_finite(n, &values);
+}
+
+/// Two-pass moments of one batch, then one merge into the running stats.
+fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
+    if values.is_empty() {
+        return;
+    }
+    let count = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / count;
+    let (mut m2, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+    for &v in values {
+        m2 += (v - mean) * (v - mean);
+        lo = lo.min(v);
+        hi = hi.max(v);
+        n.sketch.update(v);
+    }
+    n.add_moments(values.len() as u64, mean, m2, lo, hi);
+}
+
+fn strings<'a, A>(p: &mut FieldProfile, a: A)
+where
+    A: StringArrayType<'a> + Copy,
+{
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    let t = p.text.as_mut().expect("string field has text stats");
+    let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
+    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
+    for s in a.iter().flatten() {
+        p.distinct.insert_hash(hash_bytes(s.as_bytes()));
+        *counts.entry(s).or_insert(0) += 1;
+        let len = if s.is_ascii() { s.len() } else { s.chars().count() } as u64;
+        min_len = min_len.min(len);
+        max_len = max_len.max(len);
+        if s.is_empty() {
+            t.empty_count += 1;
+        }
+        if min.is_none_or(|m| s < m) {
+            min = Some(s);
+        }
+        if max.is_none_or(|m| s > m) {
+            max = Some(s);
+        }
+    }
+    if let Some(m) = min {
+        if t.min.as_deref().is_none_or(|cur| m < cur) {
+            t.min = Some(m.to_string());
+        }
+    }
+    if let Some(m) = max {
+        if t.max.as_deref().is_none_or(|cur| m > cur) {
+            t.max = Some(m.to_string());
+        }
+    }
+    if max_len >= min_len {
+        t.min_length = Some(t.min_length.map_or(min_len, |v| v.min(min_len)));
+        t.max_length = Some(t.max_length.map_or(max_len, |v| v.max(max_len)));
+    }
+    if let Some(f) = &mut p.frequent {
+        f.add_borrowed(counts);
+    }
+}
+
+fn booleans(p: &mut FieldProfile, a: &BooleanArray) {
+    let (mut t, mut f) = (0u64, 0u64);
+    for v in a.iter().flatten() {
+        if v { t += 1 } else { f += 1 }
+    }
+    if t > 0 {
+        p.distinct.insert_hash(hash_u64(1));
+    }
+    if f > 0 {
+        p.distinct.insert_hash(hash_u64(0));
+    }
+    if let Some(freq) = &mut p.frequent {
+        let counts = [("true".to_string(), t), ("false".to_string(), f)];
+        freq.add_counts(counts.into_iter().filter(|c| c.1 > 0));
+    }
+}
+
+fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) {
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    let mut counts: HashMap<i64, u64> = HashMap::new();
+    for v in it {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        p.distinct.insert_hash(hash_u64(v as u64));
+        if is_date {
+            *counts.entry(v).or_insert(0) += 1;
+        }
+    }
+    if lo > hi {
+        return;
+    }
+    let t = p.temporal.as_mut().expect("temporal field has temporal stats");
+    t.min = Some(t.min.map_or(lo, |m| m.min(lo)));
+    t.max = Some(t.max.map_or(hi, |m| m.max(hi)));
+    if let Some(f) = &mut p.frequent {
+        f.add_counts(counts.into_iter().map(|(d, c)| (super::model::format_date(d), c)));
+    }
+}
+
+fn binaries<'a>(p: &mut FieldProfile, it: impl Iterator<Item = &'a [u8]>) {
+    let t = p.text.as_mut().expect("binary field has length stats");
+    for b in it {
+        p.distinct.insert_hash(hash_bytes(b));
+        let len = b.len() as u64;
+        t.min_length = Some(t.min_length.map_or(len, |v| v.min(len)));
+        t.max_length = Some(t.max_length.map_or(len, |v| v.max(len)));
+        if b.is_empty() {
+            t.empty_count += 1;
+        }
+    }
+}

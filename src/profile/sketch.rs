@@ -1,0 +1,454 @@
+//! Mergeable, bounded-memory sketches: HyperLogLog (distinct), KLL (quantiles) and a
+//! Misra-Gries summary (frequent values). Each is plain serde data so a stored profile can be
+//! merged later without the rows that produced it.
+//!
+//! Hashes are xxh3-64 for bytes and the splitmix64 finaliser for 64-bit values; both are stable
+//! across platforms and releases, which stored profiles rely on.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Stable 64-bit hash of bytes.
+#[inline]
+pub fn hash_bytes(b: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(b)
+}
+
+/// Stable 64-bit hash of a 64-bit value (splitmix64 finaliser).
+#[inline]
+pub fn hash_u64(v: u64) -> u64 {
+    let mut z = v.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Hash of an f64 that treats `-0.0` as `0.0` and every NaN alike.
+#[inline]
+pub fn hash_f64(v: f64) -> u64 {
+    let v = if v == 0.0 { 0.0 } else { v };
+    let bits = if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() };
+    hash_u64(bits)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Distinct counting
+
+/// Precision of the HyperLogLog: 2^14 registers, standard error 1.04/sqrt(2^14) = 0.81%.
+pub const HLL_PRECISION: u32 = 14;
+const HLL_REGISTERS: usize = 1 << HLL_PRECISION;
+/// Up to this many distinct hashes are kept exactly, so low-cardinality columns get an exact count.
+pub const EXACT_DISTINCT_CAP: usize = 100_000;
+
+/// Distinct-value counter: an exact set of 64-bit hashes while small, a HyperLogLog always.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DistinctSketch {
+    #[serde(with = "registers_codec")]
+    registers: Vec<u8>,
+    /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
+    exact: Option<HashSet<u64>>,
+}
+
+impl Default for DistinctSketch {
+    fn default() -> Self {
+        Self {
+            registers: vec![0; HLL_REGISTERS],
+            exact: Some(HashSet::new()),
+        }
+    }
+}
+
+impl DistinctSketch {
+    #[inline]
+    pub fn insert_hash(&mut self, h: u64) {
+        let idx = (h >> (64 - HLL_PRECISION)) as usize;
+        let rest = (h << HLL_PRECISION) | (1 << (HLL_PRECISION - 1));
+        let rank = rest.leading_zeros() as u8 + 1;
+        if self.registers[idx] < rank {
+            self.registers[idx] = rank;
+        }
+        if let Some(set) = &mut self.exact {
+            set.insert(h);
+            if set.len() > EXACT_DISTINCT_CAP {
+                self.exact = None;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &DistinctSketch) {
+        for (a, b) in self.registers.iter_mut().zip(&other.registers) {
+            *a = (*a).max(*b);
+        }
+        self.exact = match (self.exact.take(), &other.exact) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b.iter().copied());
+                (a.len() <= EXACT_DISTINCT_CAP).then_some(a)
+            }
+            _ => None,
+        };
+    }
+
+    /// True while the count is exact (every distinct hash is kept).
+    pub fn is_exact(&self) -> bool {
+        self.exact.is_some()
+    }
+
+    /// The number of distinct values: exact while small, a HyperLogLog estimate beyond.
+    pub fn estimate(&self) -> u64 {
+        if let Some(set) = &self.exact {
+            return set.len() as u64;
+        }
+        let m = HLL_REGISTERS as f64;
+        let mut sum = 0.0;
+        let mut zeros = 0usize;
+        for &r in &self.registers {
+            sum += 2f64.powi(-(r as i32));
+            if r == 0 {
+                zeros += 1;
+            }
+        }
+        let alpha = 0.7213 / (1.0 + 1.079 / m);
+        let raw = alpha * m * m / sum;
+        let est = if raw <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        };
+        est.round() as u64
+    }
+
+    /// Relative standard error of [`Self::estimate`] (0 when exact).
+    pub fn relative_error(&self) -> f64 {
+        if self.is_exact() {
+            0.0
+        } else {
+            1.04 / (HLL_REGISTERS as f64).sqrt()
+        }
+    }
+}
+
+/// Registers are small (< 64): store each as one printable character instead of a JSON number.
+mod registers_codec {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(r: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        let text: String = r.iter().map(|&b| (b'0' + b) as char).collect();
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() != super::HLL_REGISTERS {
+            return Err(D::Error::custom("HyperLogLog registers have the wrong length"));
+        }
+        text.bytes()
+            .map(|b| {
+                b.checked_sub(b'0')
+                    .filter(|v| *v <= 64)
+                    .ok_or_else(|| D::Error::custom("bad HyperLogLog register"))
+            })
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantiles
+
+/// KLL accuracy parameter: normalised rank error about 1.7/k ≈ 0.4% (99% of queries).
+pub const KLL_K: usize = 400;
+const KLL_C: f64 = 2.0 / 3.0;
+const KLL_MIN_CAP: usize = 8;
+
+/// KLL quantile sketch over finite f64 values (Karnin, Lang, Liberty 2016).
+///
+/// Level `h` holds items of weight `2^h`. Exact (every item kept) until the first compaction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kll {
+    levels: Vec<Vec<f64>>,
+    n: u64,
+    /// State of the deterministic coin used by compactions (xorshift64).
+    rng: u64,
+}
+
+impl Default for Kll {
+    fn default() -> Self {
+        Self {
+            levels: vec![Vec::new()],
+            n: 0,
+            rng: 0x2545_F491_4F6C_DD1D,
+        }
+    }
+}
+
+impl Kll {
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// True while no item has been compacted away.
+    pub fn is_exact(&self) -> bool {
+        self.levels.len() == 1
+    }
+
+    fn capacity(&self, level: usize) -> usize {
+        let depth = self.levels.len() - level - 1;
+        ((KLL_K as f64) * KLL_C.powi(depth as i32)).ceil().max(KLL_MIN_CAP as f64) as usize
+    }
+
+    fn total_capacity(&self) -> usize {
+        (0..self.levels.len()).map(|h| self.capacity(h)).sum()
+    }
+
+    fn retained(&self) -> usize {
+        self.levels.iter().map(Vec::len).sum()
+    }
+
+    #[inline]
+    pub fn update(&mut self, v: f64) {
+        debug_assert!(v.is_finite());
+        self.levels[0].push(v);
+        self.n += 1;
+        if self.levels[0].len() >= self.capacity(0) {
+            self.compress();
+        }
+    }
+
+    fn coin(&mut self) -> usize {
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng = x;
+        (x >> 63) as usize
+    }
+
+    fn compress(&mut self) {
+        while self.retained() >= self.total_capacity() {
+            let h = (0..self.levels.len())
+                .find(|&h| self.levels[h].len() >= self.capacity(h))
+                .unwrap_or(0);
+            if h + 1 == self.levels.len() {
+                self.levels.push(Vec::new());
+            }
+            let mut items = std::mem::take(&mut self.levels[h]);
+            items.sort_unstable_by(f64::total_cmp);
+            // An odd item stays behind so no weight is lost.
+            if items.len() % 2 == 1 {
+                let keep = items.pop().expect("non-empty");
+                self.levels[h].push(keep);
+            }
+            let offset = self.coin();
+            let promoted: Vec<f64> = items.iter().skip(offset).step_by(2).copied().collect();
+            self.levels[h + 1].extend(promoted);
+        }
+    }
+
+    pub fn merge(&mut self, other: &Kll) {
+        while self.levels.len() < other.levels.len() {
+            self.levels.push(Vec::new());
+        }
+        for (h, items) in other.levels.iter().enumerate() {
+            self.levels[h].extend_from_slice(items);
+        }
+        self.n += other.n;
+        self.rng ^= other.rng.rotate_left(17);
+        if self.rng == 0 {
+            self.rng = 0x2545_F491_4F6C_DD1D;
+        }
+        self.compress();
+    }
+
+    /// Items with their weights, sorted by value.
+    fn weighted(&self) -> Vec<(f64, u64)> {
+        let mut out: Vec<(f64, u64)> = self
+            .levels
+            .iter()
+            .enumerate()
+            .flat_map(|(h, items)| items.iter().map(move |&v| (v, 1u64 << h)))
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        out
+    }
+
+    /// The smallest retained value whose cumulative weight reaches `q` of the total (nearest rank).
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.quantiles(&[q]).pop().flatten()
+    }
+
+    pub fn quantiles(&self, qs: &[f64]) -> Vec<Option<f64>> {
+        let items = self.weighted();
+        let total: u64 = items.iter().map(|i| i.1).sum();
+        qs.iter()
+            .map(|&q| {
+                if total == 0 {
+                    return None;
+                }
+                let target = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+                let mut cum = 0;
+                for &(v, w) in &items {
+                    cum += w;
+                    if cum >= target {
+                        return Some(v);
+                    }
+                }
+                items.last().map(|i| i.0)
+            })
+            .collect()
+    }
+
+    /// Estimated fraction of values strictly below `x`.
+    pub fn rank(&self, x: f64) -> f64 {
+        let mut below = 0u64;
+        let mut total = 0u64;
+        for (h, items) in self.levels.iter().enumerate() {
+            let w = 1u64 << h;
+            total += w * items.len() as u64;
+            below += w * items.iter().filter(|&&v| v < x).count() as u64;
+        }
+        if total == 0 {
+            0.0
+        } else {
+            below as f64 / total as f64
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frequent values
+
+/// How many values the frequent-values summary tracks.
+pub const FREQUENT_CAPACITY: usize = 1024;
+
+/// Misra-Gries summary of the most frequent values, keyed by their text.
+///
+/// While `error_bound` is 0 the counts are exact and complete (the column had at most
+/// [`FREQUENT_CAPACITY`] distinct values). Otherwise each kept count is at most `error_bound`
+/// below the true count, and any value more frequent than `error_bound` is kept.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FrequentValues {
+    counts: HashMap<String, u64>,
+    error_bound: u64,
+}
+
+impl FrequentValues {
+    pub fn is_exact(&self) -> bool {
+        self.error_bound == 0
+    }
+
+    pub fn error_bound(&self) -> u64 {
+        self.error_bound
+    }
+
+    /// Adds pre-aggregated counts (one batch, or another summary).
+    pub fn add_counts<I: IntoIterator<Item = (String, u64)>>(&mut self, counts: I) {
+        for (k, c) in counts {
+            *self.counts.entry(k).or_insert(0) += c;
+        }
+        self.reduce();
+    }
+
+    /// Adds counts keyed by borrowed text, allocating only for keys not yet tracked.
+    pub fn add_borrowed<'a, I: IntoIterator<Item = (&'a str, u64)>>(&mut self, counts: I) {
+        for (k, c) in counts {
+            match self.counts.get_mut(k) {
+                Some(v) => *v += c,
+                None => {
+                    self.counts.insert(k.to_owned(), c);
+                }
+            }
+        }
+        self.reduce();
+    }
+
+    pub fn merge(&mut self, other: &FrequentValues) {
+        self.error_bound += other.error_bound;
+        self.add_counts(other.counts.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+
+    fn reduce(&mut self) {
+        if self.counts.len() <= FREQUENT_CAPACITY {
+            return;
+        }
+        let mut values: Vec<u64> = self.counts.values().copied().collect();
+        // The (capacity+1)-th largest count is subtracted from every counter.
+        let idx = values.len() - FREQUENT_CAPACITY - 1;
+        let (_, cut, _) = values.select_nth_unstable(idx);
+        let cut = *cut;
+        self.counts.retain(|_, v| {
+            *v = v.saturating_sub(cut);
+            *v > 0
+        });
+        self.error_bound += cut;
+    }
+
+    /// The `n` most frequent values, most frequent first (ties by value).
+    pub fn top(&self, n: usize) -> Vec<(String, u64)> {
+        let mut all: Vec<(String, u64)> = self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+
+    /// Every tracked value with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &u64)> {
+        self.counts.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hll_estimates_within_error() {
+        let mut s = DistinctSketch::default();
+        for i in 0..500_000u64 {
+            s.insert_hash(hash_u64(i));
+        }
+        assert!(!s.is_exact());
+        let est = s.estimate() as f64;
+        assert!((est - 500_000.0).abs() / 500_000.0 < 0.03, "{est}");
+    }
+
+    #[test]
+    fn kll_is_exact_when_small_and_close_when_large() {
+        let mut k = Kll::default();
+        for i in 1..=100 {
+            k.update(i as f64);
+        }
+        assert!(k.is_exact());
+        assert_eq!(k.quantile(0.5), Some(50.0));
+        let mut big = Kll::default();
+        let n = 200_000;
+        for i in 0..n {
+            big.update(((i * 7919) % n) as f64);
+        }
+        for q in [0.01, 0.25, 0.5, 0.99] {
+            let v = big.quantile(q).unwrap();
+            assert!((v / n as f64 - q).abs() < 0.01, "q={q} v={v}");
+        }
+    }
+
+    #[test]
+    fn misra_gries_keeps_heavy_hitters() {
+        let mut f = FrequentValues::default();
+        let mut batch = Vec::new();
+        for i in 0..50_000u64 {
+            batch.push((format!("v{i}"), 1));
+        }
+        batch.push(("heavy".to_string(), 10_000));
+        f.add_counts(batch);
+        assert!(!f.is_exact());
+        let top = f.top(1);
+        assert_eq!(top[0].0, "heavy");
+        assert!(top[0].1 + f.error_bound() >= 10_000);
+    }
+}

@@ -1,0 +1,166 @@
+//! The terminal format: aligned columns, percentages, human sizes, failures first.
+
+use super::{Summary, align};
+use crate::check::{CheckResult, Status, pct, text};
+use crate::contract::units::format_size;
+use crate::profile::TableProfile;
+use crate::profile::model::QUANTILES;
+
+/// `1234567` -> `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A number in at most ~10 characters.
+pub fn short_number(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if a >= 1e9 || a < 1e-3 {
+        format!("{v:.3e}")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else if a >= 1000.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(n - 1).collect();
+        format!("{t}…")
+    }
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().map(short_number).unwrap_or_else(|| n.to_string()),
+        other => truncate(&text(other), 24),
+    }
+}
+
+pub fn profile(p: &TableProfile) -> String {
+    let mut out = format!(
+        "{}: {} rows, {} file(s), {}",
+        p.source,
+        thousands(p.row_count),
+        p.scan.files,
+        format_size(p.scan.bytes)
+    );
+    match p.partitions.len() {
+        0 => {}
+        1 => out.push_str(&format!(", partition {}", p.partitions[0])),
+        n => out.push_str(&format!(
+            ", {n} partitions ({} .. {})",
+            p.partitions[0],
+            p.partitions[n - 1]
+        )),
+    }
+    if !p.scan.scanned {
+        out.push_str(" (from Parquet footers, no data read)");
+    }
+    out.push_str("\n\n");
+    if p.fields.is_empty() {
+        return out;
+    }
+    let mut rows = vec![
+        ["FIELD", "TYPE", "NULLS", "DISTINCT", "MIN", "MAX", "MEAN", "P50", "TOP VALUE"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    let p50 = QUANTILES.iter().position(|q| q.0 == "p50").expect("p50 is reported");
+    for f in &p.fields {
+        let (min, max) = f.bounds();
+        let (mean, median) = match &f.numeric {
+            Some(n) if n.finite_count > 0 => (
+                short_number(n.mean),
+                n.sketch.quantile(QUANTILES[p50].1).map(short_number).unwrap_or_default(),
+            ),
+            _ => ("".into(), "".into()),
+        };
+        let top = match f.top_share() {
+            Some((v, share)) if f.distinct.estimate() < f.count => {
+                format!("{} ({})", truncate(&v, 16), pct(share))
+            }
+            _ => String::new(),
+        };
+        let distinct = format!(
+            "{}{}",
+            if f.distinct.is_exact() { "" } else { "~" },
+            thousands(f.distinct.estimate())
+        );
+        rows.push(vec![
+            f.name.clone(),
+            f.kind.name().to_string(),
+            pct(f.null_rate()),
+            distinct,
+            value_text(&min),
+            value_text(&max),
+            mean,
+            median,
+            top,
+        ]);
+    }
+    out.push_str(&align(&rows, &[false, false, true, true, false, false, true, true, false]));
+    out
+}
+
+pub fn check(results: &[CheckResult]) -> String {
+    let mut sorted: Vec<&CheckResult> = results.iter().collect();
+    // Failures first; stable, so contract order is kept within a status.
+    sorted.sort_by(|a, b| b.status.cmp(&a.status));
+    let mut rows = vec![
+        ["STATUS", "CONSUMER", "TABLE", "CHECK", "FIELD", "OBSERVED", "EXPECTED"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for r in &sorted {
+        rows.push(vec![
+            r.status.as_str().to_uppercase(),
+            r.consumer.clone(),
+            r.table.clone(),
+            r.check.to_string(),
+            r.field.clone().unwrap_or_else(|| "-".into()),
+            truncate(&r.observed_text, 40),
+            truncate(&r.expected_text, 30),
+        ]);
+    }
+    let mut out = align(&rows, &[]);
+    let notable: Vec<&&CheckResult> = sorted.iter().filter(|r| r.status != Status::Pass).collect();
+    if !notable.is_empty() {
+        out.push('\n');
+        for r in notable {
+            let field = r.field.as_deref().map(|f| format!(".{f}")).unwrap_or_default();
+            out.push_str(&format!(
+                "{} {} {}{} [{}]: {}\n  at {}\n",
+                r.status.as_str().to_uppercase(),
+                r.consumer,
+                r.table,
+                field,
+                r.check,
+                r.message,
+                r.contract
+            ));
+        }
+    }
+    let s = Summary::of(results);
+    let verdict = crate::check::overall(results).as_str().to_uppercase();
+    out.push_str(&format!(
+        "\n{verdict}: {} failed, {} error(s), {} warning(s), {} passed ({} checks)\n",
+        s.fail, s.error, s.warn, s.pass, s.total
+    ));
+    out
+}

@@ -1,0 +1,374 @@
+//! SOURCE -> a DataFusion table, plus what is known without a scan: the files, their sizes and
+//! row counts (Parquet footers), the hive partitions and their typed values.
+//!
+//! Partition selection happens on paths, before any file is opened; only the footers of the
+//! selected files are read, and the scan is pruned to them by an exact partition filter.
+
+mod local;
+
+pub use local::{FileInfo, list_parquet_files};
+
+use crate::error::{Error, Result};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::logical_expr::{Expr, col, lit};
+use datafusion::prelude::{DataFrame, SessionContext};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `--partition KEY=VALUE` or `KEY=latest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionSelector {
+    pub key: String,
+    pub value: SelectValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectValue {
+    Latest,
+    Value(String),
+}
+
+impl std::str::FromStr for PartitionSelector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (k, v) = s
+            .split_once('=')
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .ok_or_else(|| format!("invalid partition `{s}`: expected KEY=VALUE or KEY=latest"))?;
+        Ok(PartitionSelector {
+            key: k.to_string(),
+            value: if v == "latest" {
+                SelectValue::Latest
+            } else {
+                SelectValue::Value(v.to_string())
+            },
+        })
+    }
+}
+
+/// A typed hive partition value.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum PartValue {
+    Int(i64),
+    Date(i32),
+    Str(String),
+}
+
+impl PartValue {
+    fn scalar(&self) -> ScalarValue {
+        match self {
+            PartValue::Int(v) => ScalarValue::Int64(Some(*v)),
+            PartValue::Date(v) => ScalarValue::Date32(Some(*v)),
+            PartValue::Str(v) => ScalarValue::Utf8(Some(v.clone())),
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Option<i32> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((d - epoch).num_days() as i32)
+}
+
+fn infer_type(values: &[&str]) -> DataType {
+    if values.iter().all(|v| v.len() == 10 && parse_date(v).is_some()) {
+        DataType::Date32
+    } else if values.iter().all(|v| v.parse::<i64>().is_ok()) {
+        DataType::Int64
+    } else {
+        DataType::Utf8
+    }
+}
+
+fn typed(value: &str, dt: &DataType) -> Option<PartValue> {
+    match dt {
+        DataType::Date32 => parse_date(value).map(PartValue::Date),
+        DataType::Int64 => value.parse().ok().map(PartValue::Int),
+        _ => Some(PartValue::Str(value.to_string())),
+    }
+}
+
+/// A table of Parquet files, with the slice of it selected for profiling.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The location as the user gave it.
+    pub location: String,
+    root: PathBuf,
+    is_file: bool,
+    /// Hive partition columns, typed from their values.
+    pub partition_cols: Vec<(String, DataType)>,
+    /// The selected files, footers read.
+    pub files: Vec<FileInfo>,
+    /// Schema of the files merged (as DataFusion reads them), without partition columns.
+    file_schema: SchemaRef,
+    filter: Option<Expr>,
+}
+
+impl Source {
+    /// Lists the source, selects partitions, reads the footers of the selected files.
+    pub fn open(location: &str, selectors: &[PartitionSelector]) -> Result<Source> {
+        let root = PathBuf::from(location);
+        let meta = std::fs::metadata(&root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::SourceNotFound {
+                path: location.to_string(),
+            },
+            _ => Error::Io {
+                path: location.to_string(),
+                source: e,
+            },
+        })?;
+        let is_file = meta.is_file();
+        let mut files = if is_file {
+            vec![FileInfo::new(root.clone(), meta.len(), vec![])]
+        } else {
+            list_parquet_files(&root)?
+        };
+        if files.is_empty() {
+            return Err(Error::NoParquetFiles {
+                path: location.to_string(),
+            });
+        }
+        let partition_cols = partition_columns(location, &files)?;
+        let filter = select(location, &partition_cols, &mut files, selectors)?;
+        let mut schema: Option<Schema> = None;
+        for f in &mut files {
+            let file_schema = f.read_footer()?;
+            schema = Some(match schema {
+                None => file_schema,
+                Some(s) => Schema::try_merge([s, file_schema]).map_err(|e| Error::SchemaMismatch {
+                    path: location.to_string(),
+                    reason: format!("{} differs from the files before it: {e}", f.path.display()),
+                })?,
+            });
+        }
+        let schema = schema.expect("at least one file");
+        let part_names: Vec<&str> = partition_cols.iter().map(|(n, _)| n.as_str()).collect();
+        if let Some(clash) = schema.fields().iter().find(|f| part_names.contains(&f.name().as_str())) {
+            return Err(Error::PartitionLayout {
+                path: location.to_string(),
+                reason: format!("`{}` is both a partition key and a column in the files", clash.name()),
+            });
+        }
+        Ok(Source {
+            location: location.to_string(),
+            root,
+            is_file,
+            partition_cols,
+            files,
+            file_schema: Arc::new(view_types(&schema)),
+            filter,
+        })
+    }
+
+    /// The table's schema as profiled: the files' columns, then the partition columns.
+    pub fn schema(&self) -> Schema {
+        let mut fields: Vec<Field> = self.file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        for (name, dt) in &self.partition_cols {
+            fields.push(Field::new(name, dt.clone(), false));
+        }
+        Schema::new(fields)
+    }
+
+    /// Selected partitions as `key=value/...`, sorted, without duplicates.
+    pub fn partitions(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| !f.partition.is_empty())
+            .map(|f| {
+                f.partition
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    pub fn row_count(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+
+    /// The selected slice as a DataFusion DataFrame (one ListingTable, partition-pruned).
+    pub async fn dataframe(&self, ctx: &SessionContext) -> Result<DataFrame> {
+        let query_err = |e| Error::Query {
+            source_name: self.location.clone(),
+            source: e,
+        };
+        let abs = std::fs::canonicalize(&self.root).map_err(|e| Error::Io {
+            path: self.location.clone(),
+            source: e,
+        })?;
+        let mut url = abs.to_string_lossy().to_string();
+        if !self.is_file && !url.ends_with('/') {
+            url.push('/');
+        }
+        let url = ListingTableUrl::parse(&url).map_err(query_err)?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(if self.is_file { "" } else { ".parquet" })
+            .with_table_partition_cols(self.partition_cols.clone())
+            .with_collect_stat(false);
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(self.file_schema.clone());
+        let table = ListingTable::try_new(config).map_err(query_err)?;
+        let mut df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
+        if let Some(f) = &self.filter {
+            df = df.filter(f.clone()).map_err(query_err)?;
+        }
+        Ok(df)
+    }
+}
+
+/// DataFusion reads Parquet strings and binaries as views; the schema given to it says so too.
+fn view_types(schema: &Schema) -> Schema {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let dt = match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 => DataType::Utf8View,
+                DataType::Binary | DataType::LargeBinary => DataType::BinaryView,
+                other => other.clone(),
+            };
+            f.as_ref().clone().with_data_type(dt)
+        })
+        .collect();
+    Schema::new_with_metadata(fields, schema.metadata().clone())
+}
+
+/// Partition keys in path order, each typed from all of its values.
+fn partition_columns(location: &str, files: &[FileInfo]) -> Result<Vec<(String, DataType)>> {
+    let keys: Vec<&str> = files[0].partition.iter().map(|(k, _)| k.as_str()).collect();
+    for f in files {
+        let these: Vec<&str> = f.partition.iter().map(|(k, _)| k.as_str()).collect();
+        if these != keys {
+            return Err(Error::PartitionLayout {
+                path: location.to_string(),
+                reason: format!(
+                    "`{}` is under `{}` but `{}` is under `{}`",
+                    files[0].path.display(),
+                    display_keys(&keys),
+                    f.path.display(),
+                    display_keys(&these)
+                ),
+            });
+        }
+    }
+    Ok(keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let values: Vec<&str> = files.iter().map(|f| f.partition[i].1.as_str()).collect();
+            (k.to_string(), infer_type(&values))
+        })
+        .collect())
+}
+
+fn display_keys(keys: &[&str]) -> String {
+    if keys.is_empty() {
+        "no partition directories".into()
+    } else {
+        keys.iter().map(|k| format!("{k}=")).collect::<Vec<_>>().join("/")
+    }
+}
+
+/// Keeps the files of the selected partitions and returns the equivalent scan filter.
+fn select(
+    location: &str,
+    cols: &[(String, DataType)],
+    files: &mut Vec<FileInfo>,
+    selectors: &[PartitionSelector],
+) -> Result<Option<Expr>> {
+    let mut filter: Option<Expr> = None;
+    for (i, (key, dt)) in cols.iter().enumerate() {
+        let wanted: Vec<&PartitionSelector> = selectors.iter().filter(|s| &s.key == key).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let mut present: Vec<PartValue> = files
+            .iter()
+            .filter_map(|f| typed(&f.partition[i].1, dt))
+            .collect();
+        present.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        present.dedup();
+        let mut chosen = Vec::new();
+        for s in &wanted {
+            let v = match &s.value {
+                SelectValue::Latest => present.last().cloned(),
+                SelectValue::Value(v) => typed(v, dt).filter(|t| present.contains(t)),
+            };
+            match v {
+                Some(v) => chosen.push(v),
+                None => {
+                    let shown: Vec<String> = files.iter().map(|f| f.partition[i].1.clone()).collect();
+                    return Err(Error::NoSuchPartition {
+                        path: location.to_string(),
+                        selector: format!(
+                            "{key}={}",
+                            match &s.value {
+                                SelectValue::Latest => "latest",
+                                SelectValue::Value(v) => v,
+                            }
+                        ),
+                        available: summarize(shown, key),
+                    });
+                }
+            }
+        }
+        files.retain(|f| typed(&f.partition[i].1, dt).is_some_and(|v| chosen.contains(&v)));
+        let e = if chosen.len() == 1 {
+            col(key.as_str()).eq(lit(chosen[0].scalar()))
+        } else {
+            col(key.as_str()).in_list(chosen.iter().map(|v| lit(v.scalar())).collect(), false)
+        };
+        filter = Some(match filter {
+            None => e,
+            Some(f) => f.and(e),
+        });
+    }
+    if let Some(s) = selectors.iter().find(|s| !cols.iter().any(|(k, _)| k == &s.key)) {
+        let hint = if cols.is_empty() {
+            format!("`{location}` has no `key=value/` partition directories")
+        } else {
+            format!(
+                "partition keys of `{location}`: {}",
+                cols.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        return Err(Error::usage(format!("`{}` is not a partition key", s.key), hint));
+    }
+    Ok(filter)
+}
+
+fn summarize(mut values: Vec<String>, key: &str) -> String {
+    values.sort();
+    values.dedup();
+    let n = values.len();
+    let shown: Vec<String> = if n <= 8 {
+        values.iter().map(|v| format!("{key}={v}")).collect()
+    } else {
+        let mut s: Vec<String> = values[..3].iter().map(|v| format!("{key}={v}")).collect();
+        s.push(format!("... ({} more)", n - 6));
+        s.extend(values[n - 3..].iter().map(|v| format!("{key}={v}")));
+        s
+    };
+    shown.join(", ")
+}
+
+/// Is this path inside a source root? (For error messages.)
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}

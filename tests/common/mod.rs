@@ -1,0 +1,55 @@
+//! Shared helpers for the integration tests: temporary Parquet tables and running the binary.
+#![allow(dead_code)]
+
+use arrow::array::RecordBatch;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Writes `batches` as one Parquet file at `dir/name` (parents created) and returns its path.
+pub fn parquet(dir: &Path, name: &str, batches: &[RecordBatch]) -> PathBuf {
+    let path = dir.join(name);
+    plimsoll::generate::write_parquet(&path, batches, 1_000).expect("write test parquet");
+    path
+}
+
+/// The repository root (where `testdata/` and `contracts/` live).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `plimsoll` binary with `args` in the repository root.
+pub fn plimsoll(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run plimsoll");
+    Run {
+        code: out.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs the binary and parses stdout as JSON.
+pub fn plimsoll_json(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let r = plimsoll(args);
+    let v = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", r.stdout, r.stderr));
+    (r.code, v, r.stderr)
+}
+
+/// Profiles a location through the library (every column).
+pub fn profile(path: &Path) -> plimsoll::profile::TableProfile {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(plimsoll::profile::profile_location(path.to_str().unwrap(), &[], None))
+        .expect("profile")
+}
