@@ -10,7 +10,15 @@ fn main() -> std::io::Result<()> {
         std::fs::remove_dir_all(&orders)?;
     }
     let files = write_orders(&orders, &OrdersSpec::default())?;
-    write_parquet(&root.join("customers").join("customers.parquet"), &[customers_batch()], 1_024)?;
-    println!("wrote {} order files and the customers table under {}", files.len(), root.display());
+    write_parquet(
+        &root.join("customers").join("customers.parquet"),
+        &[customers_batch()],
+        1_024,
+    )?;
+    println!(
+        "wrote {} order files and the customers table under {}",
+        files.len(),
+        root.display()
+    );
     Ok(())
 }

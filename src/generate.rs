@@ -69,7 +69,11 @@ pub fn orders_schema(with_channel: bool) -> Arc<Schema> {
         Field::new("is_gift", DataType::Boolean, true),
         Field::new("discount", DataType::Decimal128(9, 2), true),
         Field::new("coupon_code", DataType::Utf8, true),
-        Field::new("event_time", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+        Field::new(
+            "event_time",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
     ];
     if with_channel {
         fields.push(Field::new("channel", DataType::Utf8, true));
@@ -78,9 +82,19 @@ pub fn orders_schema(with_channel: bool) -> Arc<Schema> {
 }
 
 /// One day of order events. `first_id` numbers the orders; `seed` fixes every value.
-pub fn orders_batch(date: NaiveDate, rows: usize, first_id: u64, seed: u64, with_channel: bool) -> RecordBatch {
+pub fn orders_batch(
+    date: NaiveDate,
+    rows: usize,
+    first_id: u64,
+    seed: u64,
+    with_channel: bool,
+) -> RecordBatch {
     let mut rng = Rng::new(seed);
-    let day_start = date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_micros();
+    let day_start = date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_micros();
     let mut order_id = Vec::with_capacity(rows);
     let mut customer = Vec::with_capacity(rows);
     let mut total = Vec::with_capacity(rows);
@@ -95,9 +109,19 @@ pub fn orders_batch(date: NaiveDate, rows: usize, first_id: u64, seed: u64, with
     for i in 0..rows {
         order_id.push(format!("ord-{:08}", first_id + i as u64));
         // A few heavy customers, a long tail.
-        let c = if rng.f64() < 0.1 { 1 + rng.below(20) as i64 } else { 1 + rng.below(CUSTOMERS as u64) as i64 };
+        let c = if rng.f64() < 0.1 {
+            1 + rng.below(20) as i64
+        } else {
+            1 + rng.below(CUSTOMERS as u64) as i64
+        };
         customer.push((rng.f64() >= 0.002).then_some(c));
-        let q = 1 + rng.below(5) as i32 + if rng.f64() < 0.05 { rng.below(6) as i32 } else { 0 };
+        let q = 1
+            + rng.below(5) as i32
+            + if rng.f64() < 0.05 {
+                rng.below(6) as i32
+            } else {
+                0
+            };
         quantity.push(q);
         // Log-normal unit price around $25.
         let price = (3.2 + 0.6 * rng.normal()).exp();
@@ -113,7 +137,9 @@ pub fn orders_batch(date: NaiveDate, rows: usize, first_id: u64, seed: u64, with
             }
         }
         status.push(Some(s));
-        country.push((rng.f64() >= 0.01).then(|| COUNTRIES[rng.below(COUNTRIES.len() as u64) as usize]));
+        country.push(
+            (rng.f64() >= 0.01).then(|| COUNTRIES[rng.below(COUNTRIES.len() as u64) as usize]),
+        );
         gift.push((rng.f64() >= 0.05).then(|| rng.f64() < 0.12));
         discount.push((rng.f64() < 0.3).then(|| (rng.below(2_000) as i128) + 100));
         coupon.push((rng.f64() < 0.2).then(|| format!("SAVE{}", 5 * (1 + rng.below(6)))));
@@ -130,7 +156,11 @@ pub fn orders_batch(date: NaiveDate, rows: usize, first_id: u64, seed: u64, with
         Arc::new(StringArray::from(status)),
         Arc::new(StringArray::from(country)),
         Arc::new(BooleanArray::from(gift)),
-        Arc::new(Decimal128Array::from(discount).with_precision_and_scale(9, 2).expect("valid decimal")),
+        Arc::new(
+            Decimal128Array::from(discount)
+                .with_precision_and_scale(9, 2)
+                .expect("valid decimal"),
+        ),
         Arc::new(StringArray::from(coupon)),
         Arc::new(TimestampMicrosecondArray::from(time).with_timezone("UTC")),
     ];
@@ -141,7 +171,11 @@ pub fn orders_batch(date: NaiveDate, rows: usize, first_id: u64, seed: u64, with
 }
 
 /// Writes a batch as a Parquet file (Snappy, small row groups so files have several).
-pub fn write_parquet(path: &Path, batches: &[RecordBatch], row_group_rows: usize) -> std::io::Result<()> {
+pub fn write_parquet(
+    path: &Path,
+    batches: &[RecordBatch],
+    row_group_rows: usize,
+) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -151,7 +185,10 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch], row_group_rows: usize
         .set_max_row_group_row_count(Some(row_group_rows))
         .set_created_by("plimsoll generate".into())
         .build();
-    let schema = batches.first().map(|b| b.schema()).ok_or_else(|| std::io::Error::other("no batch"))?;
+    let schema = batches
+        .first()
+        .map(|b| b.schema())
+        .ok_or_else(|| std::io::Error::other("no batch"))?;
     let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(std::io::Error::other)?;
     for b in batches {
         w.write(b).map_err(std::io::Error::other)?;
@@ -191,17 +228,30 @@ pub fn write_orders(dir: &Path, spec: &OrdersSpec) -> std::io::Result<Vec<PathBu
     for d in 0..spec.days {
         let date = spec.start + chrono::Duration::days(d as i64);
         let weekday = chrono::Datelike::weekday(&date).num_days_from_monday();
-        let rows = if weekday >= 5 { spec.rows_per_day * 7 / 10 } else { spec.rows_per_day };
+        let rows = if weekday >= 5 {
+            spec.rows_per_day * 7 / 10
+        } else {
+            spec.rows_per_day
+        };
         let rows = rows + (Rng::new(spec.seed + d as u64).below(200) as usize);
         let with_channel = d >= spec.channel_from_day;
         let parts = if d % 2 == 1 { 2 } else { 1 };
         let per_part = rows / parts;
         for part in 0..parts {
-            let n = if part + 1 == parts { rows - per_part * (parts - 1) } else { per_part };
-            let seed = spec.seed.wrapping_mul(1_000_003).wrapping_add((d as u64) * 16 + part as u64);
+            let n = if part + 1 == parts {
+                rows - per_part * (parts - 1)
+            } else {
+                per_part
+            };
+            let seed = spec
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add((d as u64) * 16 + part as u64);
             let batch = orders_batch(date, n, next_id, seed, with_channel);
             next_id += n as u64;
-            let path = dir.join(format!("date={date}")).join(format!("part-{part:05}.parquet"));
+            let path = dir
+                .join(format!("date={date}"))
+                .join(format!("part-{part:05}.parquet"));
             write_parquet(&path, &[batch], 2_048)?;
             written.push(path);
         }
@@ -214,7 +264,10 @@ pub fn customers_batch() -> RecordBatch {
     let mut rng = Rng::new(7);
     let ids: Vec<i64> = (1..=CUSTOMERS).collect();
     let names: Vec<String> = ids.iter().map(|i| format!("customer-{i:05}")).collect();
-    let tiers: Vec<&str> = ids.iter().map(|_| ["free", "plus", "pro"][rng.below(3) as usize]).collect();
+    let tiers: Vec<&str> = ids
+        .iter()
+        .map(|_| ["free", "plus", "pro"][rng.below(3) as usize])
+        .collect();
     let schema = Arc::new(Schema::new(vec![
         Field::new("customer_id", DataType::Int64, false),
         Field::new("name", DataType::Utf8, false),

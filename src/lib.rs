@@ -2,12 +2,12 @@
 //!
 //! Data flows one way: [`source`] -> [`profile`] -> [`check`] -> [`report`].
 
+/// Checks of profiles against contracts, one per file.
+pub mod check;
 /// Argument parsing, validation and the commands.
 pub mod cli;
 /// Consumer contracts: model, strict parsing, loading.
 pub mod contract;
-/// Checks of profiles against contracts, one per file.
-pub mod check;
 /// The error type and its rendering.
 pub mod error;
 /// Deterministic synthetic data for the shipped testdata, tests and benches.

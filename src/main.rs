@@ -13,20 +13,26 @@ fn main() -> ExitCode {
         }
     };
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal error: {info}\n\nhint: this is a bug in Plimsoll; please report it");
+        eprintln!(
+            "error: internal error: {info}\n\nhint: this is a bug in Plimsoll; please report it"
+        );
     }));
     let outcome = std::panic::catch_unwind(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(|e| plimsoll::error::Error::Internal(format!("cannot start the runtime: {e}")))?;
+            .map_err(|e| {
+                plimsoll::error::Error::Internal(format!("cannot start the runtime: {e}"))
+            })?;
         runtime.block_on(plimsoll::cli::run(cli))
     });
     match outcome {
         Ok(Ok(o)) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`| head`) is not an error of the run.
-            let _ = stdout.write_all(o.stdout.as_bytes()).and_then(|_| stdout.flush());
+            let _ = stdout
+                .write_all(o.stdout.as_bytes())
+                .and_then(|_| stdout.flush());
             ExitCode::from(o.code)
         }
         Ok(Err(e)) => {

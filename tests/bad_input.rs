@@ -8,15 +8,37 @@ use std::path::Path;
 
 fn assert_clean_error(r: &Run, message: &str) {
     assert_eq!(r.code, 2, "exit code; stderr:\n{}", r.stderr);
-    assert!(r.stdout.is_empty(), "stdout must carry only a report, got:\n{}", r.stdout);
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must carry only a report, got:\n{}",
+        r.stdout
+    );
     assert!(r.stderr.starts_with("error: "), "stderr:\n{}", r.stderr);
-    assert!(r.stderr.contains(message), "expected `{message}` in stderr:\n{}", r.stderr);
-    assert!(r.stderr.contains("\nhint: "), "no hint in stderr:\n{}", r.stderr);
-    assert!(!r.stderr.contains("panicked") && !r.stderr.contains("internal error"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(message),
+        "expected `{message}` in stderr:\n{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("\nhint: "),
+        "no hint in stderr:\n{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("internal error"),
+        "{}",
+        r.stderr
+    );
 }
 
 fn good_parquet(dir: &Path, name: &str) -> std::path::PathBuf {
-    let batch = plimsoll::generate::orders_batch(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(), 2_000, 1, 5, false);
+    let batch = plimsoll::generate::orders_batch(
+        chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+        2_000,
+        1,
+        5,
+        false,
+    );
     common::parquet(dir, name, &[batch])
 }
 
@@ -36,7 +58,10 @@ fn empty_file() {
     let f = dir.path().join("empty.parquet");
     std::fs::write(&f, b"").unwrap();
     let r = plimsoll(&["profile", s(&f)]);
-    assert_clean_error(&r, "is not a readable Parquet file: the file is empty (0 bytes)");
+    assert_clean_error(
+        &r,
+        "is not a readable Parquet file: the file is empty (0 bytes)",
+    );
 }
 
 #[test]
@@ -109,9 +134,18 @@ fn incompatible_schemas_across_files() {
 
 #[test]
 fn unknown_partition_and_column() {
-    let r = plimsoll(&["profile", "testdata/orders", "--partition", "date=1999-01-01"]);
+    let r = plimsoll(&[
+        "profile",
+        "testdata/orders",
+        "--partition",
+        "date=1999-01-01",
+    ]);
     assert_clean_error(&r, "no partition matches `date=1999-01-01`");
-    assert!(r.stderr.contains("2024-03-10"), "lists the available partitions:\n{}", r.stderr);
+    assert!(
+        r.stderr.contains("2024-03-10"),
+        "lists the available partitions:\n{}",
+        r.stderr
+    );
     let r = plimsoll(&["profile", "testdata/orders", "--partition", "region=eu"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = plimsoll(&["profile", "testdata/orders", "--columns", "order_id,nope"]);
@@ -128,7 +162,14 @@ fn bad_arguments() {
     let r = plimsoll(&["profile", "testdata/orders", "--partition", "date"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("KEY=VALUE"), "{}", r.stderr);
-    let r = plimsoll(&["check", "testdata/orders", "--contract", "contracts/failing", "--now", "yesterday"]);
+    let r = plimsoll(&[
+        "check",
+        "testdata/orders",
+        "--contract",
+        "contracts/failing",
+        "--now",
+        "yesterday",
+    ]);
     assert_clean_error(&r, "invalid `--now` value `yesterday`");
 }
 
@@ -162,7 +203,12 @@ fn empty_contract_directory_and_missing_contract() {
     let dir = tempfile::tempdir().unwrap();
     let r = plimsoll(&["check", "testdata/orders", "--contract", s(dir.path())]);
     assert_clean_error(&r, "no contract files");
-    let r = plimsoll(&["check", "testdata/orders", "--contract", "/no/such/contract.yaml"]);
+    let r = plimsoll(&[
+        "check",
+        "testdata/orders",
+        "--contract",
+        "/no/such/contract.yaml",
+    ]);
     assert_clean_error(&r, "cannot read `/no/such/contract.yaml`");
 }
 
@@ -170,7 +216,11 @@ fn empty_contract_directory_and_missing_contract() {
 fn unbound_and_ambiguous_tables() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("c.yaml");
-    std::fs::write(&f, "consumer: x\ndepends_on:\n  - table: orders\n    fields: [{ name: order_id }]\n").unwrap();
+    std::fs::write(
+        &f,
+        "consumer: x\ndepends_on:\n  - table: orders\n    fields: [{ name: order_id }]\n",
+    )
+    .unwrap();
     let r = plimsoll(&["check", "--contract", s(&f)]);
     assert_clean_error(&r, "no source for table `orders` (consumer `x`)");
     std::fs::write(
@@ -180,6 +230,13 @@ fn unbound_and_ambiguous_tables() {
     .unwrap();
     let r = plimsoll(&["check", "testdata/orders", "--contract", s(&f)]);
     assert_clean_error(&r, "SOURCE is ambiguous");
-    let r = plimsoll(&["check", "testdata/orders", "--contract", s(&f), "--table", "bad"]);
+    let r = plimsoll(&[
+        "check",
+        "testdata/orders",
+        "--contract",
+        s(&f),
+        "--table",
+        "bad",
+    ]);
     assert_clean_error(&r, "invalid `--table bad`");
 }

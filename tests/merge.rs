@@ -34,7 +34,12 @@ fn close(a: f64, b: f64) -> bool {
 fn assert_same_field(merged: &FieldProfile, whole: &FieldProfile) {
     assert_eq!(merged.count, whole.count, "{}", whole.name);
     assert_eq!(merged.null_count, whole.null_count, "{}", whole.name);
-    assert_eq!(merged.distinct.estimate(), whole.distinct.estimate(), "{}", whole.name);
+    assert_eq!(
+        merged.distinct.estimate(),
+        whole.distinct.estimate(),
+        "{}",
+        whole.name
+    );
     assert_eq!(merged.bounds(), whole.bounds(), "{}", whole.name);
     assert_eq!(merged.text, whole.text, "{}", whole.name);
     assert_eq!(merged.temporal, whole.temporal, "{}", whole.name);
@@ -47,7 +52,13 @@ fn assert_same_field(merged: &FieldProfile, whole: &FieldProfile) {
     match (&merged.numeric, &whole.numeric) {
         (Some(m), Some(w)) => {
             assert_eq!(m.finite_count, w.finite_count);
-            assert!(close(m.mean, w.mean), "{} mean {} vs {}", whole.name, m.mean, w.mean);
+            assert!(
+                close(m.mean, w.mean),
+                "{} mean {} vs {}",
+                whole.name,
+                m.mean,
+                w.mean
+            );
             match (m.stddev(), w.stddev()) {
                 (Some(a), Some(b)) => assert!(close(a, b), "{} stddev {a} vs {b}", whole.name),
                 (a, b) => assert_eq!(a, b),
@@ -61,7 +72,10 @@ fn assert_same_field(merged: &FieldProfile, whole: &FieldProfile) {
     }
 }
 
-fn profiles(rows: &[(Option<i64>, Option<f64>, Option<String>)], split: usize) -> (TableProfile, TableProfile) {
+fn profiles(
+    rows: &[(Option<i64>, Option<f64>, Option<String>)],
+    split: usize,
+) -> (TableProfile, TableProfile) {
     let dir = tempfile::tempdir().unwrap();
     let cols = |r: &[(Option<i64>, Option<f64>, Option<String>)]| {
         let i: Vec<_> = r.iter().map(|x| x.0).collect();
@@ -110,12 +124,19 @@ fn merging_tables_with_an_added_column_counts_old_rows_as_null() {
     let new = batch(&[Some(4)], &[Some(1.0)], &[Some("x".into())]);
     let new = new.project(&[0, 1]).unwrap();
     let new = RecordBatch::try_new(
-        Arc::new(Schema::new(vec![Field::new("a", DataType::Int64, true), Field::new("f", DataType::Float64, true)])),
+        Arc::new(Schema::new(vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("f", DataType::Float64, true),
+        ])),
         new.columns().to_vec(),
     )
     .unwrap();
     let mut p = common::profile(&common::parquet(dir.path(), "old.parquet", &[old]));
-    p.merge(&common::profile(&common::parquet(dir.path(), "new.parquet", &[new])));
+    p.merge(&common::profile(&common::parquet(
+        dir.path(),
+        "new.parquet",
+        &[new],
+    )));
     assert_eq!(p.row_count, 4);
     let f = p.field("f").unwrap();
     assert_eq!((f.count, f.null_count), (1, 3));
@@ -132,8 +153,16 @@ fn large_sketches_merge_within_their_error() {
         let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Float64, false)]));
         RecordBatch::try_new(schema, vec![Arc::new(Float64Array::from(v.to_vec()))]).unwrap()
     };
-    let mut merged = common::profile(&common::parquet(dir.path(), "a.parquet", &[mk(&values[..25_000])]));
-    merged.merge(&common::profile(&common::parquet(dir.path(), "b.parquet", &[mk(&values[25_000..])])));
+    let mut merged = common::profile(&common::parquet(
+        dir.path(),
+        "a.parquet",
+        &[mk(&values[..25_000])],
+    ));
+    merged.merge(&common::profile(&common::parquet(
+        dir.path(),
+        "b.parquet",
+        &[mk(&values[25_000..])],
+    )));
     let mut sorted = values.clone();
     sorted.sort_by(f64::total_cmp);
     let n = merged.field("x").unwrap().numeric.as_ref().unwrap();

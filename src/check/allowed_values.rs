@@ -13,6 +13,7 @@
 use super::{CheckResult, Status, Subject, Verdict};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
+use crate::profile::sketch::FREQUENT_CAPACITY;
 use serde_json::json;
 
 /// How many unexpected values the message names.
@@ -49,7 +50,11 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     unexpected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let exact = freq.is_exact();
     let rows: u64 = unexpected.iter().map(|u| u.1).sum();
-    let listed: Vec<String> = unexpected.iter().take(SHOWN).map(|(v, c)| format!("`{v}` ({c})")).collect();
+    let listed: Vec<String> = unexpected
+        .iter()
+        .take(SHOWN)
+        .map(|(v, c)| format!("`{v}` ({c})"))
+        .collect();
     let more = unexpected.len().saturating_sub(SHOWN);
     let (status, message) = if !unexpected.is_empty() {
         (
@@ -61,11 +66,29 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
                 unexpected.len(),
                 if exact { "" } else { "at least " },
                 listed.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ),
         )
     } else if exact {
-        (Status::Pass, format!("every value of `{}` is allowed", f.name))
+        (
+            Status::Pass,
+            format!("every value of `{}` is allowed", f.name),
+        )
+    } else if allowed.len() < FREQUENT_CAPACITY {
+        // The summary overflowed, so the column has more distinct values than are allowed.
+        (
+            Status::Fail,
+            format!(
+                "`{}` has more than {FREQUENT_CAPACITY} distinct values (about {}) but only {} are allowed; the unexpected ones are too rare to name",
+                f.name,
+                p.distinct.estimate(),
+                allowed.len()
+            ),
+        )
     } else {
         (
             Status::Warn,

@@ -13,7 +13,12 @@ use super::{CheckResult, Status, Subject, Verdict};
 use crate::contract::FieldContract;
 use serde_json::json;
 
-fn not_evaluated(s: &Subject<'_>, check: &'static str, f: Option<&FieldContract>, what: &str) -> CheckResult {
+fn not_evaluated(
+    s: &Subject<'_>,
+    check: &'static str,
+    f: Option<&FieldContract>,
+    what: &str,
+) -> CheckResult {
     s.result(
         check,
         f,
@@ -23,7 +28,9 @@ fn not_evaluated(s: &Subject<'_>, check: &'static str, f: Option<&FieldContract>
             expected: json!(null),
             observed_text: "not evaluated".into(),
             expected_text: "-".into(),
-            message: format!("not evaluated: {what} needs a baseline, which this build does not compute yet"),
+            message: format!(
+                "not evaluated: {what} needs a baseline, which this build does not compute yet"
+            ),
         },
     )
 }
@@ -42,7 +49,12 @@ pub fn field_checks(s: &Subject<'_>, f: &FieldContract) -> Vec<CheckResult> {
         out.push(not_evaluated(s, "drift", Some(f), "PSI"));
     }
     if f.references.is_some() {
-        out.push(not_evaluated(s, "references", Some(f), "referential integrity (the other table's keys)"));
+        out.push(not_evaluated(
+            s,
+            "references",
+            Some(f),
+            "referential integrity (the other table's keys)",
+        ));
     }
     out
 }

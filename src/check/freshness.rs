@@ -36,18 +36,29 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
         )
     };
     let Some(p) = s.profile.field(&fr.column) else {
-        return Some(fail("missing".into(), format!("freshness column `{}` is missing from the table", fr.column)));
+        return Some(fail(
+            "missing".into(),
+            format!("freshness column `{}` is missing from the table", fr.column),
+        ));
     };
     let latest_micros = match (p.kind, p.temporal.as_ref().and_then(|t| t.max)) {
         (Kind::Timestamp, Some(us)) => us,
         (Kind::Date, Some(days)) => (days + 1) * 86_400 * 1_000_000,
         (Kind::Timestamp | Kind::Date, None) => {
-            return Some(fail("no values".into(), format!("freshness column `{}` has no non-null value", fr.column)));
+            return Some(fail(
+                "no values".into(),
+                format!("freshness column `{}` has no non-null value", fr.column),
+            ));
         }
         _ => {
             return Some(fail(
                 p.kind.name().into(),
-                format!("freshness column `{}` is {} ({}), not a timestamp or date", fr.column, p.kind.name(), p.data_type),
+                format!(
+                    "freshness column `{}` is {} ({}), not a timestamp or date",
+                    fr.column,
+                    p.kind.name(),
+                    p.data_type
+                ),
             ));
         }
     };
@@ -58,7 +69,11 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
     let lag_us = now.timestamp_micros() - latest_micros;
     let lag = (lag_us.max(0) / 1_000_000) as u64;
     let ok = lag <= fr.max_lag;
-    let future = if lag_us < 0 { " (the latest value is in the future)" } else { "" };
+    let future = if lag_us < 0 {
+        " (the latest value is in the future)"
+    } else {
+        ""
+    };
     Some(s.result(
         "freshness",
         None,
@@ -69,7 +84,11 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
             observed_text: format!("lag {}", format_duration(lag)),
             expected_text,
             message: if ok {
-                format!("latest `{}` is {latest}, {} ago{future}", fr.column, format_duration(lag))
+                format!(
+                    "latest `{}` is {latest}, {} ago{future}",
+                    fr.column,
+                    format_duration(lag)
+                )
             } else {
                 format!(
                     "latest `{}` is {latest}, {} ago, more than the allowed {}",

@@ -76,7 +76,12 @@ pub struct Verdict {
 }
 
 impl Subject<'_> {
-    pub fn result(&self, check: &'static str, field: Option<&FieldContract>, v: Verdict) -> CheckResult {
+    pub fn result(
+        &self,
+        check: &'static str,
+        field: Option<&FieldContract>,
+        v: Verdict,
+    ) -> CheckResult {
         let line = field.map_or(self.table.line, |f| f.line);
         CheckResult {
             consumer: self.contract.consumer.clone(),
@@ -139,5 +144,9 @@ pub fn field_profile<'a>(s: &'a Subject<'_>, name: &str) -> Option<&'a FieldProf
 
 /// Overall status: the worst of all results (pass when there are none).
 pub fn overall(results: &[CheckResult]) -> Status {
-    results.iter().map(|r| r.status).max().unwrap_or(Status::Pass)
+    results
+        .iter()
+        .map(|r| r.status)
+        .max()
+        .unwrap_or(Status::Pass)
 }

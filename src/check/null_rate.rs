@@ -1,7 +1,9 @@
 //! `null_rate`: a field's share of nulls stays under a maximum.
 //!
 //! **What it does.** Fails when `null_count / rows` exceeds `max_null_rate`. Applies to every
-//! `required: true` field and to any field with a `max_null_rate` (its own or its table's).
+//! `required: true` field and to any field with its own `max_null_rate`. A `max_null_rate` on
+//! the table entry is the threshold of its required fields; it does not make optional fields
+//! required.
 //!
 //! **Why it matters.** A required field quietly going null (an upstream join that stopped
 //! matching, a renamed source column) corrupts every aggregate built on it.
@@ -14,10 +16,20 @@ use crate::profile::FieldProfile;
 use serde_json::json;
 
 pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
-    let max = f.max_null_rate.or(s.table.max_null_rate).or(f.required.then_some(DEFAULT_MAX_NULL_RATE))?;
+    if !f.required && f.max_null_rate.is_none() {
+        return None;
+    }
+    let max = f
+        .max_null_rate
+        .or(s.table.max_null_rate)
+        .unwrap_or(DEFAULT_MAX_NULL_RATE);
     let rate = p.null_rate();
     let ok = rate <= max;
-    let what = if f.required { "required field" } else { "field" };
+    let what = if f.required {
+        "required field"
+    } else {
+        "field"
+    };
     Some(s.result(
         "null_rate",
         Some(f),

@@ -16,7 +16,9 @@ use crate::profile::FieldProfile;
 use serde_json::json;
 
 pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckResult> {
-    let Some(c) = &f.constraints else { return vec![] };
+    let Some(c) = &f.constraints else {
+        return vec![];
+    };
     let mut out = Vec::new();
     if c.min.is_some() || c.max.is_some() {
         out.push(numeric(s, f, p, c.min, c.max));
@@ -36,7 +38,13 @@ fn bounds_text<T: std::fmt::Display>(lo: Option<T>, hi: Option<T>) -> String {
     }
 }
 
-fn numeric(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, lo: Option<f64>, hi: Option<f64>) -> CheckResult {
+fn numeric(
+    s: &Subject<'_>,
+    f: &FieldContract,
+    p: &FieldProfile,
+    lo: Option<f64>,
+    hi: Option<f64>,
+) -> CheckResult {
     let expected = json!({ "min": lo, "max": hi });
     let expected_text = bounds_text(lo, hi);
     let Some(n) = &p.numeric else {
@@ -49,21 +57,26 @@ fn numeric(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, lo: Option<f64>
                 expected,
                 observed_text: format!("{} column", p.kind.name()),
                 expected_text,
-                message: format!("`{}` is {} ({}); numeric constraints need a number", f.name, p.kind.name(), p.data_type),
+                message: format!(
+                    "`{}` is {} ({}); numeric constraints need a number",
+                    f.name,
+                    p.kind.name(),
+                    p.data_type
+                ),
             },
         );
     };
     let (min, max) = p.bounds();
     let mut problems = Vec::new();
-    if let (Some(lo), Some(m)) = (lo, n.min) {
-        if m < lo {
-            problems.push(format!("minimum {} is below {lo}", text(&min)));
-        }
+    if let (Some(lo), Some(m)) = (lo, n.min)
+        && m < lo
+    {
+        problems.push(format!("minimum {} is below {lo}", text(&min)));
     }
-    if let (Some(hi), Some(m)) = (hi, n.max) {
-        if m > hi {
-            problems.push(format!("maximum {} is above {hi}", text(&max)));
-        }
+    if let (Some(hi), Some(m)) = (hi, n.max)
+        && m > hi
+    {
+        problems.push(format!("maximum {} is above {hi}", text(&max)));
     }
     if n.nan_count > 0 {
         problems.push(format!("{} NaN value(s)", n.nan_count));
@@ -93,7 +106,13 @@ fn numeric(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, lo: Option<f64>
     )
 }
 
-fn lengths(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, lo: Option<u64>, hi: Option<u64>) -> CheckResult {
+fn lengths(
+    s: &Subject<'_>,
+    f: &FieldContract,
+    p: &FieldProfile,
+    lo: Option<u64>,
+    hi: Option<u64>,
+) -> CheckResult {
     let expected = json!({ "min_length": lo, "max_length": hi });
     let expected_text = format!("length {}", bounds_text(lo, hi));
     let Some(t) = &p.text else {
@@ -106,20 +125,24 @@ fn lengths(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, lo: Option<u64>
                 expected,
                 observed_text: format!("{} column", p.kind.name()),
                 expected_text,
-                message: format!("`{}` is {}; length constraints need a string or binary", f.name, p.kind.name()),
+                message: format!(
+                    "`{}` is {}; length constraints need a string or binary",
+                    f.name,
+                    p.kind.name()
+                ),
             },
         );
     };
     let mut problems = Vec::new();
-    if let (Some(lo), Some(m)) = (lo, t.min_length) {
-        if m < lo {
-            problems.push(format!("shortest value has {m} characters, below {lo}"));
-        }
+    if let (Some(lo), Some(m)) = (lo, t.min_length)
+        && m < lo
+    {
+        problems.push(format!("shortest value has {m} characters, below {lo}"));
     }
-    if let (Some(hi), Some(m)) = (hi, t.max_length) {
-        if m > hi {
-            problems.push(format!("longest value has {m} characters, above {hi}"));
-        }
+    if let (Some(hi), Some(m)) = (hi, t.max_length)
+        && m > hi
+    {
+        problems.push(format!("longest value has {m} characters, above {hi}"));
     }
     let ok = problems.is_empty();
     s.result(

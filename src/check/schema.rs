@@ -31,15 +31,47 @@ pub fn type_matches(declared: TypeName, kind: Kind) -> bool {
     }
 }
 
+/// Lower-case name tokens split on `_`, `-`, `.` and spaces.
+fn tokens(name: &str) -> Vec<String> {
+    name.split(['_', '-', '.', ' '])
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The column a missing field was most likely renamed to: a column no field of this table
+/// entry names, of a type the contract accepts, whose name shares the most tokens with the
+/// missing one (or equals it up to case and separators).
+fn rename_candidate<'a>(s: &'a Subject<'_>, f: &FieldContract) -> Option<&'a str> {
+    let named: Vec<&str> = s.table.fields.iter().map(|x| x.name.as_str()).collect();
+    let want = tokens(&f.name);
+    s.profile
+        .schema
+        .iter()
+        .filter(|c| !named.contains(&c.name.as_str()))
+        .filter(|c| f.r#type.is_none_or(|t| type_matches(t, c.kind)))
+        .filter_map(|c| {
+            let got = tokens(&c.name);
+            let score = if got == want {
+                usize::MAX
+            } else {
+                want.iter().filter(|t| got.contains(t)).count()
+            };
+            (score > 0).then_some((score, c.name.as_str()))
+        })
+        .max_by_key(|(score, _)| *score)
+        .map(|(_, name)| name)
+}
+
 /// Emits `schema` (and `type`) results; returns the field's profile when it is present.
-pub fn check<'a>(s: &'a Subject<'_>, f: &FieldContract, out: &mut Vec<CheckResult>) -> Option<&'a FieldProfile> {
+pub fn check<'a>(
+    s: &'a Subject<'_>,
+    f: &FieldContract,
+    out: &mut Vec<CheckResult>,
+) -> Option<&'a FieldProfile> {
     let Some(p) = super::field_profile(s, &f.name) else {
-        let columns: Vec<String> = s.profile.fields.iter().map(|c| c.name.clone()).collect();
-        let similar = columns
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(&f.name) || c.replace('_', "") == f.name.replace('_', ""));
         let mut message = format!("field `{}` is missing from the table", f.name);
-        if let Some(c) = similar {
+        if let Some(c) = rename_candidate(s, f) {
             message.push_str(&format!(" (was it renamed to `{c}`?)"));
         }
         out.push(s.result(
@@ -80,9 +112,20 @@ pub fn check<'a>(s: &'a Subject<'_>, f: &FieldContract, out: &mut Vec<CheckResul
                 observed_text: format!("{} ({})", p.kind.name(), p.data_type),
                 expected_text: t.name().into(),
                 message: if ok {
-                    format!("`{}` is {} ({}), as expected", f.name, p.kind.name(), p.data_type)
+                    format!(
+                        "`{}` is {} ({}), as expected",
+                        f.name,
+                        p.kind.name(),
+                        p.data_type
+                    )
                 } else {
-                    format!("`{}` is {} ({}) but the contract expects {}", f.name, p.kind.name(), p.data_type, t.name())
+                    format!(
+                        "`{}` is {} ({}) but the contract expects {}",
+                        f.name,
+                        p.kind.name(),
+                        p.data_type,
+                        t.name()
+                    )
                 },
             },
         ));

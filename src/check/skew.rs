@@ -20,7 +20,11 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     let expected = json!({ "max_top_share": max });
     let expected_text = format!("top share <= {}", pct(max));
     let Some((value, share)) = p.top_share() else {
-        let status = if p.frequent.is_none() { Status::Error } else { Status::Pass };
+        let status = if p.frequent.is_none() {
+            Status::Error
+        } else {
+            Status::Pass
+        };
         return Some(s.result(
             "skew",
             Some(f),
@@ -31,7 +35,11 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
                 observed_text: "-".into(),
                 expected_text,
                 message: if status == Status::Error {
-                    format!("`{}` is {}; skew is measured on strings, integers, booleans and dates", f.name, p.kind.name())
+                    format!(
+                        "`{}` is {}; skew is measured on strings, integers, booleans and dates",
+                        f.name,
+                        p.kind.name()
+                    )
                 } else {
                     format!("`{}` has no non-null value", f.name)
                 },
@@ -49,7 +57,11 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
             observed_text: format!("`{value}` {}", pct(share)),
             expected_text,
             message: if ok {
-                format!("the most frequent value of `{}` (`{value}`) holds {}", f.name, pct(share))
+                format!(
+                    "the most frequent value of `{}` (`{value}`) holds {}",
+                    f.name,
+                    pct(share)
+                )
             } else {
                 format!(
                     "`{value}` holds {} of `{}`, above the maximum share of {}",

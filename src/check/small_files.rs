@@ -16,7 +16,7 @@ use serde_json::json;
 pub fn check(s: &Subject<'_>) -> Option<CheckResult> {
     let min = s.table.files.as_ref()?.min_mean_size;
     let scan = &s.profile.scan;
-    let mean = if scan.files == 0 { 0 } else { scan.bytes / scan.files };
+    let mean = scan.bytes.checked_div(scan.files).unwrap_or(0);
     let ok = mean >= min;
     Some(s.result(
         "small_files",

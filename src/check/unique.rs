@@ -22,7 +22,10 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     let exact = p.distinct.is_exact();
     let (status, message) = if exact {
         if distinct == p.count {
-            (Status::Pass, format!("all {} values of `{}` are distinct", p.count, f.name))
+            (
+                Status::Pass,
+                format!("all {} values of `{}` are distinct", p.count, f.name),
+            )
         } else {
             let dups = p.count - distinct;
             (
@@ -62,7 +65,11 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
             status,
             observed: json!({ "distinct": distinct, "count": p.count, "exact": exact }),
             expected: json!({ "distinct": p.count }),
-            observed_text: format!("{distinct} distinct of {}{}", p.count, if exact { "" } else { " (est.)" }),
+            observed_text: format!(
+                "{distinct} distinct of {}{}",
+                p.count,
+                if exact { "" } else { " (est.)" }
+            ),
             expected_text: "all distinct".into(),
             message,
         },

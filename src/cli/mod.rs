@@ -148,7 +148,12 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
         let (name, src) = t
             .split_once('=')
             .filter(|(n, s)| !n.is_empty() && !s.is_empty())
-            .ok_or_else(|| Error::usage(format!("invalid `--table {t}`"), "write `--table NAME=SOURCE`"))?;
+            .ok_or_else(|| {
+                Error::usage(
+                    format!("invalid `--table {t}`"),
+                    "write `--table NAME=SOURCE`",
+                )
+            })?;
         named.insert(name.to_string(), src.to_string());
     }
     let contracts = contract::load(&a.contracts)?;
@@ -161,7 +166,10 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
         .filter(|(ci, ti)| !named.contains_key(&contracts[*ci].tables[*ti].table))
         .collect();
     let distinct = |entries: &[(usize, usize)]| {
-        let mut names: Vec<&str> = entries.iter().map(|(c, t)| contracts[*c].tables[*t].table.as_str()).collect();
+        let mut names: Vec<&str> = entries
+            .iter()
+            .map(|(c, t)| contracts[*c].tables[*t].table.as_str())
+            .collect();
         names.sort();
         names.dedup();
         names.into_iter().map(String::from).collect::<Vec<_>>()
@@ -178,8 +186,18 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
             let names = distinct(&without_source);
             if names.len() > 1 {
                 return Err(Error::usage(
-                    format!("SOURCE is ambiguous: the contracts name tables {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
-                    format!("bind each table with `--table NAME=SOURCE`, e.g. `--table {}=PATH`", names[0]),
+                    format!(
+                        "SOURCE is ambiguous: the contracts name tables {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    format!(
+                        "bind each table with `--table NAME=SOURCE`, e.g. `--table {}=PATH`",
+                        names[0]
+                    ),
                 ));
             }
             without_source
@@ -188,10 +206,14 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
     if let (Some(src), true) = (&a.source, positional_serves.is_empty()) {
         let names = distinct(&unbound);
         return Err(Error::usage(
-            format!("SOURCE `{src}` serves no table: every table the contracts name is bound by `--table` or its own `source:`"),
+            format!(
+                "SOURCE `{src}` serves no table: every table the contracts name is bound by `--table` or its own `source:`"
+            ),
             match names.first() {
                 Some(n) => format!("bind it explicitly, e.g. `--table {n}={src}`, or drop SOURCE"),
-                None => "drop SOURCE, or remove the `--table` that binds the same table".to_string(),
+                None => {
+                    "drop SOURCE, or remove the `--table` that binds the same table".to_string()
+                }
             },
         ));
     }
@@ -201,7 +223,9 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
             let location = if let Some(src) = named.get(&t.table) {
                 src.clone()
             } else if positional_serves.contains(&(ci, ti)) {
-                a.source.clone().expect("positional SOURCE serves entries only when given")
+                a.source
+                    .clone()
+                    .expect("positional SOURCE serves entries only when given")
             } else if let Some(src) = &t.source {
                 src.clone()
             } else {
@@ -222,9 +246,7 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
 
 /// Profiles each bound source once (only the columns some contract needs), then runs every
 /// contract entry against its profile.
-pub async fn check_results(
-    a: &CheckArgs,
-) -> Result<Vec<CheckResult>> {
+pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
     let plan = plan_check(a)?;
     let mut results = Vec::new();
     for (location, entries) in &plan.bindings {
@@ -287,9 +309,18 @@ fn run_lint(a: LintArgs) -> Result<Outcome> {
     }
     if problems == 0 {
         out.push_str(&format!("{} contract(s) OK\n", files.len()));
-        Ok(Outcome { stdout: out, code: 0 })
+        Ok(Outcome {
+            stdout: out,
+            code: 0,
+        })
     } else {
-        out.push_str(&format!("\n{problems} problem(s) in {} contract file(s)\n", files.len()));
-        Ok(Outcome { stdout: out, code: 1 })
+        out.push_str(&format!(
+            "\n{problems} problem(s) in {} contract file(s)\n",
+            files.len()
+        ));
+        Ok(Outcome {
+            stdout: out,
+            code: 1,
+        })
     }
 }

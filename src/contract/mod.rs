@@ -26,10 +26,7 @@ pub fn contract_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
                     source: e,
                 })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && f.extension().is_some_and(|x| x == "yaml" || x == "yml")
-                })
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
                 .collect();
             if found.is_empty() {
                 return Err(Error::NoContracts {

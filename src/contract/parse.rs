@@ -29,12 +29,19 @@ pub fn parse_contract(path: &Path, text: &str) -> Result<Contract, Vec<ContractP
     };
     let contract = match docs.as_slice() {
         [] => {
-            p.problem_at(1, 1, "the contract is empty: expected `consumer:` and `depends_on:`".into());
+            p.problem_at(
+                1,
+                1,
+                "the contract is empty: expected `consumer:` and `depends_on:`".into(),
+            );
             None
         }
         [doc] => p.contract(doc),
         [_, second, ..] => {
-            p.problem(second, "one contract per file: this file holds more than one YAML document".into());
+            p.problem(
+                second,
+                "one contract per file: this file holds more than one YAML document".into(),
+            );
             None
         }
     };
@@ -140,7 +147,10 @@ impl Parser<'_> {
     /// The entries of a mapping, reporting unknown and duplicate keys.
     fn mapping<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Entries<'n>> {
         let YamlDataOwned::Mapping(map) = &node.data else {
-            self.problem(node, format!("{what} must be a mapping, found {}", describe(node)));
+            self.problem(
+                node,
+                format!("{what} must be a mapping, found {}", describe(node)),
+            );
             return None;
         };
         let mut out: Entries<'n> = Vec::new();
@@ -148,7 +158,10 @@ impl Parser<'_> {
             let key = match scalar(k) {
                 Some(Scalar::Str(s, _)) => s,
                 _ => {
-                    self.problem(k, format!("keys of {what} must be strings, found {}", describe(k)));
+                    self.problem(
+                        k,
+                        format!("keys of {what} must be strings, found {}", describe(k)),
+                    );
                     continue;
                 }
             };
@@ -162,7 +175,11 @@ impl Parser<'_> {
                     Some((_, a)) => format!("; did you mean `{a}`?"),
                     None => format!(
                         "; expected one of {}",
-                        allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                        allowed
+                            .iter()
+                            .map(|a| format!("`{a}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 };
                 self.problem(k, format!("unknown key `{key}` in {what}{hint}"));
@@ -181,7 +198,10 @@ impl Parser<'_> {
                 None
             }
             _ => {
-                self.problem(node, format!("`{what}` must be a string, found {}", describe(node)));
+                self.problem(
+                    node,
+                    format!("`{what}` must be a string, found {}", describe(node)),
+                );
                 None
             }
         }
@@ -191,7 +211,13 @@ impl Parser<'_> {
         match scalar(node) {
             Some(Scalar::Bool(b)) => Some(b),
             _ => {
-                self.problem(node, format!("`{what}` must be `true` or `false`, found {}", describe(node)));
+                self.problem(
+                    node,
+                    format!(
+                        "`{what}` must be `true` or `false`, found {}",
+                        describe(node)
+                    ),
+                );
                 None
             }
         }
@@ -205,7 +231,10 @@ impl Parser<'_> {
             _ => None,
         };
         if v.is_none() {
-            self.problem(node, format!("`{what}` must be a number, found {}", describe(node)));
+            self.problem(
+                node,
+                format!("`{what}` must be a number, found {}", describe(node)),
+            );
         }
         v
     }
@@ -213,7 +242,12 @@ impl Parser<'_> {
     fn rate(&mut self, node: &Node, what: &str) -> Option<f64> {
         let v = self.number(node, what)?;
         if !(0.0..=1.0).contains(&v) {
-            self.problem(node, format!("`{what}` must be between 0 and 1 (a fraction, not a percentage), found {v}"));
+            self.problem(
+                node,
+                format!(
+                    "`{what}` must be between 0 and 1 (a fraction, not a percentage), found {v}"
+                ),
+            );
             return None;
         }
         Some(v)
@@ -241,7 +275,13 @@ impl Parser<'_> {
         let text = match scalar(node) {
             Some(Scalar::Str(s, _)) => s.to_string(),
             _ => {
-                self.problem(node, format!("`{what}` must be a duration such as `30m`, `2h` or `1d`, found {}", describe(node)));
+                self.problem(
+                    node,
+                    format!(
+                        "`{what}` must be a duration such as `30m`, `2h` or `1d`, found {}",
+                        describe(node)
+                    ),
+                );
                 return None;
             }
         };
@@ -259,7 +299,11 @@ impl Parser<'_> {
     }
 
     fn contract(&mut self, doc: &Node) -> Option<Contract> {
-        let entries = self.mapping(doc, "the contract", &["consumer", "owner", "description", "depends_on"])?;
+        let entries = self.mapping(
+            doc,
+            "the contract",
+            &["consumer", "owner", "description", "depends_on"],
+        )?;
         let (mut consumer, mut owner, mut tables) = (None, None, None);
         for (key, _, v) in &entries {
             match *key {
@@ -288,11 +332,20 @@ impl Parser<'_> {
 
     fn tables(&mut self, node: &Node) -> Option<Vec<TableContract>> {
         let YamlDataOwned::Sequence(items) = &node.data else {
-            self.problem(node, format!("`depends_on` must be a list of tables, found {}", describe(node)));
+            self.problem(
+                node,
+                format!(
+                    "`depends_on` must be a list of tables, found {}",
+                    describe(node)
+                ),
+            );
             return None;
         };
         if items.is_empty() {
-            self.problem(node, "`depends_on` is empty: list at least one table".into());
+            self.problem(
+                node,
+                "`depends_on` is empty: list at least one table".into(),
+            );
         }
         let parsed: Vec<Option<TableContract>> = items.iter().map(|t| self.table(t)).collect();
         parsed.into_iter().collect()
@@ -300,8 +353,16 @@ impl Parser<'_> {
 
     fn table(&mut self, node: &Node) -> Option<TableContract> {
         const KEYS: [&str; 10] = [
-            "table", "topic", "source", "description", "freshness", "row_count", "files",
-            "max_null_rate", "drift", "fields",
+            "table",
+            "topic",
+            "source",
+            "description",
+            "freshness",
+            "row_count",
+            "files",
+            "max_null_rate",
+            "drift",
+            "fields",
         ];
         let entries = self.mapping(node, "a `depends_on` entry", &KEYS)?;
         let mut t = TableContract {
@@ -330,10 +391,12 @@ impl Parser<'_> {
                         None => ok = false,
                     }
                 }
-                "source" => t.source = self.string(v, "source").or_else(|| {
-                    ok = false;
-                    None
-                }),
+                "source" => {
+                    t.source = self.string(v, "source").or_else(|| {
+                        ok = false;
+                        None
+                    })
+                }
                 "description" => {
                     self.string(v, "description");
                 }
@@ -356,7 +419,11 @@ impl Parser<'_> {
         let mut seen = std::collections::HashSet::new();
         for f in &t.fields {
             if !seen.insert(f.name.clone()) {
-                self.problem_at(f.line, 1, format!("field `{}` is listed twice in table `{}`", f.name, t.table));
+                self.problem_at(
+                    f.line,
+                    1,
+                    format!("field `{}` is listed twice in table `{}`", f.name, t.table),
+                );
             }
         }
         ok.then_some(t)
@@ -384,22 +451,42 @@ impl Parser<'_> {
     }
 
     fn row_count(&mut self, node: &Node) -> Option<RowCount> {
-        let entries = self.mapping(node, "`row_count`", &["baseline_days", "min_ratio", "max_ratio"])?;
+        let entries = self.mapping(
+            node,
+            "`row_count`",
+            &["baseline_days", "min_ratio", "max_ratio"],
+        )?;
         let mut r = RowCount::default();
         for (key, _, v) in &entries {
             match *key {
                 "baseline_days" => match self.whole(v, "row_count.baseline_days") {
-                    Some(0) => self.problem(v, "`row_count.baseline_days` must be at least 1".into()),
+                    Some(0) => {
+                        self.problem(v, "`row_count.baseline_days` must be at least 1".into())
+                    }
                     Some(d) => r.baseline_days = d as u32,
                     None => {}
                 },
-                "min_ratio" => r.min_ratio = self.positive(v, "row_count.min_ratio").unwrap_or(r.min_ratio),
-                "max_ratio" => r.max_ratio = self.positive(v, "row_count.max_ratio").unwrap_or(r.max_ratio),
+                "min_ratio" => {
+                    r.min_ratio = self
+                        .positive(v, "row_count.min_ratio")
+                        .unwrap_or(r.min_ratio)
+                }
+                "max_ratio" => {
+                    r.max_ratio = self
+                        .positive(v, "row_count.max_ratio")
+                        .unwrap_or(r.max_ratio)
+                }
                 _ => unreachable!(),
             }
         }
         if r.min_ratio > r.max_ratio {
-            self.problem(node, format!("`row_count.min_ratio` ({}) is above `max_ratio` ({})", r.min_ratio, r.max_ratio));
+            self.problem(
+                node,
+                format!(
+                    "`row_count.min_ratio` ({}) is above `max_ratio` ({})",
+                    r.min_ratio, r.max_ratio
+                ),
+            );
         }
         Some(r)
     }
@@ -412,7 +499,13 @@ impl Parser<'_> {
                 Some(Scalar::Str(s, _)) => s.to_string(),
                 Some(Scalar::Int(i)) if i >= 0 => i.to_string(),
                 _ => {
-                    self.problem(v, format!("`files.min_mean_size` must be a size such as `128MB`, found {}", describe(v)));
+                    self.problem(
+                        v,
+                        format!(
+                            "`files.min_mean_size` must be a size such as `128MB`, found {}",
+                            describe(v)
+                        ),
+                    );
                     continue;
                 }
             };
@@ -444,14 +537,23 @@ impl Parser<'_> {
         if !warn_given {
             d.warn_psi = d.warn_psi.min(d.max_psi / 2.0);
         } else if d.warn_psi > d.max_psi {
-            self.problem(node, format!("`drift.warn_psi` ({}) is above `max_psi` ({})", d.warn_psi, d.max_psi));
+            self.problem(
+                node,
+                format!(
+                    "`drift.warn_psi` ({}) is above `max_psi` ({})",
+                    d.warn_psi, d.max_psi
+                ),
+            );
         }
         Some(d)
     }
 
     fn fields(&mut self, node: &Node) -> Option<Vec<FieldContract>> {
         let YamlDataOwned::Sequence(items) = &node.data else {
-            self.problem(node, format!("`fields` must be a list, found {}", describe(node)));
+            self.problem(
+                node,
+                format!("`fields` must be a list, found {}", describe(node)),
+            );
             return None;
         };
         let parsed: Vec<Option<FieldContract>> = items.iter().map(|f| self.field(f)).collect();
@@ -460,8 +562,17 @@ impl Parser<'_> {
 
     fn field(&mut self, node: &Node) -> Option<FieldContract> {
         const KEYS: [&str; 11] = [
-            "name", "type", "required", "unique", "max_null_rate", "constraints", "allowed_values",
-            "drift", "skew", "references", "description",
+            "name",
+            "type",
+            "required",
+            "unique",
+            "max_null_rate",
+            "constraints",
+            "allowed_values",
+            "drift",
+            "skew",
+            "references",
+            "description",
         ];
         let entries = self.mapping(node, "a field", &KEYS)?;
         let mut f = FieldContract {
@@ -506,14 +617,24 @@ impl Parser<'_> {
         let s = self.string(node, "type")?;
         let found = TypeName::ALL.iter().find(|(n, _)| *n == s).map(|(_, t)| *t);
         if found.is_none() {
-            let names: Vec<String> = TypeName::ALL.iter().map(|(n, _)| format!("`{n}`")).collect();
-            self.problem(node, format!("unknown type `{s}`; expected one of {}", names.join(", ")));
+            let names: Vec<String> = TypeName::ALL
+                .iter()
+                .map(|(n, _)| format!("`{n}`"))
+                .collect();
+            self.problem(
+                node,
+                format!("unknown type `{s}`; expected one of {}", names.join(", ")),
+            );
         }
         found
     }
 
     fn constraints(&mut self, node: &Node) -> Option<Constraints> {
-        let entries = self.mapping(node, "`constraints`", &["min", "max", "min_length", "max_length"])?;
+        let entries = self.mapping(
+            node,
+            "`constraints`",
+            &["min", "max", "min_length", "max_length"],
+        )?;
         let mut c = Constraints::default();
         for (key, _, v) in &entries {
             match *key {
@@ -524,29 +645,44 @@ impl Parser<'_> {
                 _ => unreachable!(),
             }
         }
-        if let (Some(lo), Some(hi)) = (c.min, c.max) {
-            if lo > hi {
-                self.problem(node, format!("`constraints.min` ({lo}) is above `constraints.max` ({hi})"));
-            }
+        if let (Some(lo), Some(hi)) = (c.min, c.max)
+            && lo > hi
+        {
+            self.problem(
+                node,
+                format!("`constraints.min` ({lo}) is above `constraints.max` ({hi})"),
+            );
         }
-        if let (Some(lo), Some(hi)) = (c.min_length, c.max_length) {
-            if lo > hi {
-                self.problem(node, format!("`constraints.min_length` ({lo}) is above `max_length` ({hi})"));
-            }
+        if let (Some(lo), Some(hi)) = (c.min_length, c.max_length)
+            && lo > hi
+        {
+            self.problem(
+                node,
+                format!("`constraints.min_length` ({lo}) is above `max_length` ({hi})"),
+            );
         }
         if entries.is_empty() {
-            self.problem(node, "`constraints` is empty: give `min`, `max`, `min_length` or `max_length`".into());
+            self.problem(
+                node,
+                "`constraints` is empty: give `min`, `max`, `min_length` or `max_length`".into(),
+            );
         }
         Some(c)
     }
 
     fn allowed(&mut self, node: &Node) -> Option<Vec<String>> {
         let YamlDataOwned::Sequence(items) = &node.data else {
-            self.problem(node, format!("`allowed_values` must be a list, found {}", describe(node)));
+            self.problem(
+                node,
+                format!("`allowed_values` must be a list, found {}", describe(node)),
+            );
             return None;
         };
         if items.is_empty() {
-            self.problem(node, "`allowed_values` is empty: every value would be rejected".into());
+            self.problem(
+                node,
+                "`allowed_values` is empty: every value would be rejected".into(),
+            );
         }
         let mut out = Vec::new();
         for item in items {
@@ -555,7 +691,10 @@ impl Parser<'_> {
                 Some(Scalar::Int(i)) => out.push(i.to_string()),
                 Some(Scalar::Bool(b)) => out.push(b.to_string()),
                 Some(Scalar::Float(f)) => out.push(f.to_string()),
-                _ => self.problem(item, format!("allowed values must be scalars, found {}", describe(item))),
+                _ => self.problem(
+                    item,
+                    format!("allowed values must be scalars, found {}", describe(item)),
+                ),
             }
         }
         Some(out)
@@ -576,13 +715,21 @@ impl Parser<'_> {
     }
 
     fn reference(&mut self, node: &Node) -> Option<Reference> {
-        let entries = self.mapping(node, "`references`", &["table", "field", "max_unmatched_rate"])?;
+        let entries = self.mapping(
+            node,
+            "`references`",
+            &["table", "field", "max_unmatched_rate"],
+        )?;
         let (mut table, mut field, mut rate) = (None, None, DEFAULT_MAX_UNMATCHED_RATE);
         for (key, _, v) in &entries {
             match *key {
                 "table" => table = self.string(v, "references.table"),
                 "field" => field = self.string(v, "references.field"),
-                "max_unmatched_rate" => rate = self.rate(v, "references.max_unmatched_rate").unwrap_or(rate),
+                "max_unmatched_rate" => {
+                    rate = self
+                        .rate(v, "references.max_unmatched_rate")
+                        .unwrap_or(rate)
+                }
                 _ => unreachable!(),
             }
         }

@@ -2,7 +2,11 @@
 
 /// Parses a duration into seconds.
 pub fn parse_duration(s: &str) -> Result<u64, String> {
-    let bad = || format!("invalid duration `{s}`: expected a number followed by s, m, h or d (e.g. `30m`, `2h`, `1d`)");
+    let bad = || {
+        format!(
+            "invalid duration `{s}`: expected a number followed by s, m, h or d (e.g. `30m`, `2h`, `1d`)"
+        )
+    };
     let t = s.trim().replace('_', "");
     if t.is_empty() {
         return Err(bad());
@@ -38,9 +42,15 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
 /// Parses a size into bytes: `B`, `KB`/`MB`/`GB`/`TB` (powers of 1000), `KiB`/`MiB`/`GiB`/`TiB`
 /// (powers of 1024); a bare number is bytes.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let bad = || format!("invalid size `{s}`: expected a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB)");
+    let bad = || {
+        format!(
+            "invalid size `{s}`: expected a number with an optional unit (B, KB, MB, GB, KiB, MiB, GiB)"
+        )
+    };
     let t = s.trim().replace('_', "");
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num.parse().map_err(|_| bad())?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -91,13 +101,14 @@ pub fn format_duration(secs: u64) -> String {
     out.join(" ")
 }
 
-/// Renders bytes with a binary unit (`1.5 MiB`).
+/// Renders bytes with a decimal unit (`1.5 MB`).
 pub fn format_size(bytes: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    // Powers of 1000, as sizes are usually written in contracts (`128MB`).
+    let units = ["B", "KB", "MB", "GB", "TB"];
     let mut v = bytes as f64;
     let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
         i += 1;
     }
     if i == 0 {
@@ -117,7 +128,11 @@ mod tests {
         assert_eq!(parse_duration("2h"), Ok(7200));
         assert_eq!(parse_duration("1d"), Ok(86_400));
         assert_eq!(parse_duration("1h30m"), Ok(5400));
-        assert!(parse_duration("2x").unwrap_err().contains("invalid duration `2x`"));
+        assert!(
+            parse_duration("2x")
+                .unwrap_err()
+                .contains("invalid duration `2x`")
+        );
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5").is_err());
         assert_eq!(format_duration(93_784), "1d 2h");
@@ -129,6 +144,7 @@ mod tests {
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
         assert_eq!(parse_size("1_024"), Ok(1024));
         assert!(parse_size("12 parsecs").is_err());
-        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(1500), "1.5 KB");
+        assert_eq!(format_size(128_000_000), "128.0 MB");
     }
 }

@@ -32,19 +32,47 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
             let a = array.as_primitive::<Float16Type>();
             floats(p, a.iter().flatten().map(f64::from))
         }
-        DataType::Float32 => floats(p, array.as_primitive::<Float32Type>().iter().flatten().map(f64::from)),
+        DataType::Float32 => floats(
+            p,
+            array
+                .as_primitive::<Float32Type>()
+                .iter()
+                .flatten()
+                .map(f64::from),
+        ),
         DataType::Float64 => floats(p, array.as_primitive::<Float64Type>().iter().flatten()),
         DataType::Decimal128(_, s) => {
             let scale = 10f64.powi(*s as i32);
-            floats(p, array.as_primitive::<Decimal128Type>().iter().flatten().map(|v| v as f64 / scale))
+            floats(
+                p,
+                array
+                    .as_primitive::<Decimal128Type>()
+                    .iter()
+                    .flatten()
+                    .map(|v| v as f64 / scale),
+            )
         }
         DataType::Decimal64(_, s) => {
             let scale = 10f64.powi(*s as i32);
-            floats(p, array.as_primitive::<Decimal64Type>().iter().flatten().map(|v| v as f64 / scale))
+            floats(
+                p,
+                array
+                    .as_primitive::<Decimal64Type>()
+                    .iter()
+                    .flatten()
+                    .map(|v| v as f64 / scale),
+            )
         }
         DataType::Decimal32(_, s) => {
             let scale = 10f64.powi(*s as i32);
-            floats(p, array.as_primitive::<Decimal32Type>().iter().flatten().map(|v| v as f64 / scale))
+            floats(
+                p,
+                array
+                    .as_primitive::<Decimal32Type>()
+                    .iter()
+                    .flatten()
+                    .map(|v| v as f64 / scale),
+            )
         }
         DataType::Utf8 => strings(p, array.as_string::<i32>()),
         DataType::LargeUtf8 => strings(p, array.as_string::<i64>()),
@@ -53,14 +81,28 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         DataType::Timestamp(unit, _) => {
             let (mul, div) = micros_factor(unit);
             let values = timestamp_values(array);
-            temporal(p, values.map(|v| v.saturating_mul(mul).div_euclid(div)), false)
+            temporal(
+                p,
+                values.map(|v| v.saturating_mul(mul).div_euclid(div)),
+                false,
+            )
         }
-        DataType::Date32 => {
-            temporal(p, array.as_primitive::<Date32Type>().iter().flatten().map(i64::from), true)
-        }
+        DataType::Date32 => temporal(
+            p,
+            array
+                .as_primitive::<Date32Type>()
+                .iter()
+                .flatten()
+                .map(i64::from),
+            true,
+        ),
         DataType::Date64 => {
             let a = array.as_primitive::<Date64Type>();
-            temporal(p, a.iter().flatten().map(|ms| ms.div_euclid(86_400_000)), true)
+            temporal(
+                p,
+                a.iter().flatten().map(|ms| ms.div_euclid(86_400_000)),
+                true,
+            )
         }
         DataType::Binary => binaries(p, array.as_binary::<i32>().iter().flatten()),
         DataType::LargeBinary => binaries(p, array.as_binary::<i64>().iter().flatten()),
@@ -86,13 +128,24 @@ fn timestamp_values(array: &ArrayRef) -> Box<dyn Iterator<Item = i64> + '_> {
         DataType::Timestamp(TimeUnit::Second, _) => {
             Box::new(array.as_primitive::<TimestampSecondType>().iter().flatten())
         }
-        DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            Box::new(array.as_primitive::<TimestampMillisecondType>().iter().flatten())
-        }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            Box::new(array.as_primitive::<TimestampMicrosecondType>().iter().flatten())
-        }
-        _ => Box::new(array.as_primitive::<TimestampNanosecondType>().iter().flatten()),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => Box::new(
+            array
+                .as_primitive::<TimestampMillisecondType>()
+                .iter()
+                .flatten(),
+        ),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Box::new(
+            array
+                .as_primitive::<TimestampMicrosecondType>()
+                .iter()
+                .flatten(),
+        ),
+        _ => Box::new(
+            array
+                .as_primitive::<TimestampNanosecondType>()
+                .iter()
+                .flatten(),
+        ),
     }
 }
 
@@ -166,7 +219,11 @@ where
     for s in a.iter().flatten() {
         p.distinct.insert_hash(hash_bytes(s.as_bytes()));
         *counts.entry(s).or_insert(0) += 1;
-        let len = if s.is_ascii() { s.len() } else { s.chars().count() } as u64;
+        let len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
         min_len = min_len.min(len);
         max_len = max_len.max(len);
         if s.is_empty() {
@@ -179,15 +236,15 @@ where
             max = Some(s);
         }
     }
-    if let Some(m) = min {
-        if t.min.as_deref().is_none_or(|cur| m < cur) {
-            t.min = Some(m.to_string());
-        }
+    if let Some(m) = min
+        && t.min.as_deref().is_none_or(|cur| m < cur)
+    {
+        t.min = Some(m.to_string());
     }
-    if let Some(m) = max {
-        if t.max.as_deref().is_none_or(|cur| m > cur) {
-            t.max = Some(m.to_string());
-        }
+    if let Some(m) = max
+        && t.max.as_deref().is_none_or(|cur| m > cur)
+    {
+        t.max = Some(m.to_string());
     }
     if max_len >= min_len {
         t.min_length = Some(t.min_length.map_or(min_len, |v| v.min(min_len)));
@@ -229,11 +286,18 @@ fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) 
     if lo > hi {
         return;
     }
-    let t = p.temporal.as_mut().expect("temporal field has temporal stats");
+    let t = p
+        .temporal
+        .as_mut()
+        .expect("temporal field has temporal stats");
     t.min = Some(t.min.map_or(lo, |m| m.min(lo)));
     t.max = Some(t.max.map_or(hi, |m| m.max(hi)));
     if let Some(f) = &mut p.frequent {
-        f.add_counts(counts.into_iter().map(|(d, c)| (super::model::format_date(d), c)));
+        f.add_counts(
+            counts
+                .into_iter()
+                .map(|(d, c)| (super::model::format_date(d), c)),
+        );
     }
 }
 

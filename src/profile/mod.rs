@@ -5,12 +5,12 @@ pub mod model;
 pub mod sketch;
 pub mod udaf;
 
-pub use model::{FieldProfile, Kind, ScanInfo, TableProfile};
+pub use model::{Column, FieldProfile, Kind, ScanInfo, TableProfile};
 
 use crate::error::{Error, Result};
 use crate::source::Source;
 use arrow::array::AsArray;
-use datafusion::common::Column;
+
 use datafusion::logical_expr::{AggregateUDF, Expr};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -32,7 +32,11 @@ pub fn resolve_columns(source: &Source, wanted: Option<&[String]>) -> Result<Vec
                     return Err(Error::NoSuchColumn {
                         column: c.clone(),
                         source_name: source.location.clone(),
-                        available: all.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                        available: all
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     });
                 }
             }
@@ -52,8 +56,10 @@ pub async fn plan(
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            udaf.call(vec![Expr::Column(Column::new_unqualified(c.as_str()))])
-                .alias(format!("f{i}"))
+            udaf.call(vec![Expr::Column(
+                datafusion::common::Column::new_unqualified(c.as_str()),
+            )])
+            .alias(format!("f{i}"))
         })
         .collect();
     let df = source.dataframe(ctx).await?;
@@ -75,6 +81,16 @@ pub async fn profile(source: &Source, columns: &[String]) -> Result<TableProfile
             scanned: false,
         },
         partitions: source.partitions(),
+        schema: source
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Column {
+                name: f.name().clone(),
+                data_type: f.data_type().to_string(),
+                kind: Kind::of(f.data_type()),
+            })
+            .collect(),
         fields: Vec::new(),
     };
     if columns.is_empty() {
@@ -95,8 +111,8 @@ pub async fn profile(source: &Source, columns: &[String]) -> Result<TableProfile
         let col = arrow::compute::cast(batch.column(i), &arrow::datatypes::DataType::Utf8)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let json = col.as_string::<i32>().value(0);
-        let mut field: FieldProfile =
-            serde_json::from_str(json).map_err(|e| Error::Internal(format!("profile of `{name}`: {e}")))?;
+        let mut field: FieldProfile = serde_json::from_str(json)
+            .map_err(|e| Error::Internal(format!("profile of `{name}`: {e}")))?;
         field.name = name.clone();
         if let Ok(f) = schema.field_with_name(name) {
             field.data_type = f.data_type().to_string();
@@ -124,4 +140,3 @@ pub async fn profile_location(
     let columns = resolve_columns(&source, columns)?;
     profile(&source, &columns).await
 }
-

@@ -211,8 +211,11 @@ impl FieldProfile {
                 DataType::Date32 | DataType::Date64 => Some(TemporalStats::default()),
                 _ => None,
             },
-            frequent: matches!(kind, Kind::String | Kind::Boolean | Kind::Integer | Kind::Date)
-                .then(FrequentValues::default),
+            frequent: matches!(
+                kind,
+                Kind::String | Kind::Boolean | Kind::Integer | Kind::Date
+            )
+            .then(FrequentValues::default),
         }
     }
 
@@ -248,8 +251,16 @@ impl FieldProfile {
             if self.kind == Kind::Integer {
                 return (json!(n.int_min), json!(n.int_max));
             }
-            let lo = if n.neg_inf_count > 0 { json!("-inf") } else { json!(n.min) };
-            let hi = if n.pos_inf_count > 0 { json!("inf") } else { json!(n.max) };
+            let lo = if n.neg_inf_count > 0 {
+                json!("-inf")
+            } else {
+                json!(n.min)
+            };
+            let hi = if n.pos_inf_count > 0 {
+                json!("inf")
+            } else {
+                json!(n.max)
+            };
             return (lo, hi);
         }
         if let Some(t) = &self.temporal {
@@ -265,8 +276,20 @@ impl FieldProfile {
         }
         if let (Some(f), Kind::Boolean) = (&self.frequent, self.kind) {
             let has = |v: &str| f.iter().any(|(k, c)| k == v && *c > 0);
-            let lo = if has("false") { json!(false) } else if has("true") { json!(true) } else { Value::Null };
-            let hi = if has("true") { json!(true) } else if has("false") { json!(false) } else { Value::Null };
+            let lo = if has("false") {
+                json!(false)
+            } else if has("true") {
+                json!(true)
+            } else {
+                Value::Null
+            };
+            let hi = if has("true") {
+                json!(true)
+            } else if has("false") {
+                json!(false)
+            } else {
+                Value::Null
+            };
             return (lo, hi);
         }
         (Value::Null, Value::Null)
@@ -325,12 +348,28 @@ pub struct TableProfile {
     pub scan: ScanInfo,
     /// Partitions profiled, as `key=value/...` paths.
     pub partitions: Vec<String>,
+    /// Every column of the table, profiled or not (partition columns included).
+    #[serde(default)]
+    pub schema: Vec<Column>,
     pub fields: Vec<FieldProfile>,
+}
+
+/// A column of the table's schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    /// The Arrow type, as DataFusion reads it.
+    pub data_type: String,
+    pub kind: Kind,
 }
 
 impl TableProfile {
     pub fn field(&self, name: &str) -> Option<&FieldProfile> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.schema.iter().find(|c| c.name == name)
     }
 
     /// Merges the profile of another part of the same table. A field missing on one side
@@ -350,6 +389,11 @@ impl TableProfile {
                     f.null_count += self_rows;
                     self.fields.push(f);
                 }
+            }
+        }
+        for c in &o.schema {
+            if self.column(&c.name).is_none() {
+                self.schema.push(c.clone());
             }
         }
         self.row_count += o.row_count;

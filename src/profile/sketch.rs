@@ -27,7 +27,11 @@ pub fn hash_u64(v: u64) -> u64 {
 #[inline]
 pub fn hash_f64(v: f64) -> u64 {
     let v = if v == 0.0 { 0.0 } else { v };
-    let bits = if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() };
+    let bits = if v.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        v.to_bits()
+    };
     hash_u64(bits)
 }
 
@@ -139,7 +143,9 @@ mod registers_codec {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
         if text.len() != super::HLL_REGISTERS {
-            return Err(D::Error::custom("HyperLogLog registers have the wrong length"));
+            return Err(D::Error::custom(
+                "HyperLogLog registers have the wrong length",
+            ));
         }
         text.bytes()
             .map(|b| {
@@ -192,7 +198,9 @@ impl Kll {
 
     fn capacity(&self, level: usize) -> usize {
         let depth = self.levels.len() - level - 1;
-        ((KLL_K as f64) * KLL_C.powi(depth as i32)).ceil().max(KLL_MIN_CAP as f64) as usize
+        ((KLL_K as f64) * KLL_C.powi(depth as i32))
+            .ceil()
+            .max(KLL_MIN_CAP as f64) as usize
     }
 
     fn total_capacity(&self) -> usize {
@@ -383,7 +391,8 @@ impl FrequentValues {
 
     /// The `n` most frequent values, most frequent first (ties by value).
     pub fn top(&self, n: usize) -> Vec<(String, u64)> {
-        let mut all: Vec<(String, u64)> = self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut all: Vec<(String, u64)> =
+            self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         all.truncate(n);
         all

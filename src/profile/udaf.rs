@@ -98,8 +98,9 @@ impl Accumulator for ProfileAccumulator {
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let states = arrow::compute::cast(&states[0], &DataType::Utf8)?;
         for json in states.as_string::<i32>().iter().flatten() {
-            let other: FieldProfile = serde_json::from_str(json)
-                .map_err(|e| DataFusionError::Execution(format!("reading a partial profile: {e}")))?;
+            let other: FieldProfile = serde_json::from_str(json).map_err(|e| {
+                DataFusionError::Execution(format!("reading a partial profile: {e}"))
+            })?;
             self.profile.merge(&other);
         }
         Ok(())

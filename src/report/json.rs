@@ -39,17 +39,20 @@ pub fn field(f: &FieldProfile) -> Value {
         m.insert("quantiles_exact".into(), json!(n.sketch.is_exact()));
         m.insert("histogram".into(), histogram(f));
         m.insert("nan_count".into(), json!(n.nan_count));
-        m.insert("infinite_count".into(), json!(n.pos_inf_count + n.neg_inf_count));
+        m.insert(
+            "infinite_count".into(),
+            json!(n.pos_inf_count + n.neg_inf_count),
+        );
     }
     if let Some(t) = &f.text {
         m.insert("min_length".into(), json!(t.min_length));
         m.insert("max_length".into(), json!(t.max_length));
         m.insert("empty_count".into(), json!(t.empty_count));
     }
-    if let Some(t) = &f.temporal {
-        if let Some(tz) = &t.timezone {
-            m.insert("timezone".into(), json!(tz));
-        }
+    if let Some(t) = &f.temporal
+        && let Some(tz) = &t.timezone
+    {
+        m.insert("timezone".into(), json!(tz));
     }
     if let Some(freq) = &f.frequent {
         let top: Vec<Value> = freq
@@ -67,8 +70,12 @@ pub fn field(f: &FieldProfile) -> Value {
 /// Equal-width bins between min and max; counts from the quantile sketch's CDF (exact while the
 /// sketch is exact).
 pub fn histogram(f: &FieldProfile) -> Value {
-    let Some(n) = &f.numeric else { return Value::Null };
-    let (Some(lo), Some(hi)) = (n.min, n.max) else { return json!([]) };
+    let Some(n) = &f.numeric else {
+        return Value::Null;
+    };
+    let (Some(lo), Some(hi)) = (n.min, n.max) else {
+        return json!([]);
+    };
     let total = n.finite_count as f64;
     if hi == lo || f.kind == Kind::Other {
         return json!([{ "lower": lo, "upper": hi, "count": n.finite_count }]);
@@ -78,8 +85,16 @@ pub fn histogram(f: &FieldProfile) -> Value {
     let mut prev = 0.0;
     for i in 0..HISTOGRAM_BINS {
         let lower = lo + width * i as f64;
-        let upper = if i + 1 == HISTOGRAM_BINS { hi } else { lo + width * (i + 1) as f64 };
-        let cdf = if i + 1 == HISTOGRAM_BINS { 1.0 } else { n.sketch.rank(upper) };
+        let upper = if i + 1 == HISTOGRAM_BINS {
+            hi
+        } else {
+            lo + width * (i + 1) as f64
+        };
+        let cdf = if i + 1 == HISTOGRAM_BINS {
+            1.0
+        } else {
+            n.sketch.rank(upper)
+        };
         bins.push(json!({ "lower": lower, "upper": upper, "count": ((cdf - prev) * total).round() as u64 }));
         prev = cdf;
     }

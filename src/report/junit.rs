@@ -22,7 +22,10 @@ pub fn escape(s: &str) -> String {
 pub fn render(results: &[CheckResult]) -> String {
     let mut suites: BTreeMap<(String, String), Vec<&CheckResult>> = BTreeMap::new();
     for r in results {
-        suites.entry((r.consumer.clone(), r.table.clone())).or_default().push(r);
+        suites
+            .entry((r.consumer.clone(), r.table.clone()))
+            .or_default()
+            .push(r);
     }
     let count = |rs: &[&CheckResult], s: Status| rs.iter().filter(|r| r.status == s).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

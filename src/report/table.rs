@@ -11,7 +11,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -25,14 +25,17 @@ pub fn short_number(v: f64) -> String {
         return "0".into();
     }
     let a = v.abs();
-    if a >= 1e9 || a < 1e-3 {
+    if !(1e-3..1e9).contains(&a) {
         format!("{v:.3e}")
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else if a >= 1000.0 {
         format!("{v:.1}")
     } else {
-        format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{v:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     }
 }
 
@@ -47,7 +50,10 @@ fn truncate(s: &str, n: usize) -> String {
 
 fn value_text(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().map(short_number).unwrap_or_else(|| n.to_string()),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .map(short_number)
+            .unwrap_or_else(|| n.to_string()),
         other => truncate(&text(other), 24),
     }
 }
@@ -77,17 +83,33 @@ pub fn profile(p: &TableProfile) -> String {
         return out;
     }
     let mut rows = vec![
-        ["FIELD", "TYPE", "NULLS", "DISTINCT", "MIN", "MAX", "MEAN", "P50", "TOP VALUE"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "FIELD",
+            "TYPE",
+            "NULLS",
+            "DISTINCT",
+            "MIN",
+            "MAX",
+            "MEAN",
+            "P50",
+            "TOP VALUE",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
-    let p50 = QUANTILES.iter().position(|q| q.0 == "p50").expect("p50 is reported");
+    let p50 = QUANTILES
+        .iter()
+        .position(|q| q.0 == "p50")
+        .expect("p50 is reported");
     for f in &p.fields {
         let (min, max) = f.bounds();
         let (mean, median) = match &f.numeric {
             Some(n) if n.finite_count > 0 => (
                 short_number(n.mean),
-                n.sketch.quantile(QUANTILES[p50].1).map(short_number).unwrap_or_default(),
+                n.sketch
+                    .quantile(QUANTILES[p50].1)
+                    .map(short_number)
+                    .unwrap_or_default(),
             ),
             _ => ("".into(), "".into()),
         };
@@ -114,18 +136,23 @@ pub fn profile(p: &TableProfile) -> String {
             top,
         ]);
     }
-    out.push_str(&align(&rows, &[false, false, true, true, false, false, true, true, false]));
+    out.push_str(&align(
+        &rows,
+        &[false, false, true, true, false, false, true, true, false],
+    ));
     out
 }
 
 pub fn check(results: &[CheckResult]) -> String {
     let mut sorted: Vec<&CheckResult> = results.iter().collect();
     // Failures first; stable, so contract order is kept within a status.
-    sorted.sort_by(|a, b| b.status.cmp(&a.status));
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.status));
     let mut rows = vec![
-        ["STATUS", "CONSUMER", "TABLE", "CHECK", "FIELD", "OBSERVED", "EXPECTED"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "STATUS", "CONSUMER", "TABLE", "CHECK", "FIELD", "OBSERVED", "EXPECTED",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for r in &sorted {
         rows.push(vec![
@@ -143,7 +170,11 @@ pub fn check(results: &[CheckResult]) -> String {
     if !notable.is_empty() {
         out.push('\n');
         for r in notable {
-            let field = r.field.as_deref().map(|f| format!(".{f}")).unwrap_or_default();
+            let field = r
+                .field
+                .as_deref()
+                .map(|f| format!(".{f}"))
+                .unwrap_or_default();
             out.push_str(&format!(
                 "{} {} {}{} [{}]: {}\n  at {}\n",
                 r.status.as_str().to_uppercase(),

@@ -44,7 +44,8 @@ impl FileInfo {
             .parse_and_finish(&file)
             .map_err(|e| corrupt(footer_reason(e)))?;
         let fm = meta.file_metadata();
-        self.rows = u64::try_from(fm.num_rows()).map_err(|_| corrupt("negative row count".into()))?;
+        self.rows =
+            u64::try_from(fm.num_rows()).map_err(|_| corrupt("negative row count".into()))?;
         parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
             .map_err(|e| corrupt(format!("unsupported schema: {e}")))
     }

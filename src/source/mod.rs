@@ -76,7 +76,10 @@ fn parse_date(s: &str) -> Option<i32> {
 }
 
 fn infer_type(values: &[&str]) -> DataType {
-    if values.iter().all(|v| v.len() == 10 && parse_date(v).is_some()) {
+    if values
+        .iter()
+        .all(|v| v.len() == 10 && parse_date(v).is_some())
+    {
         DataType::Date32
     } else if values.iter().all(|v| v.parse::<i64>().is_ok()) {
         DataType::Int64
@@ -140,18 +143,30 @@ impl Source {
             let file_schema = f.read_footer()?;
             schema = Some(match schema {
                 None => file_schema,
-                Some(s) => Schema::try_merge([s, file_schema]).map_err(|e| Error::SchemaMismatch {
-                    path: location.to_string(),
-                    reason: format!("{} differs from the files before it: {e}", f.path.display()),
-                })?,
+                Some(s) => {
+                    Schema::try_merge([s, file_schema]).map_err(|e| Error::SchemaMismatch {
+                        path: location.to_string(),
+                        reason: format!(
+                            "{} differs from the files before it: {e}",
+                            f.path.display()
+                        ),
+                    })?
+                }
             });
         }
         let schema = schema.expect("at least one file");
         let part_names: Vec<&str> = partition_cols.iter().map(|(n, _)| n.as_str()).collect();
-        if let Some(clash) = schema.fields().iter().find(|f| part_names.contains(&f.name().as_str())) {
+        if let Some(clash) = schema
+            .fields()
+            .iter()
+            .find(|f| part_names.contains(&f.name().as_str()))
+        {
             return Err(Error::PartitionLayout {
                 path: location.to_string(),
-                reason: format!("`{}` is both a partition key and a column in the files", clash.name()),
+                reason: format!(
+                    "`{}` is both a partition key and a column in the files",
+                    clash.name()
+                ),
             });
         }
         Ok(Source {
@@ -167,7 +182,12 @@ impl Source {
 
     /// The table's schema as profiled: the files' columns, then the partition columns.
     pub fn schema(&self) -> Schema {
-        let mut fields: Vec<Field> = self.file_schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+        let mut fields: Vec<Field> = self
+            .file_schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
         for (name, dt) in &self.partition_cols {
             fields.push(Field::new(name, dt.clone(), false));
         }
@@ -281,7 +301,10 @@ fn display_keys(keys: &[&str]) -> String {
     if keys.is_empty() {
         "no partition directories".into()
     } else {
-        keys.iter().map(|k| format!("{k}=")).collect::<Vec<_>>().join("/")
+        keys.iter()
+            .map(|k| format!("{k}="))
+            .collect::<Vec<_>>()
+            .join("/")
     }
 }
 
@@ -313,7 +336,8 @@ fn select(
             match v {
                 Some(v) => chosen.push(v),
                 None => {
-                    let shown: Vec<String> = files.iter().map(|f| f.partition[i].1.clone()).collect();
+                    let shown: Vec<String> =
+                        files.iter().map(|f| f.partition[i].1.clone()).collect();
                     return Err(Error::NoSuchPartition {
                         path: location.to_string(),
                         selector: format!(
@@ -339,16 +363,25 @@ fn select(
             Some(f) => f.and(e),
         });
     }
-    if let Some(s) = selectors.iter().find(|s| !cols.iter().any(|(k, _)| k == &s.key)) {
+    if let Some(s) = selectors
+        .iter()
+        .find(|s| !cols.iter().any(|(k, _)| k == &s.key))
+    {
         let hint = if cols.is_empty() {
             format!("`{location}` has no `key=value/` partition directories")
         } else {
             format!(
                 "partition keys of `{location}`: {}",
-                cols.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                cols.iter()
+                    .map(|(k, _)| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
-        return Err(Error::usage(format!("`{}` is not a partition key", s.key), hint));
+        return Err(Error::usage(
+            format!("`{}` is not a partition key", s.key),
+            hint,
+        ));
     }
     Ok(filter)
 }

@@ -42,14 +42,25 @@ pub fn plimsoll(args: &[&str]) -> Run {
 /// Runs the binary and parses stdout as JSON.
 pub fn plimsoll_json(args: &[&str]) -> (i32, serde_json::Value, String) {
     let r = plimsoll(args);
-    let v = serde_json::from_str(&r.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", r.stdout, r.stderr));
+    let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            r.stdout, r.stderr
+        )
+    });
     (r.code, v, r.stderr)
 }
 
 /// Profiles a location through the library (every column).
 pub fn profile(path: &Path) -> plimsoll::profile::TableProfile {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    rt.block_on(plimsoll::profile::profile_location(path.to_str().unwrap(), &[], None))
-        .expect("profile")
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(plimsoll::profile::profile_location(
+        path.to_str().unwrap(),
+        &[],
+        None,
+    ))
+    .expect("profile")
 }
