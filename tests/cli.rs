@@ -377,3 +377,42 @@ fn help_documents_exit_codes() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("Exit codes"));
 }
+
+#[test]
+fn partition_selection_applies_to_the_partitioned_tables_of_a_run() {
+    // The nightly job: the latest partition of order-events, the whole (unpartitioned) customers.
+    let (code, v, stderr) = plimsoll_json(&[
+        "check",
+        "--contract",
+        "contracts/",
+        "--partition",
+        "date=latest",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let nulls = find(&v, "analytics-platform", "null_rate", Some("order_id"));
+    assert_eq!(
+        nulls["observed_text"],
+        Value::Null,
+        "people-only text stays out of JSON"
+    );
+    let r = plimsoll(&[
+        "check",
+        "--contract",
+        "contracts/",
+        "--partition",
+        "region=eu",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no table of this run is partitioned by `region`"),
+        "{}",
+        r.stderr
+    );
+}

@@ -249,8 +249,28 @@ fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
 pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
     let plan = plan_check(a)?;
     let mut results = Vec::new();
+    // With several tables, `--partition` selects in those partitioned by its key.
+    let strict = plan.bindings.len() == 1;
+    if !strict {
+        for p in &a.partitions {
+            let mut keyed = false;
+            for location in plan.bindings.keys() {
+                let files = crate::source::list_parquet_files(std::path::Path::new(location))
+                    .unwrap_or_default();
+                keyed |= files
+                    .first()
+                    .is_some_and(|f| f.partition.iter().any(|(k, _)| k == &p.key));
+            }
+            if !keyed {
+                return Err(Error::usage(
+                    format!("no table of this run is partitioned by `{}`", p.key),
+                    "`--partition KEY=...` needs a table with `KEY=value/` directories",
+                ));
+            }
+        }
+    }
     for (location, entries) in &plan.bindings {
-        let source = Source::open(location, &a.partitions)?;
+        let source = Source::open_with(location, &a.partitions, strict)?;
         let schema = source.schema();
         let mut columns: Vec<String> = Vec::new();
         let mut want = |name: &str| {

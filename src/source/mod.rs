@@ -115,6 +115,16 @@ pub struct Source {
 impl Source {
     /// Lists the source, selects partitions, reads the footers of the selected files.
     pub fn open(location: &str, selectors: &[PartitionSelector]) -> Result<Source> {
+        Self::open_with(location, selectors, true)
+    }
+
+    /// As [`Source::open`]; with `strict` false, selectors on keys this source is not
+    /// partitioned by are ignored (a check run over several tables, some unpartitioned).
+    pub fn open_with(
+        location: &str,
+        selectors: &[PartitionSelector],
+        strict: bool,
+    ) -> Result<Source> {
         let root = PathBuf::from(location);
         let meta = std::fs::metadata(&root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::SourceNotFound {
@@ -137,7 +147,12 @@ impl Source {
             });
         }
         let partition_cols = partition_columns(location, &files)?;
-        let filter = select(location, &partition_cols, &mut files, selectors)?;
+        let selectors: Vec<PartitionSelector> = selectors
+            .iter()
+            .filter(|s| strict || partition_cols.iter().any(|(k, _)| k == &s.key))
+            .cloned()
+            .collect();
+        let filter = select(location, &partition_cols, &mut files, &selectors)?;
         let mut schema: Option<Schema> = None;
         for f in &mut files {
             let file_schema = f.read_footer()?;
