@@ -87,6 +87,9 @@ pub enum Error {
         source: datafusion::error::DataFusionError,
     },
 
+    #[error("history store: {0}")]
+    History(String),
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -126,6 +129,9 @@ impl Error {
                 "pass SOURCE, `--table {table}=SOURCE`, or give the table entry a `source:`"
             ),
             Error::Query { .. } => "the data may be corrupt or unreadable; see the cause above".into(),
+            Error::History(_) => {
+                "check that the `--history` location is writable and holds only Plimsoll's files".into()
+            }
             Error::Internal(_) => "this is a bug in Plimsoll; please report it".into(),
         })
     }

@@ -206,6 +206,89 @@ pub struct OrdersSpec {
     pub seed: u64,
     /// The first day (0-based) whose files carry the later-added `channel` column.
     pub channel_from_day: u32,
+    /// Deliberate data problems, by day (0-based), for drift tests and demos.
+    pub anomalies: Vec<(u32, Anomaly)>,
+}
+
+/// A deliberate problem in one day of orders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Anomaly {
+    /// This share of `total_usd` values switched from dollars to cents.
+    Cents(f64),
+    /// `status` gains values nobody announced (`refunded`, `on_hold`) in this share of rows.
+    NewStatuses(f64),
+    /// This share of `customer_id` values are null.
+    NullCustomers(f64),
+    /// The day has this fraction of its usual rows.
+    Volume(f64),
+    /// This share of `customer_id` values reference customers that do not exist.
+    Orphans(f64),
+}
+
+/// Applies a value-level anomaly to a batch of orders (volume is applied when writing).
+pub fn apply_anomaly(batch: &RecordBatch, anomaly: &Anomaly, seed: u64) -> RecordBatch {
+    use arrow::array::AsArray;
+    use arrow::datatypes::{Float64Type, Int64Type};
+    let mut rng = Rng::new(seed ^ 0xA5A5_5A5A);
+    let schema = batch.schema();
+    let idx = |name: &str| schema.index_of(name).expect("orders column");
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    match anomaly {
+        Anomaly::Cents(share) => {
+            let a = batch.column(idx("total_usd")).as_primitive::<Float64Type>();
+            let v: Float64Array = a
+                .iter()
+                .map(|x| {
+                    x.map(|x| {
+                        if rng.f64() < *share {
+                            (x * 100.0).round()
+                        } else {
+                            x
+                        }
+                    })
+                })
+                .collect();
+            columns[idx("total_usd")] = Arc::new(v);
+        }
+        Anomaly::NewStatuses(share) => {
+            let a = batch.column(idx("status")).as_string::<i32>();
+            let v: StringArray = a
+                .iter()
+                .map(|x| {
+                    x.map(|x| {
+                        if rng.f64() < *share {
+                            if rng.f64() < 0.5 {
+                                "refunded"
+                            } else {
+                                "on_hold"
+                            }
+                        } else {
+                            x
+                        }
+                    })
+                })
+                .collect();
+            columns[idx("status")] = Arc::new(v);
+        }
+        Anomaly::NullCustomers(share) => {
+            let a = batch.column(idx("customer_id")).as_primitive::<Int64Type>();
+            let v: Int64Array = a
+                .iter()
+                .map(|x| x.filter(|_| rng.f64() >= *share))
+                .collect();
+            columns[idx("customer_id")] = Arc::new(v);
+        }
+        Anomaly::Orphans(share) => {
+            let a = batch.column(idx("customer_id")).as_primitive::<Int64Type>();
+            let v: Int64Array = a
+                .iter()
+                .map(|x| x.map(|x| if rng.f64() < *share { 1_000_000 + x } else { x }))
+                .collect();
+            columns[idx("customer_id")] = Arc::new(v);
+        }
+        Anomaly::Volume(_) => {}
+    }
+    RecordBatch::try_new(schema, columns).expect("same schema")
 }
 
 impl Default for OrdersSpec {
@@ -216,6 +299,7 @@ impl Default for OrdersSpec {
             rows_per_day: 5_000,
             seed: 42,
             channel_from_day: 6,
+            anomalies: Vec::new(),
         }
     }
 }
@@ -234,6 +318,16 @@ pub fn write_orders(dir: &Path, spec: &OrdersSpec) -> std::io::Result<Vec<PathBu
             spec.rows_per_day
         };
         let rows = rows + (Rng::new(spec.seed + d as u64).below(200) as usize);
+        let today: Vec<&Anomaly> = spec
+            .anomalies
+            .iter()
+            .filter(|(day, _)| *day == d)
+            .map(|(_, a)| a)
+            .collect();
+        let rows = today.iter().fold(rows, |r, a| match a {
+            Anomaly::Volume(f) => (r as f64 * f).round() as usize,
+            _ => r,
+        });
         let with_channel = d >= spec.channel_from_day;
         let parts = if d % 2 == 1 { 2 } else { 1 };
         let per_part = rows / parts;
@@ -247,7 +341,10 @@ pub fn write_orders(dir: &Path, spec: &OrdersSpec) -> std::io::Result<Vec<PathBu
                 .seed
                 .wrapping_mul(1_000_003)
                 .wrapping_add((d as u64) * 16 + part as u64);
-            let batch = orders_batch(date, n, next_id, seed, with_channel);
+            let mut batch = orders_batch(date, n, next_id, seed, with_channel);
+            for a in &today {
+                batch = apply_anomaly(&batch, a, seed);
+            }
             next_id += n as u64;
             let path = dir
                 .join(format!("date={date}"))

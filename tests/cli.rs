@@ -327,6 +327,8 @@ fn table_binding_overrides_the_contract_source() {
         "contracts/analytics-platform.yaml",
         "--table",
         "order-events=testdata/orders/date=2024-03-10",
+        "--table",
+        "customers=testdata/customers",
         "--now",
         NOW,
         "--format",

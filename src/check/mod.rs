@@ -2,19 +2,24 @@
 //! A check never reads data; it reads profiles. One check per file, documented in place.
 
 pub mod allowed_values;
-pub mod baseline;
+pub mod change;
+pub mod drift;
 pub mod freshness;
 pub mod null_rate;
 pub mod range;
+pub mod references;
+pub mod row_count;
 pub mod schema;
 pub mod skew;
 pub mod small_files;
 pub mod unique;
 
+use crate::baseline::Baseline;
 use crate::contract::{Contract, FieldContract, TableContract};
 use crate::profile::{FieldProfile, TableProfile};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The verdict of one check. Ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -58,11 +63,35 @@ pub struct CheckResult {
     pub expected_text: String,
 }
 
-/// What a check is about: the contract entry and its profile.
+/// What a check is about: the contract entry, its profile, and what it is compared with.
 pub struct Subject<'a> {
     pub contract: &'a Contract,
     pub table: &'a TableContract,
     pub profile: &'a TableProfile,
+    /// The baseline slices, when there is a baseline.
+    pub baseline: Option<&'a Baseline>,
+    /// The baseline slices merged into one profile.
+    pub baseline_profile: Option<&'a TableProfile>,
+    /// Why there is no baseline (for the warnings of the checks that need one).
+    pub no_baseline_reason: &'a str,
+    /// Referential-integrity counts by field name (or why they could not be computed).
+    pub references: &'a BTreeMap<String, std::result::Result<references::ReferenceStats, String>>,
+}
+
+/// The warning of a check that needs a baseline when there is none.
+pub fn no_baseline(s: &Subject<'_>, check: &'static str, f: Option<&FieldContract>) -> CheckResult {
+    s.result(
+        check,
+        f,
+        Verdict {
+            status: Status::Warn,
+            observed: Value::Null,
+            expected: Value::Null,
+            observed_text: "not evaluated".into(),
+            expected_text: "-".into(),
+            message: format!("not evaluated: no baseline ({})", s.no_baseline_reason),
+        },
+    )
 }
 
 /// A result under construction.
@@ -123,7 +152,7 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     let mut out = Vec::new();
     out.extend(freshness::check(s, now));
     out.extend(small_files::check(s));
-    out.extend(baseline::table_checks(s));
+    out.extend(row_count::check(s));
     for f in &s.table.fields {
         let present = schema::check(s, f, &mut out);
         let Some(p) = present else { continue };
@@ -132,7 +161,9 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
         out.extend(range::check(s, f, p));
         out.extend(allowed_values::check(s, f, p));
         out.extend(skew::check(s, f, p));
-        out.extend(baseline::field_checks(s, f));
+        out.extend(drift::check(s, f, p));
+        out.extend(change::check(s, f, p));
+        out.extend(references::check(s, f));
     }
     out
 }

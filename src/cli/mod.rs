@@ -1,14 +1,16 @@
 //! The command line: clap definitions (the flags are data), validation, and the commands.
 //! Commands return an [`Outcome`]: the report for stdout and the exit code. Nothing here prints.
 
-use crate::check::{self, CheckResult, Status, Subject};
-use crate::contract::{self, Contract};
+pub mod check;
+pub mod drift;
+pub mod status;
+
+use crate::contract;
 use crate::error::{Error, Result};
-use crate::profile::{self, TableProfile};
+use crate::profile;
 use crate::report;
 use crate::source::{PartitionSelector, Source};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "Exit codes:\n  0  every check passed (warnings allowed)\n  1  at least one check failed\n  2  the run could not be completed (bad arguments, unreadable source, invalid contract)";
@@ -30,9 +32,52 @@ pub enum Command {
     /// Check a table against consumer contracts
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Show which fields moved against a baseline, by PSI, worst first
+    #[command(after_help = DRIFT_EXIT_CODES)]
+    Drift(DriftArgs),
+    /// Monitor the monitor: each table's last successful run, and the overdue ones
+    #[command(after_help = STATUS_EXIT_CODES)]
+    Status(StatusArgs),
     /// Validate contracts and report every problem with file, line and column
     #[command(after_help = EXIT_CODES)]
     Lint(LintArgs),
+}
+
+const DRIFT_EXIT_CODES: &str = "Exit codes:\n  0  no field drifted beyond PSI 0.2 (warnings allowed)\n  1  at least one field's PSI is above 0.2\n  2  the run could not be completed";
+const STATUS_EXIT_CODES: &str = "Exit codes:\n  0  every table ran successfully within the expected interval\n  1  at least one table is overdue\n  2  the run could not be completed";
+
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// A Parquet file or a directory of Parquet files
+    pub source: String,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+    /// Select the current slice: `KEY=VALUE` or `KEY=latest` (repeatable)
+    #[arg(long = "partition", value_name = "KEY=VALUE")]
+    pub partitions: Vec<PartitionSelector>,
+    /// Only these columns (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    pub columns: Option<Vec<String>>,
+    /// The table's name in the history (default: the last component of SOURCE)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    #[arg(long, value_enum, default_value_t = ProfileFormat::Table)]
+    pub format: ProfileFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The profile history store
+    #[arg(long, value_name = "DIR")]
+    pub history: String,
+    /// How often each table is expected to run successfully
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub expect_every: String,
+    /// The time to measure against (RFC 3339); default: now
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = ProfileFormat::Table)]
+    pub format: ProfileFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -47,6 +92,12 @@ pub struct ProfileArgs {
     pub columns: Option<Vec<String>>,
     #[arg(long, value_enum, default_value_t = ProfileFormat::Table)]
     pub format: ProfileFormat,
+    /// Store the profile of each selected partition (or of this run) in this history store
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<String>,
+    /// The table's name in the history (default: the last component of SOURCE)
+    #[arg(long, value_name = "NAME", requires = "history")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,6 +124,26 @@ pub struct CheckArgs {
     pub now: Option<String>,
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
+    #[command(flatten)]
+    pub baseline: BaselineArgs,
+}
+
+/// How the baseline is chosen and where profiles are kept.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BaselineArgs {
+    /// The baseline: a SOURCE, `KEY=VALUE` (another partition), or `Nd` (the N partitions before);
+    /// default: the 7 partitions before the selected date partition, or the history's last runs
+    #[arg(long, value_name = "SOURCE|KEY=VALUE|Nd")]
+    pub baseline: Option<String>,
+    /// The profile history store (a directory); baselines are read from it and runs stored in it
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<String>,
+    /// Compare with the same weekday of previous weeks (tables with weekly seasonality)
+    #[arg(long)]
+    pub same_weekday: bool,
+    /// Keep slices whose checks failed in the baseline (left out by default)
+    #[arg(long)]
+    pub include_failed: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -99,13 +170,49 @@ pub struct Outcome {
 pub async fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Profile(a) => run_profile(a).await,
-        Command::Check(a) => run_check(a).await,
+        Command::Check(a) => check::run(a).await,
+        Command::Drift(a) => drift::run(a).await,
+        Command::Status(a) => status::run(a).await,
         Command::Lint(a) => run_lint(a),
     }
 }
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
-    let p = profile::profile_location(&a.source, &a.partitions, a.columns.as_deref()).await?;
+    let source = Source::open(&a.source, &a.partitions)?;
+    let p = match &a.history {
+        None => {
+            let columns = profile::resolve_columns(&source, a.columns.as_deref())?;
+            profile::profile(&source, &columns).await?
+        }
+        Some(dir) => {
+            // Backfill: every column of each selected partition, stored unless already there.
+            if a.columns.is_some() {
+                return Err(Error::usage(
+                    "`--columns` and `--history` do not go together",
+                    "stored profiles cover every column, so later baselines have what any contract needs",
+                ));
+            }
+            let history = crate::history::History::open(dir)?;
+            let table = a
+                .name
+                .clone()
+                .unwrap_or_else(|| drift::default_table_name(&a.source));
+            let columns = profile::resolve_columns(&source, None)?;
+            let options = profile::Options {
+                by_partition: true,
+                ..profile::Options::default()
+            };
+            let profiled = profile::profile_with(&source, &columns, &options).await?;
+            if profiled.partitions.is_empty() {
+                let id = crate::history::new_run_id(chrono::Utc::now());
+                history.put(&table, &id, &profiled.whole, None).await?;
+            }
+            for (name, part) in &profiled.partitions {
+                history.put(&table, name, part, None).await?;
+            }
+            profiled.whole
+        }
+    };
     let stdout = match a.format {
         ProfileFormat::Table => report::table::profile(&p),
         ProfileFormat::Json => json_text(&report::json::profile(&p)),
@@ -113,206 +220,10 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
     Ok(Outcome { stdout, code: 0 })
 }
 
-fn json_text(v: &serde_json::Value) -> String {
+pub(crate) fn json_text(v: &serde_json::Value) -> String {
     let mut s = serde_json::to_string_pretty(v).expect("JSON values serialise");
     s.push('\n');
     s
-}
-
-/// The validated plan of a `check` run.
-struct CheckPlan {
-    contracts: Vec<Contract>,
-    /// location -> (contract index, table index) of every entry it serves.
-    bindings: BTreeMap<String, Vec<(usize, usize)>>,
-    now: chrono::DateTime<chrono::Utc>,
-}
-
-fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>> {
-    match now {
-        None => Ok(chrono::Utc::now()),
-        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-            .map(|d| d.with_timezone(&chrono::Utc))
-            .map_err(|e| {
-                Error::usage(
-                    format!("invalid `--now` value `{t}`: {e}"),
-                    "give an RFC 3339 time such as `2024-01-15T06:00:00Z`",
-                )
-            }),
-    }
-}
-
-fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
-    let now = parse_now(a.now.as_deref())?;
-    let mut named: BTreeMap<String, String> = BTreeMap::new();
-    for t in &a.tables {
-        let (name, src) = t
-            .split_once('=')
-            .filter(|(n, s)| !n.is_empty() && !s.is_empty())
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("invalid `--table {t}`"),
-                    "write `--table NAME=SOURCE`",
-                )
-            })?;
-        named.insert(name.to_string(), src.to_string());
-    }
-    let contracts = contract::load(&a.contracts)?;
-    // Entries not bound by --table; the positional SOURCE serves them if they name one table,
-    // otherwise those without their own `source:`.
-    let unbound: Vec<(usize, usize)> = contracts
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, c)| (0..c.tables.len()).map(move |ti| (ci, ti)))
-        .filter(|(ci, ti)| !named.contains_key(&contracts[*ci].tables[*ti].table))
-        .collect();
-    let distinct = |entries: &[(usize, usize)]| {
-        let mut names: Vec<&str> = entries
-            .iter()
-            .map(|(c, t)| contracts[*c].tables[*t].table.as_str())
-            .collect();
-        names.sort();
-        names.dedup();
-        names.into_iter().map(String::from).collect::<Vec<_>>()
-    };
-    let positional_serves: Vec<(usize, usize)> = match &a.source {
-        None => vec![],
-        Some(_) if distinct(&unbound).len() <= 1 => unbound.clone(),
-        Some(_) => {
-            let without_source: Vec<(usize, usize)> = unbound
-                .iter()
-                .copied()
-                .filter(|(c, t)| contracts[*c].tables[*t].source.is_none())
-                .collect();
-            let names = distinct(&without_source);
-            if names.len() > 1 {
-                return Err(Error::usage(
-                    format!(
-                        "SOURCE is ambiguous: the contracts name tables {}",
-                        names
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    format!(
-                        "bind each table with `--table NAME=SOURCE`, e.g. `--table {}=PATH`",
-                        names[0]
-                    ),
-                ));
-            }
-            without_source
-        }
-    };
-    if let (Some(src), true) = (&a.source, positional_serves.is_empty()) {
-        let names = distinct(&unbound);
-        return Err(Error::usage(
-            format!(
-                "SOURCE `{src}` serves no table: every table the contracts name is bound by `--table` or its own `source:`"
-            ),
-            match names.first() {
-                Some(n) => format!("bind it explicitly, e.g. `--table {n}={src}`, or drop SOURCE"),
-                None => {
-                    "drop SOURCE, or remove the `--table` that binds the same table".to_string()
-                }
-            },
-        ));
-    }
-    let mut bindings: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-    for (ci, c) in contracts.iter().enumerate() {
-        for (ti, t) in c.tables.iter().enumerate() {
-            let location = if let Some(src) = named.get(&t.table) {
-                src.clone()
-            } else if positional_serves.contains(&(ci, ti)) {
-                a.source
-                    .clone()
-                    .expect("positional SOURCE serves entries only when given")
-            } else if let Some(src) = &t.source {
-                src.clone()
-            } else {
-                return Err(Error::UnboundTable {
-                    table: t.table.clone(),
-                    consumer: c.consumer.clone(),
-                });
-            };
-            bindings.entry(location).or_default().push((ci, ti));
-        }
-    }
-    Ok(CheckPlan {
-        contracts,
-        bindings,
-        now,
-    })
-}
-
-/// Profiles each bound source once (only the columns some contract needs), then runs every
-/// contract entry against its profile.
-pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
-    let plan = plan_check(a)?;
-    let mut results = Vec::new();
-    // With several tables, `--partition` selects in those partitioned by its key.
-    let strict = plan.bindings.len() == 1;
-    if !strict {
-        for p in &a.partitions {
-            let mut keyed = false;
-            for location in plan.bindings.keys() {
-                let files = crate::source::list_parquet_files(std::path::Path::new(location))
-                    .unwrap_or_default();
-                keyed |= files
-                    .first()
-                    .is_some_and(|f| f.partition.iter().any(|(k, _)| k == &p.key));
-            }
-            if !keyed {
-                return Err(Error::usage(
-                    format!("no table of this run is partitioned by `{}`", p.key),
-                    "`--partition KEY=...` needs a table with `KEY=value/` directories",
-                ));
-            }
-        }
-    }
-    for (location, entries) in &plan.bindings {
-        let source = Source::open_with(location, &a.partitions, strict)?;
-        let schema = source.schema();
-        let mut columns: Vec<String> = Vec::new();
-        let mut want = |name: &str| {
-            if schema.field_with_name(name).is_ok() && !columns.iter().any(|c| c == name) {
-                columns.push(name.to_string());
-            }
-        };
-        for (ci, ti) in entries {
-            let t = &plan.contracts[*ci].tables[*ti];
-            if let Some(f) = &t.freshness {
-                want(&f.column);
-            }
-            for f in &t.fields {
-                want(&f.name);
-            }
-        }
-        let profile: TableProfile = profile::profile(&source, &columns).await?;
-        for (ci, ti) in entries {
-            let subject = Subject {
-                contract: &plan.contracts[*ci],
-                table: &plan.contracts[*ci].tables[*ti],
-                profile: &profile,
-            };
-            results.extend(check::run_table(&subject, plan.now));
-        }
-    }
-    Ok(results)
-}
-
-async fn run_check(a: CheckArgs) -> Result<Outcome> {
-    let results = check_results(&a).await?;
-    let stdout = match a.format {
-        CheckFormat::Table => report::table::check(&results),
-        CheckFormat::Json => json_text(&report::json::check(&results)),
-        CheckFormat::Junit => report::junit::render(&results),
-    };
-    let code = match check::overall(&results) {
-        Status::Pass | Status::Warn => 0,
-        Status::Fail => 1,
-        Status::Error => 2,
-    };
-    Ok(Outcome { stdout, code })
 }
 
 fn run_lint(a: LintArgs) -> Result<Outcome> {

@@ -184,8 +184,14 @@ fn floats(p: &mut FieldProfile, it: impl Iterator<Item = f64>) {
             n.nan_count += 1;
         } else if v > 0.0 {
             n.pos_inf_count += 1;
+            if let Some(b) = &mut n.bins {
+                b.add(v);
+            }
         } else {
             n.neg_inf_count += 1;
+            if let Some(b) = &mut n.bins {
+                b.add(v);
+            }
         }
     }
     fold_finite(n, &values);
@@ -204,6 +210,9 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
         lo = lo.min(v);
         hi = hi.max(v);
         n.sketch.update(v);
+    }
+    if let Some(b) = &mut n.bins {
+        values.iter().for_each(|v| b.add(*v));
     }
     n.add_moments(values.len() as u64, mean, m2, lo, hi);
 }

@@ -73,6 +73,36 @@ pub struct NumericStats {
     pub pos_inf_count: u64,
     pub neg_inf_count: u64,
     pub sketch: Kll,
+    /// Exact counts against frozen bin edges (a baseline's deciles), when the scan was given them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bins: Option<Bins>,
+}
+
+/// Exact counts of values in the bins cut by `edges`: `(-inf, e0), [e0, e1), ..., [e_last, +inf)`.
+/// NaN is in no bin; -inf falls in the first and +inf in the last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bins {
+    pub edges: Vec<f64>,
+    pub counts: Vec<u64>,
+}
+
+impl Bins {
+    pub fn new(edges: Vec<f64>) -> Self {
+        let counts = vec![0; edges.len() + 1];
+        Self { edges, counts }
+    }
+
+    /// The bin of `x`: the number of edges at or below it (bins are left-closed).
+    #[inline]
+    pub fn index(&self, x: f64) -> usize {
+        self.edges.partition_point(|e| *e <= x)
+    }
+
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let i = self.index(x);
+        self.counts[i] += 1;
+    }
 }
 
 impl NumericStats {
@@ -90,7 +120,12 @@ impl NumericStats {
         self.max = Some(self.max.map_or(max, |m| m.max(max)));
     }
 
+    fn is_empty(&self) -> bool {
+        self.finite_count + self.nan_count + self.pos_inf_count + self.neg_inf_count == 0
+    }
+
     pub fn merge(&mut self, o: &NumericStats) {
+        let self_empty = self.is_empty();
         if let (Some(min), Some(max)) = (o.min, o.max) {
             self.add_moments(o.finite_count, o.mean, o.m2, min, max);
         }
@@ -100,6 +135,19 @@ impl NumericStats {
         self.pos_inf_count += o.pos_inf_count;
         self.neg_inf_count += o.neg_inf_count;
         self.sketch.merge(&o.sketch);
+        // Bin counts add up only against the same edges.
+        self.bins = match (self.bins.take(), &o.bins) {
+            (Some(mut a), Some(b)) if a.edges == b.edges => {
+                a.counts
+                    .iter_mut()
+                    .zip(&b.counts)
+                    .for_each(|(x, y)| *x += y);
+                Some(a)
+            }
+            (a, None) if o.is_empty() => a,
+            (None, Some(b)) if self_empty => Some(b.clone()),
+            _ => None,
+        };
     }
 
     /// Sample standard deviation (n - 1), over finite values.

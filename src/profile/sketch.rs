@@ -267,7 +267,7 @@ impl Kll {
     }
 
     /// Items with their weights, sorted by value.
-    fn weighted(&self) -> Vec<(f64, u64)> {
+    pub fn weighted(&self) -> Vec<(f64, u64)> {
         let mut out: Vec<(f64, u64)> = self
             .levels
             .iter()

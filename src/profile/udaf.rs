@@ -5,7 +5,7 @@
 //! final aggregation exactly as stored profiles are merged later.
 
 use super::accumulate;
-use super::model::FieldProfile;
+use super::model::{Bins, FieldProfile};
 use arrow::array::{ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{DataFusionError, Result, ScalarValue};
@@ -17,12 +17,25 @@ use std::sync::Arc;
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct ProfileUdaf {
     signature: Signature,
+    /// Frozen bin edges (as f64 bits) to count numeric values against exactly, if any.
+    edges: Option<Vec<u64>>,
 }
 
 impl Default for ProfileUdaf {
     fn default() -> Self {
         Self {
             signature: Signature::any(1, Volatility::Immutable),
+            edges: None,
+        }
+    }
+}
+
+impl ProfileUdaf {
+    /// A profiler that also counts numeric values exactly in the bins cut by `edges`.
+    pub fn with_edges(edges: &[f64]) -> Self {
+        Self {
+            edges: Some(edges.iter().map(|e| e.to_bits()).collect()),
+            ..Self::default()
         }
     }
 }
@@ -49,8 +62,15 @@ impl AggregateUDFImpl for ProfileUdaf {
             .expr_fields
             .first()
             .ok_or_else(|| DataFusionError::Plan("plimsoll_profile takes one column".into()))?;
+        let mut profile = FieldProfile::new(field.name(), field.data_type());
+        if let (Some(edges), Some(n)) = (&self.edges, profile.numeric.as_mut()) {
+            n.bins = Some(Bins::new(
+                edges.iter().map(|b| f64::from_bits(*b)).collect(),
+            ));
+        }
         Ok(Box::new(ProfileAccumulator {
-            profile: FieldProfile::new(field.name(), field.data_type()),
+            profile,
+            pending: Vec::new(),
         }))
     }
 
@@ -66,10 +86,42 @@ impl AggregateUDFImpl for ProfileUdaf {
 #[derive(Debug)]
 struct ProfileAccumulator {
     profile: FieldProfile,
+    /// Partial states received, merged in a canonical order at the end: sketch merges depend
+    /// on order, and partial states arrive in whatever order the threads finish.
+    pending: Vec<String>,
 }
 
 impl ProfileAccumulator {
-    fn serialise(&self) -> Result<ScalarValue> {
+    fn merge_pending(&mut self) -> Result<()> {
+        let mut parts: Vec<FieldProfile> = Vec::with_capacity(self.pending.len());
+        for json in std::mem::take(&mut self.pending) {
+            parts.push(serde_json::from_str(&json).map_err(|e| {
+                DataFusionError::Execution(format!("reading a partial profile: {e}"))
+            })?);
+        }
+        // A key of order-independent content (maps serialise in random order, so not the JSON).
+        let key = |p: &FieldProfile| {
+            let n = p.numeric.as_ref();
+            (
+                p.count,
+                p.null_count,
+                p.distinct.estimate(),
+                n.map(|n| (n.finite_count, n.mean.to_bits(), n.m2.to_bits())),
+                p.text
+                    .as_ref()
+                    .map(|t| (t.min.clone(), t.max.clone(), t.min_length, t.max_length)),
+                p.temporal.as_ref().map(|t| (t.min, t.max)),
+            )
+        };
+        parts.sort_by_key(key);
+        for other in &parts {
+            self.profile.merge(other);
+        }
+        Ok(())
+    }
+
+    fn serialise(&mut self) -> Result<ScalarValue> {
+        self.merge_pending()?;
         let json = serde_json::to_string(&self.profile)
             .map_err(|e| DataFusionError::Execution(format!("serialising a profile: {e}")))?;
         Ok(ScalarValue::Utf8(Some(json)))
@@ -88,7 +140,10 @@ impl Accumulator for ProfileAccumulator {
 
     fn size(&self) -> usize {
         // Sketches dominate: HLL registers, the exact-distinct set, KLL levels, frequent values.
-        std::mem::size_of_val(self) + 16 * 1024 + 64 * 1024
+        std::mem::size_of_val(self)
+            + 16 * 1024
+            + 64 * 1024
+            + self.pending.iter().map(String::len).sum::<usize>()
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -97,12 +152,8 @@ impl Accumulator for ProfileAccumulator {
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         let states = arrow::compute::cast(&states[0], &DataType::Utf8)?;
-        for json in states.as_string::<i32>().iter().flatten() {
-            let other: FieldProfile = serde_json::from_str(json).map_err(|e| {
-                DataFusionError::Execution(format!("reading a partial profile: {e}"))
-            })?;
-            self.profile.merge(&other);
-        }
+        self.pending
+            .extend(states.as_string::<i32>().iter().flatten().map(String::from));
         Ok(())
     }
 }

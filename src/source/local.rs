@@ -26,6 +26,15 @@ impl FileInfo {
         }
     }
 
+    /// `key=value/...` of the partition directories holding the file (empty when none).
+    pub fn partition_name(&self) -> String {
+        self.partition
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     /// Reads the footer: the row count and the Arrow schema. A file that is empty, truncated
     /// or not Parquet gives [`Error::CorruptParquet`].
     pub fn read_footer(&mut self) -> Result<Schema> {

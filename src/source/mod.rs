@@ -215,17 +215,18 @@ impl Source {
             .files
             .iter()
             .filter(|f| !f.partition.is_empty())
-            .map(|f| {
-                f.partition
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
+            .map(FileInfo::partition_name)
             .collect();
         out.sort();
         out.dedup();
         out
+    }
+
+    /// The same source narrowed to one partition's files (for footer facts; no new filter).
+    pub fn only_partition(&self, name: &str) -> Source {
+        let mut s = self.clone();
+        s.files.retain(|f| f.partition_name() == name);
+        s
     }
 
     pub fn row_count(&self) -> u64 {

@@ -1,0 +1,107 @@
+//! Referential integrity: the keys of one table without a match in another, from one DataFusion
+//! anti-join that reads only the two key columns.
+
+use super::session;
+use crate::check::references::ReferenceStats;
+use crate::error::{Error, Result};
+use crate::source::Source;
+use arrow::array::AsArray;
+use arrow::datatypes::DataType;
+use datafusion::common::{Column, JoinType};
+use datafusion::functions_aggregate::expr_fn::count;
+use datafusion::logical_expr::{Expr, cast, lit};
+
+fn column(name: &str) -> Expr {
+    Expr::Column(Column::new_unqualified(name))
+}
+
+/// Counts the non-null `field` values of `current` without a match in `other.other_field`.
+pub async fn unmatched(
+    current: &Source,
+    field: &str,
+    other: &Source,
+    other_field: &str,
+) -> Result<ReferenceStats> {
+    let query = |source: &Source, e: datafusion::error::DataFusionError| Error::Query {
+        source_name: source.location.clone(),
+        source: e,
+    };
+    let left_type = current
+        .schema()
+        .field_with_name(field)
+        .map(|f| f.data_type().clone())
+        .map_err(|_| Error::NoSuchColumn {
+            column: field.to_string(),
+            source_name: current.location.clone(),
+            available: String::new(),
+        })?;
+    if other.schema().field_with_name(other_field).is_err() {
+        let available = other
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| format!("`{}`", f.name()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Error::NoSuchColumn {
+            column: other_field.to_string(),
+            source_name: other.location.clone(),
+            available,
+        });
+    }
+    let ctx = session();
+    let left = current
+        .dataframe(&ctx)
+        .await?
+        .select(vec![column(field).alias("__key")])
+        .and_then(|d| d.filter(column("__key").is_not_null()))
+        .map_err(|e| query(current, e))?;
+    let right = other
+        .dataframe(&ctx)
+        .await?
+        .select(vec![cast(column(other_field), left_type).alias("__ref")])
+        .and_then(|d| d.filter(column("__ref").is_not_null()))
+        .and_then(|d| d.distinct())
+        .map_err(|e| query(other, e))?;
+    let keys = left
+        .clone()
+        .aggregate(vec![], vec![count(lit(1)).alias("n")])
+        .map_err(|e| query(current, e))?;
+    let anti = left
+        .join(right, JoinType::LeftAnti, &["__key"], &["__ref"], None)
+        .map_err(|e| query(current, e))?;
+    let counted = anti
+        .clone()
+        .aggregate(vec![], vec![count(lit(1)).alias("n")])
+        .map_err(|e| query(current, e))?;
+    let examples = anti
+        .select(vec![cast(column("__key"), DataType::Utf8).alias("v")])
+        .and_then(|d| d.distinct())
+        .and_then(|d| d.sort(vec![column("v").sort(true, true)]))
+        .and_then(|d| d.limit(0, Some(10)))
+        .map_err(|e| query(current, e))?;
+    let first_count = |batches: Vec<arrow::array::RecordBatch>| -> u64 {
+        batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .map(|b| {
+                b.column(0)
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .value(0) as u64
+            })
+            .unwrap_or(0)
+    };
+    let keys = first_count(keys.collect().await.map_err(|e| query(current, e))?);
+    let unmatched = first_count(counted.collect().await.map_err(|e| query(current, e))?);
+    let mut values = Vec::new();
+    for b in examples.collect().await.map_err(|e| query(current, e))? {
+        let col = arrow::compute::cast(b.column(0), &DataType::Utf8)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        values.extend(col.as_string::<i32>().iter().flatten().map(String::from));
+    }
+    Ok(ReferenceStats {
+        keys,
+        unmatched,
+        examples: values,
+    })
+}
