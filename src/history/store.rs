@@ -214,7 +214,7 @@ impl HistoryStore {
         p: &StoredProfile<T>,
     ) -> Result<(), HistoryError> {
         let target = self.profile_path(&p.table, &p.slice)?;
-        let bytes = serde_json::to_vec_pretty(p).map_err(|e| HistoryError::Corrupt {
+        let bytes = serde_json::to_vec(p).map_err(|e| HistoryError::Corrupt {
             path: target.to_string(),
             reason: e.to_string(),
         })?;
