@@ -45,9 +45,12 @@ const HLL_REGISTERS: usize = 1 << HLL_PRECISION;
 pub const EXACT_DISTINCT_CAP: usize = 100_000;
 
 /// Distinct-value counter: an exact set of 64-bit hashes while small, a HyperLogLog always.
+///
+/// Serialised compactly: while exact, only the sorted hashes (the registers are rebuilt from
+/// them when read back); beyond, only the registers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "DistinctRepr", into = "DistinctRepr")]
 pub struct DistinctSketch {
-    #[serde(with = "registers_codec")]
     registers: Vec<u8>,
     /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
     exact: Option<HashSet<u64>>,
@@ -62,15 +65,68 @@ impl Default for DistinctSketch {
     }
 }
 
+/// The stored form of a [`DistinctSketch`].
+#[derive(Serialize, Deserialize)]
+struct DistinctRepr {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "registers_codec"
+    )]
+    registers: Option<Vec<u8>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exact: Option<Vec<u64>>,
+}
+
+impl From<DistinctSketch> for DistinctRepr {
+    fn from(d: DistinctSketch) -> Self {
+        match d.exact {
+            Some(set) => {
+                let mut hashes: Vec<u64> = set.into_iter().collect();
+                hashes.sort_unstable();
+                DistinctRepr {
+                    registers: None,
+                    exact: Some(hashes),
+                }
+            }
+            None => DistinctRepr {
+                registers: Some(d.registers),
+                exact: None,
+            },
+        }
+    }
+}
+
+impl From<DistinctRepr> for DistinctSketch {
+    fn from(r: DistinctRepr) -> Self {
+        let mut d = DistinctSketch {
+            registers: r.registers.unwrap_or_else(|| vec![0; HLL_REGISTERS]),
+            exact: None,
+        };
+        if let Some(hashes) = r.exact {
+            for h in &hashes {
+                d.update_register(*h);
+            }
+            d.exact = Some(hashes.into_iter().collect());
+        }
+        d
+    }
+}
+
 impl DistinctSketch {
     #[inline]
-    pub fn insert_hash(&mut self, h: u64) {
+    fn update_register(&mut self, h: u64) {
         let idx = (h >> (64 - HLL_PRECISION)) as usize;
         let rest = (h << HLL_PRECISION) | (1 << (HLL_PRECISION - 1));
         let rank = rest.leading_zeros() as u8 + 1;
         if self.registers[idx] < rank {
             self.registers[idx] = rank;
         }
+    }
+
+    #[inline]
+    pub fn insert_hash(&mut self, h: u64) {
+        self.update_register(h);
         if let Some(set) = &mut self.exact {
             set.insert(h);
             if set.len() > EXACT_DISTINCT_CAP {
@@ -135,12 +191,12 @@ impl DistinctSketch {
 mod registers_codec {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
-    pub fn serialize<S: Serializer>(r: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        let text: String = r.iter().map(|&b| (b'0' + b) as char).collect();
+    pub fn serialize<S: Serializer>(r: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        let text: String = r.iter().flatten().map(|&b| (b'0' + b) as char).collect();
         s.serialize_str(&text)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
         let text = String::deserialize(d)?;
         if text.len() != super::HLL_REGISTERS {
             return Err(D::Error::custom(
@@ -153,7 +209,8 @@ mod registers_codec {
                     .filter(|v| *v <= 64)
                     .ok_or_else(|| D::Error::custom("bad HyperLogLog register"))
             })
-            .collect()
+            .collect::<Result<Vec<u8>, _>>()
+            .map(Some)
     }
 }
 
