@@ -518,3 +518,177 @@ fn references_measure_a_known_unmatched_rate() {
         .unwrap();
     assert_eq!(r["observed"]["unmatched"], 0);
 }
+
+#[test]
+fn status_flags_overdue_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = drifting_table(dir.path(), 11, vec![]);
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(&contract, CONTRACT).unwrap();
+    let history = dir.path().join("history");
+    let (code, _) = check_day(&table, &contract, Some(&history), "2024-03-08");
+    assert_eq!(code, 0);
+    let h = history.to_str().unwrap();
+    let soon = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let later = (chrono::Utc::now() + chrono::Duration::hours(30)).to_rfc3339();
+    let (code, v, _) =
+        plimsoll_json(&["status", "--history", h, "--now", &soon, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["tables"][0]["overdue"], false);
+    let (code, v, _) = plimsoll_json(&[
+        "status",
+        "--history",
+        h,
+        "--now",
+        &later,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        code, 1,
+        "a day and more without a successful run is overdue"
+    );
+    assert_eq!(v["tables"][0]["overdue"], true);
+    let r = plimsoll(&[
+        "status",
+        "--history",
+        h,
+        "--now",
+        &later,
+        "--expect-every",
+        "2d",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = plimsoll(&["status", "--history", h, "--expect-every", "soon"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("invalid duration"), "{}", r.stderr);
+}
+
+#[test]
+fn same_weekday_baselines_and_explicit_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = OrdersSpec {
+        days: 22,
+        rows_per_day: 500,
+        channel_from_day: 0,
+        ..OrdersSpec::default()
+    };
+    write_orders(&dir.path().join("orders"), &spec).unwrap();
+    let table = dir.path().join("orders");
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(&contract, CONTRACT).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            table.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--partition",
+            "date=2024-03-22",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, v, stderr) = plimsoll_json(&args);
+        assert!(code < 2, "{stderr}");
+        let rc = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "row_count")
+            .unwrap()
+            .clone();
+        rc["observed"]["baseline_slices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // 2024-03-22 is a Friday: the same weekday of the three weeks before.
+    assert_eq!(
+        run(&["--same-weekday"]),
+        ["date=2024-03-01", "date=2024-03-08", "date=2024-03-15"]
+    );
+    assert_eq!(
+        run(&["--baseline", "3d"]),
+        ["date=2024-03-19", "date=2024-03-20", "date=2024-03-21"]
+    );
+    assert_eq!(run(&["--baseline", "date=2024-03-01"]), ["date=2024-03-01"]);
+    let r = plimsoll(&[
+        "check",
+        table.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--baseline",
+        "3d",
+    ]);
+    assert_eq!(r.code, 2, "`3d` needs one date partition selected");
+    assert!(
+        r.stderr.contains("needs one date partition"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn too_little_data_warns_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline: Vec<f64> = (0..50).map(f64::from).collect();
+    let current: Vec<f64> = (0..50).map(|x| f64::from(x) * 100.0).collect();
+    let d = drift_json(dir.path(), &baseline, &current);
+    assert!(d["psi"].as_f64().unwrap() > 0.2);
+    assert_eq!(
+        d["status"], "warn",
+        "fewer than 100 values on a side is not judged"
+    );
+}
+
+#[test]
+fn unpartitioned_tables_use_earlier_runs_from_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: x\ndepends_on:\n  - table: amounts\n    fields:\n      - { name: x, drift: { max_psi: 0.2 } }\n",
+    )
+    .unwrap();
+    let mut rng = Rng::new(1);
+    let mut codes = Vec::new();
+    for day in 0..4 {
+        let shift = if day == 3 { 50.0 } else { 0.0 };
+        let values: Vec<f64> = (0..1_000).map(|_| rng.normal() * 10.0 + shift).collect();
+        let path = common::parquet(dir.path(), "amounts.parquet", &[floats(&values)]);
+        let (code, v, stderr) = plimsoll_json(&[
+            "check",
+            path.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(code < 2, "{stderr}");
+        let drift = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "drift")
+            .unwrap();
+        codes.push((code, drift["status"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(
+        codes[0],
+        (0, "warn".to_string()),
+        "the first run has no baseline"
+    );
+    assert_eq!(codes[1].0, 0);
+    assert_eq!(codes[2].0, 0);
+    assert_eq!(
+        codes[3],
+        (1, "fail".to_string()),
+        "a shifted distribution against the earlier runs"
+    );
+}
