@@ -92,18 +92,7 @@ pub fn current_date_partition(source: &Source) -> Option<(String, String)> {
         .partition_cols
         .iter()
         .find(|(_, dt)| *dt == DataType::Date32)?;
-    let mut values: Vec<String> = source
-        .files
-        .iter()
-        .filter_map(|f| {
-            f.partition
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        })
-        .collect();
-    values.sort();
-    values.dedup();
+    let values = values_of(source.files.iter(), key);
     match values.as_slice() {
         [one] => Some((key.clone(), one.clone())),
         _ => None,
@@ -136,12 +125,12 @@ pub fn preceding_values(
     before.split_off(start)
 }
 
-/// Every value of partition `key` in the table at `location`.
-pub fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
-    let all = Source::open(location, &[])?;
-    let mut values: Vec<String> = all
-        .files
-        .iter()
+/// The distinct values of partition `key` among `files`, sorted.
+fn values_of<'a>(
+    files: impl Iterator<Item = &'a crate::source::FileInfo>,
+    key: &str,
+) -> Vec<String> {
+    let mut values: Vec<String> = files
         .filter_map(|f| {
             f.partition
                 .iter()
@@ -151,7 +140,14 @@ pub fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
         .collect();
     values.sort();
     values.dedup();
-    Ok(values)
+    values
+}
+
+/// Every value of partition `key` in the table at `location`, from the listing alone (no file
+/// is opened).
+pub fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
+    let files = crate::source::list_parquet_files(std::path::Path::new(location))?;
+    Ok(values_of(files.iter(), key))
 }
 
 /// Profiles the given partitions of `location` in one scan, one profile per partition.

@@ -318,16 +318,7 @@ fn locate(plan: &CheckPlan, a: &CheckArgs, table: &str) -> Option<String> {
 /// the profile is stored), builds its baseline, then runs every contract entry against it.
 pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
     let plan = plan_check(a)?;
-    let spec = a
-        .baseline
-        .baseline
-        .as_deref()
-        .map(BaselineSpec::parse)
-        .transpose()?;
-    let history = match &a.baseline.history {
-        Some(h) => Some(History::open(h)?),
-        None => None,
-    };
+    let (spec, history) = a.baseline.open()?;
     let started = chrono::Utc::now();
     let mut results = Vec::new();
     // With several tables, `--partition` selects in those partitioned by its key.

@@ -2,12 +2,10 @@
 
 use super::check::{BaselineRequest, build_baseline};
 use super::{DriftArgs, Outcome, ProfileFormat, json_text};
-use crate::baseline::BaselineSpec;
 use crate::check::Status;
 use crate::contract::Drift;
 use crate::drift::{FieldDrift, edges_of, field_drift};
 use crate::error::{Error, Result};
-use crate::history::History;
 use crate::profile::{self, Options};
 use crate::source::Source;
 use serde_json::json;
@@ -47,18 +45,7 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
     let source = Source::open(&a.source, &a.partitions)?;
     let mut columns = profile::resolve_columns(&source, a.columns.as_deref())?;
     columns.retain(|c| !source.partition_cols.iter().any(|(k, _)| k == c));
-    let spec = a
-        .baseline
-        .baseline
-        .as_deref()
-        .map(BaselineSpec::parse)
-        .transpose()?;
-    let history = a
-        .baseline
-        .history
-        .as_deref()
-        .map(History::open)
-        .transpose()?;
+    let (spec, history) = a.baseline.open()?;
     let table_name = a
         .name
         .clone()

@@ -153,6 +153,28 @@ pub enum CheckFormat {
     Junit,
 }
 
+impl BaselineArgs {
+    /// The parsed `--baseline` and the opened `--history`.
+    pub fn open(
+        &self,
+    ) -> Result<(
+        Option<crate::baseline::BaselineSpec>,
+        Option<crate::history::History>,
+    )> {
+        let spec = self
+            .baseline
+            .as_deref()
+            .map(crate::baseline::BaselineSpec::parse)
+            .transpose()?;
+        let history = self
+            .history
+            .as_deref()
+            .map(crate::history::History::open)
+            .transpose()?;
+        Ok((spec, history))
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Contract files or directories
