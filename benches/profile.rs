@@ -43,7 +43,9 @@ fn bench(c: &mut Criterion) {
     let dir = table(rows);
     let location = dir.to_str().expect("UTF-8 path").to_string();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let source = plimsoll::source::Source::open(&location, &[]).expect("open bench table");
+    let source = rt
+        .block_on(plimsoll::source::Source::open(&location, &[]))
+        .expect("open bench table");
     let actual_rows = source.row_count();
     let columns = plimsoll::profile::resolve_columns(&source, None).expect("columns");
 
@@ -58,7 +60,9 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function(format!("footers_only/{actual_rows}_rows"), |b| {
         b.iter(|| {
-            let s = plimsoll::source::Source::open(&location, &[]).expect("open");
+            let s = rt
+                .block_on(plimsoll::source::Source::open(&location, &[]))
+                .expect("open");
             rt.block_on(plimsoll::profile::profile(&s, &[]))
                 .expect("profile")
         })

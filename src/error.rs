@@ -87,6 +87,13 @@ pub enum Error {
         source: datafusion::error::DataFusionError,
     },
 
+    #[error("{message}")]
+    Storage {
+        location: String,
+        message: String,
+        hint: String,
+    },
+
     #[error("history store: {0}")]
     History(String),
 
@@ -129,6 +136,7 @@ impl Error {
                 "pass SOURCE, `--table {table}=SOURCE`, or give the table entry a `source:`"
             ),
             Error::Query { .. } => "the data may be corrupt or unreadable; see the cause above".into(),
+            Error::Storage { hint, .. } => hint.clone(),
             Error::History(_) => {
                 "check that the `--history` location is writable and holds only Plimsoll's files".into()
             }

@@ -145,8 +145,8 @@ fn values_of<'a>(
 
 /// Every value of partition `key` in the table at `location`, from the listing alone (no file
 /// is opened).
-pub fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
-    let files = crate::source::list_parquet_files(std::path::Path::new(location))?;
+pub async fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
+    let files = crate::source::list_files(location).await?;
     Ok(values_of(files.iter(), key))
 }
 
@@ -167,7 +167,7 @@ pub async fn profile_partitions(
             value: SelectValue::Value(v.clone()),
         })
         .collect();
-    let source = Source::open(location, &selectors)?;
+    let source = Source::open(location, &selectors).await?;
     let columns = profile::resolve_columns(&source, columns)?;
     let options = Options {
         by_partition: true,

@@ -163,7 +163,7 @@ pub(crate) async fn build_baseline(
     };
     match r.spec {
         Some(BaselineSpec::Source(loc)) => {
-            let other = Source::open(loc, &[])?;
+            let other = Source::open(loc, &[]).await?;
             let schema = other.schema();
             let cols: Vec<String> = match r.columns {
                 Some(c) => c
@@ -227,7 +227,7 @@ pub(crate) async fn build_baseline(
             "select one date partition with `--partition date=...`, or pass `--baseline` or `--history`".into(),
         ));
     };
-    let all = baseline::partition_values(r.location, &key)?;
+    let all = baseline::partition_values(r.location, &key).await?;
     // The newest `n` earlier partitions whose checks did not fail (failed ones are replaced by
     // older ones, so a repaired table is not compared with its broken self).
     let earlier = baseline::preceding_values(&all, &current, usize::MAX, r.same_weekday);
@@ -327,7 +327,8 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
         for p in &a.partitions {
             let mut keyed = false;
             for location in plan.bindings.keys() {
-                let files = crate::source::list_parquet_files(std::path::Path::new(location))
+                let files = crate::source::list_files(location)
+                    .await
                     .unwrap_or_default();
                 keyed |= files
                     .first()
@@ -342,7 +343,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
         }
     }
     for (location, entries) in &plan.bindings {
-        let source = Source::open_with(location, &a.partitions, strict)?;
+        let source = Source::open_with(location, &a.partitions, strict).await?;
         let schema = source.schema();
         let tables: Vec<&crate::contract::TableContract> = entries
             .iter()
@@ -441,7 +442,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                         r.table, r.table
                     )),
                     Some(loc) => {
-                        let other = Source::open(&loc, &[])?;
+                        let other = Source::open(&loc, &[]).await?;
                         Ok(
                             profile::references::unmatched(&source, &f.name, &other, &r.field)
                                 .await?,

@@ -200,7 +200,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 }
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
-    let source = Source::open(&a.source, &a.partitions)?;
+    let source = Source::open(&a.source, &a.partitions).await?;
     let p = match &a.history {
         None => {
             let columns = profile::resolve_columns(&source, a.columns.as_deref())?;

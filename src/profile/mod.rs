@@ -269,7 +269,7 @@ pub async fn profile_location(
     selectors: &[crate::source::PartitionSelector],
     columns: Option<&[String]>,
 ) -> Result<TableProfile> {
-    let source = Source::open(location, selectors)?;
+    let source = Source::open(location, selectors).await?;
     let columns = resolve_columns(&source, columns)?;
     profile(&source, &columns).await
 }

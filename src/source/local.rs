@@ -60,7 +60,7 @@ impl FileInfo {
     }
 }
 
-fn footer_reason(e: parquet::errors::ParquetError) -> String {
+pub(super) fn footer_reason(e: parquet::errors::ParquetError) -> String {
     let text = e.to_string();
     if text.contains("magic") || text.contains("Invalid Parquet file") {
         format!("no Parquet footer ({text}); the file is truncated or is not Parquet")

@@ -5,6 +5,7 @@
 //! selected files are read, and the scan is pruned to them by an exact partition filter.
 
 mod local;
+pub mod s3;
 
 pub use local::{FileInfo, list_parquet_files};
 
@@ -96,12 +97,41 @@ fn typed(value: &str, dt: &DataType) -> Option<PartValue> {
     }
 }
 
+/// The Parquet files of a location (local or `s3://`), listed without opening any.
+pub async fn list_files(location: &str) -> Result<Vec<FileInfo>> {
+    match s3::S3Location::parse(location) {
+        Some(loc) => {
+            let loc = loc?;
+            let store = s3::store(&loc)?;
+            Ok(s3::list(&store, &loc, location).await?.1)
+        }
+        None => {
+            let p = std::path::Path::new(location);
+            if p.is_file() {
+                Ok(vec![])
+            } else {
+                list_parquet_files(p)
+            }
+        }
+    }
+}
+
+/// Where the files are.
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(PathBuf),
+    S3 {
+        loc: s3::S3Location,
+        store: Arc<dyn object_store::ObjectStore>,
+    },
+}
+
 /// A table of Parquet files, with the slice of it selected for profiling.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// The location as the user gave it.
     pub location: String,
-    root: PathBuf,
+    backend: Backend,
     is_file: bool,
     /// Hive partition columns, typed from their values.
     pub partition_cols: Vec<(String, DataType)>,
@@ -114,32 +144,43 @@ pub struct Source {
 
 impl Source {
     /// Lists the source, selects partitions, reads the footers of the selected files.
-    pub fn open(location: &str, selectors: &[PartitionSelector]) -> Result<Source> {
-        Self::open_with(location, selectors, true)
+    pub async fn open(location: &str, selectors: &[PartitionSelector]) -> Result<Source> {
+        Self::open_with(location, selectors, true).await
     }
 
     /// As [`Source::open`]; with `strict` false, selectors on keys this source is not
     /// partitioned by are ignored (a check run over several tables, some unpartitioned).
-    pub fn open_with(
+    pub async fn open_with(
         location: &str,
         selectors: &[PartitionSelector],
         strict: bool,
     ) -> Result<Source> {
-        let root = PathBuf::from(location);
-        let meta = std::fs::metadata(&root).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::SourceNotFound {
-                path: location.to_string(),
-            },
-            _ => Error::Io {
-                path: location.to_string(),
-                source: e,
-            },
-        })?;
-        let is_file = meta.is_file();
-        let mut files = if is_file {
-            vec![FileInfo::new(root.clone(), meta.len(), vec![])]
-        } else {
-            list_parquet_files(&root)?
+        let (backend, is_file, mut files) = match s3::S3Location::parse(location) {
+            Some(loc) => {
+                let loc = loc?;
+                let store = s3::store(&loc)?;
+                let (is_file, files) = s3::list(&store, &loc, location).await?;
+                (Backend::S3 { loc, store }, is_file, files)
+            }
+            None => {
+                let root = PathBuf::from(location);
+                let meta = std::fs::metadata(&root).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => Error::SourceNotFound {
+                        path: location.to_string(),
+                    },
+                    _ => Error::Io {
+                        path: location.to_string(),
+                        source: e,
+                    },
+                })?;
+                let is_file = meta.is_file();
+                let files = if is_file {
+                    vec![FileInfo::new(root.clone(), meta.len(), vec![])]
+                } else {
+                    list_parquet_files(&root)?
+                };
+                (Backend::Local(root), is_file, files)
+            }
         };
         if files.is_empty() {
             return Err(Error::NoParquetFiles {
@@ -154,8 +195,24 @@ impl Source {
             .collect();
         let filter = select(location, &partition_cols, &mut files, &selectors)?;
         let mut schema: Option<Schema> = None;
-        for f in &mut files {
-            let file_schema = f.read_footer()?;
+        let schemas: Vec<Schema> = match &backend {
+            Backend::Local(_) => files
+                .iter_mut()
+                .map(FileInfo::read_footer)
+                .collect::<Result<_>>()?,
+            Backend::S3 { loc, store } => {
+                // Footers are read concurrently: on object storage each is a round trip.
+                use futures::StreamExt;
+                let reads = files.iter_mut().map(|f| s3::read_footer(store, loc, f));
+                futures::stream::iter(reads)
+                    .buffered(16)
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<Result<_>>()?
+            }
+        };
+        for (f, file_schema) in files.iter().zip(schemas) {
             schema = Some(match schema {
                 None => file_schema,
                 Some(s) => {
@@ -186,7 +243,7 @@ impl Source {
         }
         Ok(Source {
             location: location.to_string(),
-            root,
+            backend,
             is_file,
             partition_cols,
             files,
@@ -243,11 +300,21 @@ impl Source {
             source_name: self.location.clone(),
             source: e,
         };
-        let abs = std::fs::canonicalize(&self.root).map_err(|e| Error::Io {
-            path: self.location.clone(),
-            source: e,
-        })?;
-        let mut url = abs.to_string_lossy().to_string();
+        let mut url = match &self.backend {
+            Backend::Local(root) => {
+                let abs = std::fs::canonicalize(root).map_err(|e| Error::Io {
+                    path: self.location.clone(),
+                    source: e,
+                })?;
+                abs.to_string_lossy().to_string()
+            }
+            Backend::S3 { loc, store } => {
+                let bucket = url::Url::parse(&loc.bucket_url())
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                ctx.register_object_store(&bucket, store.clone());
+                loc.url_of(&loc.prefix)
+            }
+        };
         if !self.is_file && !url.ends_with('/') {
             url.push('/');
         }

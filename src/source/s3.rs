@@ -1,0 +1,283 @@
+//! Parquet on S3 (and S3-compatible stores) through object_store: listing, footers, errors.
+//!
+//! Credentials come from the standard chain object_store implements: `AWS_ACCESS_KEY_ID` /
+//! `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`),
+//! the ECS container endpoint and the EC2 instance metadata service. `AWS_REGION` (default
+//! `us-east-1`), `AWS_ENDPOINT_URL` for S3-compatible stores; plain HTTP is allowed for a
+//! loopback endpoint or when `AWS_ALLOW_HTTP=true`. Requests time out (connect 5 s, request
+//! 30 s) and are retried with backoff on 5xx, 429 and connection errors for at most 60 s, so a
+//! dead endpoint fails instead of hanging.
+
+use super::local::FileInfo;
+use crate::error::{Error, Result};
+use arrow::datatypes::Schema;
+use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use parquet::arrow::async_reader::ParquetObjectReader;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `s3://bucket/prefix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// The key prefix, without leading or trailing `/`.
+    pub prefix: String,
+}
+
+impl S3Location {
+    /// Parses an `s3://` location; None for anything else.
+    pub fn parse(location: &str) -> Option<Result<S3Location>> {
+        let rest = location.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Some(Err(Error::usage(
+                format!("`{location}` names no bucket"),
+                "write `s3://BUCKET/PREFIX`",
+            )));
+        }
+        Some(Ok(S3Location {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        }))
+    }
+
+    /// `s3://bucket/` (the URL DataFusion registers the store under).
+    pub fn bucket_url(&self) -> String {
+        format!("s3://{}/", self.bucket)
+    }
+
+    pub fn url_of(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+fn loopback(endpoint: &str) -> bool {
+    url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .is_some_and(|h| {
+            h == "localhost"
+                || h.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+                || h == "[::1]"
+        })
+}
+
+/// An object store for the bucket, from the environment.
+pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
+    // object_store's HTTP client needs a TLS crypto provider installed by the application (once;
+    // a second install is refused harmlessly).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = AmazonS3Builder::from_env().with_bucket_name(&loc.bucket);
+    if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        builder = builder.with_region("us-east-1");
+    }
+    let endpoint = std::env::var("AWS_ENDPOINT_URL")
+        .or_else(|_| std::env::var("AWS_ENDPOINT"))
+        .ok();
+    let allow_http = endpoint.as_deref().is_some_and(loopback)
+        || std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if let Some(e) = &endpoint {
+        builder = builder.with_endpoint(e);
+    }
+    // The client options replace the builder's, so plain HTTP is decided here.
+    let client = ClientOptions::new()
+        .with_allow_http(allow_http)
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_timeout(Duration::from_secs(30));
+    let retry = RetryConfig {
+        max_retries: 5,
+        retry_timeout: Duration::from_secs(60),
+        ..RetryConfig::default()
+    };
+    let built = builder
+        .with_client_options(client)
+        .with_retry(retry)
+        .build()
+        .map_err(|e| Error::Storage {
+            location: loc.bucket_url(),
+            message: e.to_string(),
+            hint: "check `AWS_REGION`, `AWS_ENDPOINT_URL` and the credentials in the environment"
+                .into(),
+        })?;
+    Ok(Arc::new(built))
+}
+
+/// A one-paragraph error for a failed object-store call, with a hint for what the user can do.
+pub fn storage_error(location: &str, bucket: &str, e: object_store::Error) -> Error {
+    let text = e.to_string();
+    let has = |s: &str| text.contains(s);
+    let (message, hint) = match &e {
+        object_store::Error::NotFound { .. } => {
+            return Error::SourceNotFound {
+                path: location.to_string(),
+            };
+        }
+        object_store::Error::PermissionDenied { .. } => (
+            format!("access denied to `{location}`"),
+            if has("KMS") || has("kms") {
+                format!("the object is encrypted with KMS: the caller needs `kms:Decrypt` (and `kms:GenerateDataKey` to write) on its key, besides `s3:GetObject` and `s3:ListBucket` on bucket `{bucket}`")
+            } else {
+                format!("the credentials need `s3:ListBucket` on bucket `{bucket}` and `s3:GetObject` on its objects")
+            },
+        ),
+        object_store::Error::Unauthenticated { .. } => (
+            format!("the credentials were refused for `{location}`"),
+            "they are invalid or expired: refresh them (e.g. `aws sso login`) or check `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".into(),
+        ),
+        _ if has("NoSuchBucket") => (
+            format!("bucket `{bucket}` does not exist"),
+            "check the bucket name and the region or endpoint (`AWS_REGION`, `AWS_ENDPOINT_URL`)".into(),
+        ),
+        _ if has("InvalidObjectState") || has("GLACIER") || has("DEEP_ARCHIVE") => (
+            format!("`{location}` is in an archived storage class"),
+            "restore the object first (`aws s3api restore-object`), then run again".into(),
+        ),
+        _ if has("InvalidAccessKeyId") || has("SignatureDoesNotMatch") || has("ExpiredToken") || has("403") && has("credentials") => (
+            format!("the credentials were refused for `{location}`"),
+            "they are invalid or expired: refresh them or check `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".into(),
+        ),
+        _ if has("AccessDenied") || has("403") => (
+            format!("access denied to `{location}`"),
+            format!("the credentials need `s3:ListBucket` on bucket `{bucket}` and `s3:GetObject` on its objects"),
+        ),
+        _ if has("timed out") || has("error sending request") || has("connect") || has("Connection") => (
+            format!("cannot reach the object store for `{location}`"),
+            "check the network and `AWS_ENDPOINT_URL`; requests time out after 30 s and are retried for at most 60 s".into(),
+        ),
+        _ => (
+            format!("cannot read `{location}`"),
+            "see the cause above".into(),
+        ),
+    };
+    Error::Storage {
+        location: location.to_string(),
+        message: format!("{message}: {}", first_line(&text)),
+        hint,
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
+}
+
+/// Lists the Parquet files under the location (hive `key=value` directories recognised, other
+/// directories skipped, as locally). Returns whether the location is a single file.
+pub async fn list(
+    store: &Arc<dyn ObjectStore>,
+    loc: &S3Location,
+    location: &str,
+) -> Result<(bool, Vec<FileInfo>)> {
+    if loc.prefix.ends_with(".parquet") {
+        let path = ObjectPath::from(loc.prefix.as_str());
+        let meta = store
+            .head(&path)
+            .await
+            .map_err(|e| storage_error(location, &loc.bucket, e))?;
+        return Ok((
+            true,
+            vec![FileInfo::new(
+                PathBuf::from(loc.url_of(&loc.prefix)),
+                meta.size,
+                vec![],
+            )],
+        ));
+    }
+    let prefix = (!loc.prefix.is_empty()).then(|| ObjectPath::from(loc.prefix.as_str()));
+    let objects: Vec<object_store::ObjectMeta> = store
+        .list(prefix.as_ref())
+        .try_collect()
+        .await
+        .map_err(|e| storage_error(location, &loc.bucket, e))?;
+    let mut files = Vec::new();
+    for o in objects {
+        let key = o.location.to_string();
+        let rel = key
+            .strip_prefix(&loc.prefix)
+            .unwrap_or(&key)
+            .trim_start_matches('/');
+        let mut parts: Vec<&str> = rel.split('/').collect();
+        let Some(name) = parts.pop() else { continue };
+        if !name.ends_with(".parquet") {
+            continue;
+        }
+        let mut partition = Vec::new();
+        let mut hive = true;
+        for p in parts {
+            match p.split_once('=') {
+                Some((k, v)) => partition.push((k.to_string(), percent_decode(v))),
+                None => hive = false,
+            }
+        }
+        if hive {
+            files.push(FileInfo::new(
+                PathBuf::from(loc.url_of(&key)),
+                o.size,
+                partition,
+            ));
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((false, files))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a file's footer: its row count and Arrow schema.
+pub async fn read_footer(
+    store: &Arc<dyn ObjectStore>,
+    loc: &S3Location,
+    f: &mut FileInfo,
+) -> Result<Schema> {
+    let url = f.path.display().to_string();
+    let key = url
+        .strip_prefix(&loc.bucket_url())
+        .unwrap_or(&url)
+        .to_string();
+    let corrupt = |reason: String| Error::CorruptParquet {
+        path: url.clone(),
+        reason,
+    };
+    if f.size == 0 {
+        return Err(corrupt("the file is empty (0 bytes)".into()));
+    }
+    let mut reader = ParquetObjectReader::new(store.clone(), ObjectPath::from(key.as_str()))
+        .with_file_size(f.size);
+    let meta = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
+        .await
+        .map_err(|e| match e {
+            parquet::errors::ParquetError::External(inner) => {
+                match inner.downcast::<object_store::Error>() {
+                    Ok(os) => storage_error(&url, &loc.bucket, *os),
+                    Err(other) => corrupt(other.to_string()),
+                }
+            }
+            other => corrupt(super::local::footer_reason(other)),
+        })?;
+    f.rows = u64::try_from(meta.metadata().file_metadata().num_rows())
+        .map_err(|_| corrupt("negative row count".into()))?;
+    Ok(meta.schema().as_ref().clone())
+}
