@@ -274,6 +274,66 @@ fn s3_sources_behave_like_local_ones() {
     assert!(drift.code < 2, "{}", drift.stderr);
     assert_eq!(json(&drift)["baseline_slices"].as_array().unwrap().len(), 3);
 
+    // The history store on S3: day after day, then `status` reads the run log back.
+    for day in ["2024-03-09", "2024-03-10"] {
+        let partition = format!("date={day}");
+        let now = format!("{day}T23:59:59Z");
+        let r = run(
+            &[
+                "check",
+                "--contract",
+                "contracts/analytics-platform.yaml",
+                "--table",
+                "order-events=s3://lake/orders",
+                "--table",
+                "customers=s3://lake/customers",
+                "--partition",
+                &partition,
+                "--history",
+                "s3://lake/history",
+                "--now",
+                &now,
+                "--format",
+                "json",
+            ],
+            GOOD,
+        );
+        let fails: Vec<Value> = json(&r)["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["status"] != "pass")
+            .cloned()
+            .collect();
+        assert_eq!(r.code, 0, "{}{fails:#?}", r.stderr);
+        no_secret(&r);
+    }
+    let listed: Vec<String> = rt.block_on(async {
+        use futures::TryStreamExt;
+        s.list(Some(&"history/profiles/order-events".into()))
+            .map_ok(|o| o.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    assert!(
+        listed.iter().any(|k| k.ends_with("date=2024-03-10.json")),
+        "{listed:?}"
+    );
+    assert!(listed.iter().all(|k| !k.contains(".tmp-")), "{listed:?}");
+    let st = run(
+        &[
+            "status",
+            "--history",
+            "s3://lake/history",
+            "--format",
+            "json",
+        ],
+        GOOD,
+    );
+    assert_eq!(st.code, 0, "{}", st.stderr);
+    assert_eq!(json(&st)["tables"][0]["table"], "order-events");
+
     // Errors: one paragraph, a hint, exit 2, no credential.
     let bad_keys = [
         ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),

@@ -51,12 +51,23 @@ fn status(s: &RunStatus) -> Status {
 }
 
 impl History {
-    /// Opens (creating) a history directory. (`s3://` comes with the S3 sources.)
+    /// Opens (creating) a history directory, or an `s3://bucket/prefix` (same credentials and
+    /// endpoint as S3 sources). On S3 a profile is written to a temporary key and renamed
+    /// (object_store copies, then deletes): the copy of one object is atomic, so readers see
+    /// the old profile or the new one, never part of one.
     pub fn open(location: &str) -> Result<History> {
+        if let Some(loc) = crate::source::s3::S3Location::parse(location) {
+            let loc = loc?;
+            let store = crate::source::s3::store(&loc)?;
+            let prefix = object_store::path::Path::from(loc.prefix.as_str());
+            return Ok(History {
+                store: HistoryStore::new(store, prefix, location.to_string()),
+            });
+        }
         if location.contains("://") {
             return Err(Error::usage(
-                format!("history location `{location}` is not a local directory"),
-                "object-store histories (`s3://`) are not supported yet; give a directory",
+                format!("history location `{location}` is neither a directory nor `s3://`"),
+                "give a local directory or `s3://BUCKET/PREFIX`",
             ));
         }
         let store = HistoryStore::open_local(std::path::Path::new(location)).map_err(err)?;

@@ -153,11 +153,20 @@ fn unescape(segment: &str) -> Option<String> {
 }
 
 /// The history store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HistoryStore {
     store: Arc<dyn ObjectStore>,
     prefix: Path,
     display: String,
+}
+
+/// Shows the location only: the store's configuration may hold credentials.
+impl std::fmt::Debug for HistoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryStore")
+            .field("location", &self.display)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HistoryStore {

@@ -117,13 +117,23 @@ pub async fn list_files(location: &str) -> Result<Vec<FileInfo>> {
 }
 
 /// Where the files are.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Backend {
     Local(PathBuf),
     S3 {
         loc: s3::S3Location,
         store: Arc<dyn object_store::ObjectStore>,
     },
+}
+
+/// Never shows the store's configuration: it may hold credentials.
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Local(root) => f.debug_tuple("Local").field(root).finish(),
+            Backend::S3 { loc, .. } => write!(f, "S3({}, credentials hidden)", loc.bucket_url()),
+        }
+    }
 }
 
 /// A table of Parquet files, with the slice of it selected for profiling.
