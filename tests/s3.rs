@@ -187,6 +187,7 @@ fn s3_sources_behave_like_local_ones() {
     r["source"] = Value::Null;
     l["source"] = Value::Null;
     assert_eq!(r, l, "profile on S3 equals profile on local disk");
+    let l = r;
 
     // Partition selection and a single object.
     let latest = run(
@@ -389,4 +390,259 @@ fn s3_sources_behave_like_local_ones() {
         r.stderr
     );
     no_secret(&r);
+
+    faults(&rt, &l);
+}
+
+/// What the fault proxy does to the next requests.
+#[derive(Debug, Clone, PartialEq)]
+enum Fault {
+    /// Forward everything.
+    Pass,
+    /// Answer this status (503, 429) to the next `n` requests, then forward.
+    Status(u16, usize),
+    /// Forward the next `n` object reads with the body cut in half, then the connection closed.
+    ResetBody(usize),
+    /// Accept and never answer.
+    Hang,
+    /// 403 AccessDenied with an XML body.
+    Forbidden,
+    /// Object reads answer 403 InvalidObjectState (a GLACIER object).
+    Archived,
+}
+
+#[derive(Clone)]
+struct Proxy {
+    port: u16,
+    fault: Arc<std::sync::Mutex<Fault>>,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Proxy {
+    fn set(&self, f: Fault) {
+        *self.fault.lock().unwrap() = f;
+        self.requests.store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID".into(), KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), SECRET.into()),
+            (
+                "AWS_ENDPOINT_URL".into(),
+                format!("http://127.0.0.1:{}", self.port),
+            ),
+            ("AWS_REGION".into(), "us-east-1".into()),
+            ("PLIMSOLL_S3_TIMEOUT".into(), "2s".into()),
+            ("PLIMSOLL_S3_RETRY_TIMEOUT".into(), "6s".into()),
+        ]
+    }
+
+    /// The fault for the next request (counting down the counted ones).
+    fn take(&self, object_read: bool) -> Fault {
+        let mut f = self.fault.lock().unwrap();
+        match &mut *f {
+            Fault::Status(code, n) if *n > 0 => {
+                *n -= 1;
+                Fault::Status(*code, 1)
+            }
+            Fault::ResetBody(n) if *n > 0 && object_read => {
+                *n -= 1;
+                Fault::ResetBody(1)
+            }
+            Fault::Status(..) | Fault::ResetBody(_) => Fault::Pass,
+            other => other.clone(),
+        }
+    }
+}
+
+/// Reads one HTTP message head and its Content-Length body.
+async fn read_message(sock: &mut tokio::net::TcpStream) -> Option<(usize, Vec<u8>)> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Some((head_end, buf))
+}
+
+async fn respond(sock: &mut tokio::net::TcpStream, status: &str, body: &str) {
+    use tokio::io::AsyncWriteExt;
+    let msg = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = sock.write_all(msg.as_bytes()).await;
+    let _ = sock.shutdown().await;
+}
+
+/// One client connection: the first request may get a fault; the rest of the connection is
+/// forwarded as is.
+async fn handle(mut sock: tokio::net::TcpStream, proxy: Proxy) {
+    use tokio::io::AsyncWriteExt;
+    let Some((head_end, raw)) = read_message(&mut sock).await else {
+        return;
+    };
+    proxy
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+    let first = head.lines().next().unwrap_or("");
+    let object_read = first.starts_with("GET ") && !first.contains("list-type");
+    match proxy.take(object_read) {
+        Fault::Status(code, _) => {
+            let reason = if code == 429 {
+                "Too Many Requests"
+            } else {
+                "Service Unavailable"
+            };
+            let body = "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+            return respond(&mut sock, &format!("{code} {reason}"), body).await;
+        }
+        Fault::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            return;
+        }
+        Fault::Forbidden => {
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+            return respond(&mut sock, "403 Forbidden", body).await;
+        }
+        Fault::Archived if object_read => {
+            let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InvalidObjectState</Code><Message>The operation is not valid for the object's storage class</Message><StorageClass>GLACIER</StorageClass></Error>";
+            return respond(&mut sock, "403 Forbidden", body).await;
+        }
+        Fault::ResetBody(_) => {
+            let Ok(mut upstream) = tokio::net::TcpStream::connect("127.0.0.1:8333").await else {
+                return;
+            };
+            if upstream.write_all(&raw).await.is_err() {
+                return;
+            }
+            // The response head and half of its body, then the connection drops.
+            let Some((rhead_end, rraw)) = read_message(&mut upstream).await else {
+                return;
+            };
+            let body = rraw.len() - rhead_end;
+            let _ = sock.write_all(&rraw[..rhead_end + body / 2]).await;
+            return;
+        }
+        _ => {}
+    }
+    let Ok(mut upstream) = tokio::net::TcpStream::connect("127.0.0.1:8333").await else {
+        return;
+    };
+    if upstream.write_all(&raw).await.is_err() {
+        return;
+    }
+    let _ = tokio::io::copy_bidirectional(&mut sock, &mut upstream).await;
+}
+
+fn start_proxy(rt: &tokio::runtime::Runtime) -> Proxy {
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let proxy = Proxy {
+        port: listener.local_addr().unwrap().port(),
+        fault: Arc::new(std::sync::Mutex::new(Fault::Pass)),
+        requests: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+    };
+    let p = proxy.clone();
+    rt.spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(handle(sock, p.clone()));
+        }
+    });
+    proxy
+}
+
+/// Faults injected by a proxy in front of the server: each recovers with the same result as the
+/// clean run, or fails with its own clear error; nothing hangs.
+fn faults(rt: &tokio::runtime::Runtime, clean: &Value) {
+    let proxy = start_proxy(rt);
+    let env = proxy.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let profile = |f: Fault| {
+        proxy.set(f);
+        run(&["profile", "s3://lake/orders", "--format", "json"], &env)
+    };
+    let same = |r: &common::Run| {
+        let mut v = json(r);
+        v["source"] = Value::Null;
+        assert_eq!(&v, clean, "the result after retries equals the clean run");
+    };
+
+    let r = profile(Fault::Pass);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    same(&r);
+    for code in [503, 429] {
+        let r = profile(Fault::Status(code, 3));
+        assert_eq!(r.code, 0, "{code} three times, then success: {}", r.stderr);
+        same(&r);
+        assert!(proxy.requests() > 3);
+    }
+    let r = profile(Fault::ResetBody(2));
+    eprintln!("connection reset mid-body: exit {}\n{}", r.code, r.stderr);
+    if r.code == 0 {
+        same(&r);
+    } else {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.starts_with("error: ") && r.stderr.contains("\nhint: "),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = profile(Fault::Forbidden);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("access denied to `s3://lake/orders`")
+            && r.stderr.contains("s3:ListBucket"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(proxy.requests(), 1, "a 403 is not retried");
+    no_secret(&r);
+    let r = profile(Fault::Archived);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("archived storage class") && r.stderr.contains("restore-object"),
+        "{}",
+        r.stderr
+    );
+    let r = profile(Fault::Hang);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot reach the object store"),
+        "{}",
+        r.stderr
+    );
+    no_secret(&r);
+    proxy.set(Fault::Pass);
 }

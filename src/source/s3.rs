@@ -5,8 +5,9 @@
 //! the ECS container endpoint and the EC2 instance metadata service. `AWS_REGION` (default
 //! `us-east-1`), `AWS_ENDPOINT_URL` for S3-compatible stores; plain HTTP is allowed for a
 //! loopback endpoint or when `AWS_ALLOW_HTTP=true`. Requests time out (connect 5 s, request
-//! 30 s) and are retried with backoff on 5xx, 429 and connection errors for at most 60 s, so a
-//! dead endpoint fails instead of hanging.
+//! 30 s: `PLIMSOLL_S3_TIMEOUT`) and are retried with backoff on 5xx, 429 and connection errors
+//! for at most 5 retries and 60 s (`PLIMSOLL_S3_RETRY_TIMEOUT`), so a dead endpoint fails
+//! instead of hanging. 4xx answers (403, 404) are not retried.
 
 use super::local::FileInfo;
 use crate::error::{Error, Result};
@@ -68,6 +69,23 @@ fn loopback(endpoint: &str) -> bool {
         })
 }
 
+fn env_duration(name: &str, default: Duration) -> Duration {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| crate::contract::units::parse_duration(&v).ok())
+        .map_or(default, Duration::from_secs)
+}
+
+/// Per-request timeout: `PLIMSOLL_S3_TIMEOUT` (default 30s).
+fn timeout() -> Duration {
+    env_duration("PLIMSOLL_S3_TIMEOUT", Duration::from_secs(30))
+}
+
+/// Total time spent retrying one request: `PLIMSOLL_S3_RETRY_TIMEOUT` (default 60s).
+fn retry_timeout() -> Duration {
+    env_duration("PLIMSOLL_S3_RETRY_TIMEOUT", Duration::from_secs(60))
+}
+
 /// An object store for the bucket, from the environment.
 pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     // object_store's HTTP client needs a TLS crypto provider installed by the application (once;
@@ -88,11 +106,11 @@ pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     // The client options replace the builder's, so plain HTTP is decided here.
     let client = ClientOptions::new()
         .with_allow_http(allow_http)
-        .with_connect_timeout(Duration::from_secs(5))
-        .with_timeout(Duration::from_secs(30));
+        .with_connect_timeout(Duration::from_secs(5).min(timeout()))
+        .with_timeout(timeout());
     let retry = RetryConfig {
         max_retries: 5,
-        retry_timeout: Duration::from_secs(60),
+        retry_timeout: retry_timeout(),
         ..RetryConfig::default()
     };
     let built = builder
@@ -118,6 +136,10 @@ pub fn storage_error(location: &str, bucket: &str, e: object_store::Error) -> Er
                 path: location.to_string(),
             };
         }
+        _ if has("InvalidObjectState") || has("GLACIER") || has("DEEP_ARCHIVE") => (
+            format!("`{location}` is in an archived storage class (GLACIER or DEEP_ARCHIVE)"),
+            "restore the object first (`aws s3api restore-object`) and run again once it is readable".into(),
+        ),
         object_store::Error::PermissionDenied { .. } => (
             format!("access denied to `{location}`"),
             if has("KMS") || has("kms") {
@@ -134,10 +156,6 @@ pub fn storage_error(location: &str, bucket: &str, e: object_store::Error) -> Er
             format!("bucket `{bucket}` does not exist"),
             "check the bucket name and the region or endpoint (`AWS_REGION`, `AWS_ENDPOINT_URL`)".into(),
         ),
-        _ if has("InvalidObjectState") || has("GLACIER") || has("DEEP_ARCHIVE") => (
-            format!("`{location}` is in an archived storage class"),
-            "restore the object first (`aws s3api restore-object`), then run again".into(),
-        ),
         _ if has("InvalidAccessKeyId") || has("SignatureDoesNotMatch") || has("ExpiredToken") || has("403") && has("credentials") => (
             format!("the credentials were refused for `{location}`"),
             "they are invalid or expired: refresh them or check `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".into(),
@@ -148,7 +166,7 @@ pub fn storage_error(location: &str, bucket: &str, e: object_store::Error) -> Er
         ),
         _ if has("timed out") || has("error sending request") || has("connect") || has("Connection") => (
             format!("cannot reach the object store for `{location}`"),
-            "check the network and `AWS_ENDPOINT_URL`; requests time out after 30 s and are retried for at most 60 s".into(),
+            "check the network and `AWS_ENDPOINT_URL`; each request times out (`PLIMSOLL_S3_TIMEOUT`, 30s) and is retried for at most `PLIMSOLL_S3_RETRY_TIMEOUT` (60s)".into(),
         ),
         _ => (
             format!("cannot read `{location}`"),
