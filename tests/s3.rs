@@ -322,6 +322,31 @@ fn s3_sources_behave_like_local_ones() {
         "{listed:?}"
     );
     assert!(listed.iter().all(|k| !k.contains(".tmp-")), "{listed:?}");
+    // Nothing written to the history holds a credential.
+    let everything: Vec<String> = rt.block_on(async {
+        use futures::TryStreamExt;
+        s.list(Some(&"history".into()))
+            .map_ok(|o| o.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    assert!(everything.len() > 2);
+    for key in &everything {
+        let bytes = rt.block_on(async {
+            s.get(&key.as_str().into())
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        });
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(SECRET) && !text.contains(KEY),
+            "{key} holds a credential"
+        );
+    }
     let st = run(
         &[
             "status",
