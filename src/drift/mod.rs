@@ -91,17 +91,24 @@ fn numeric_counts(p: &FieldProfile, edges: &[f64]) -> Option<(Vec<u64>, Counted)
     Some((counts, how))
 }
 
+/// The bin of the values a heavy-hitters summary did not keep.
+pub const OTHER_VALUES: &str = "(other values)";
+
+/// Value counts from the frequent-values summary; when it is not exact, the values it did not
+/// keep share one bin, so the proportions still cover every non-null value.
 fn value_counts(p: &FieldProfile) -> Option<(BTreeMap<String, u64>, Counted)> {
     let f = p.frequent.as_ref()?;
-    let map = f.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    Some((
-        map,
-        if f.is_exact() {
-            Counted::Counted
-        } else {
-            Counted::Sketch
-        },
-    ))
+    let mut map: BTreeMap<String, u64> = f.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    let kept: u64 = map.values().sum();
+    if !f.is_exact() && p.count > kept {
+        *map.entry(OTHER_VALUES.to_string()).or_insert(0) += p.count - kept;
+    }
+    let how = if f.is_exact() {
+        Counted::Counted
+    } else {
+        Counted::Sketch
+    };
+    Some((map, how))
 }
 
 /// The frozen edges of a baseline field: its deciles p10..p90, duplicates removed.
@@ -151,7 +158,9 @@ pub fn field_drift(baseline: &FieldProfile, current: &FieldProfile) -> Option<Fi
         let (b, bhow) = value_counts(baseline)?;
         let (c, chow) = value_counts(current)?;
         let (labels, psi) = stats::psi_categorical(&b, &c, PSI_EPSILON);
-        let (new_values, vanished_values) = stats::category_changes(&b, &c);
+        let (mut new_values, mut vanished_values) = stats::category_changes(&b, &c);
+        new_values.retain(|v| v != OTHER_VALUES);
+        vanished_values.retain(|v| v != OTHER_VALUES);
         return Some(FieldDrift {
             name: current.name.clone(),
             method: "categorical",

@@ -4,12 +4,12 @@
 //! profile, so the per-value work is a few arithmetic operations and one hash.
 
 use super::model::{FieldProfile, micros_factor};
+use super::sketch::FastMap;
 use super::sketch::{hash_bytes, hash_f64, hash_u64};
 use arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, StringArrayType,
 };
 use arrow::datatypes::*;
-use std::collections::HashMap;
 
 /// Folds one array (one batch of one column) into the profile.
 pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error::ArrowError> {
@@ -153,7 +153,7 @@ fn ints<T: ArrowPrimitiveType>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
 where
     T::Native: Into<i128> + Copy,
 {
-    let mut counts: HashMap<i128, u64> = HashMap::new();
+    let mut counts: FastMap<i128, u64> = FastMap::default();
     let (mut lo, mut hi) = (i128::MAX, i128::MIN);
     let mut values = Vec::with_capacity(a.len());
     for v in a.iter().flatten() {
@@ -169,7 +169,15 @@ where
     n.int_max = Some(n.int_max.map_or(hi, |m| m.max(hi)));
     fold_finite(n, &values);
     if let Some(f) = &mut p.frequent {
-        f.add_counts(counts.into_iter().map(|(k, c)| (k.to_string(), c)));
+        let mut counts: Vec<(i128, u64)> = counts.into_iter().collect();
+        let cut = super::sketch::prune(&mut counts);
+        f.add_pruned(
+            counts
+                .into_iter()
+                .map(|(k, c)| (k.to_string(), c))
+                .collect(),
+            cut,
+        );
     }
 }
 
@@ -221,7 +229,7 @@ fn strings<'a, A>(p: &mut FieldProfile, a: A)
 where
     A: StringArrayType<'a> + Copy,
 {
-    let mut counts: HashMap<&str, u64> = HashMap::new();
+    let mut counts: FastMap<&str, u64> = FastMap::default();
     let t = p.text.as_mut().expect("string field has text stats");
     let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
     let (mut min_len, mut max_len) = (u64::MAX, 0u64);
@@ -260,7 +268,7 @@ where
         t.max_length = Some(t.max_length.map_or(max_len, |v| v.max(max_len)));
     }
     if let Some(f) = &mut p.frequent {
-        f.add_borrowed(counts);
+        f.add_batch(counts.into_iter().collect());
     }
 }
 
@@ -283,7 +291,7 @@ fn booleans(p: &mut FieldProfile, a: &BooleanArray) {
 
 fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) {
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    let mut counts: HashMap<i64, u64> = HashMap::new();
+    let mut counts: FastMap<i64, u64> = FastMap::default();
     for v in it {
         lo = lo.min(v);
         hi = hi.max(v);
@@ -302,11 +310,12 @@ fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) 
     t.min = Some(t.min.map_or(lo, |m| m.min(lo)));
     t.max = Some(t.max.map_or(hi, |m| m.max(hi)));
     if let Some(f) = &mut p.frequent {
-        f.add_counts(
-            counts
-                .into_iter()
-                .map(|(d, c)| (super::model::format_date(d), c)),
-        );
+        let mut counts: Vec<(i64, u64)> = counts.into_iter().collect();
+        let cut = super::sketch::prune(&mut counts);
+        let dates = counts
+            .into_iter()
+            .map(|(d, c)| (super::model::format_date(d), c));
+        f.add_pruned(dates.collect(), cut);
     }
 }
 

@@ -6,7 +6,12 @@
 //! across platforms and releases, which stored profiles rely on.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+/// Hash maps and sets with a fast, non-cryptographic hasher (keys are column values and
+/// 64-bit hashes, not attacker-chosen input to a long-lived service).
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Stable 64-bit hash of bytes.
 #[inline]
@@ -53,14 +58,14 @@ pub const EXACT_DISTINCT_CAP: usize = 100_000;
 pub struct DistinctSketch {
     registers: Vec<u8>,
     /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
-    exact: Option<HashSet<u64>>,
+    exact: Option<FastSet<u64>>,
 }
 
 impl Default for DistinctSketch {
     fn default() -> Self {
         Self {
             registers: vec![0; HLL_REGISTERS],
-            exact: Some(HashSet::new()),
+            exact: Some(FastSet::default()),
         }
     }
 }
@@ -381,6 +386,23 @@ impl Kll {
 // ---------------------------------------------------------------------------------------------
 // Frequent values
 
+/// Reduces exact counts to at most [`FREQUENT_CAPACITY`] entries: the (capacity+1)-th largest
+/// count is subtracted from every entry and the ones left at zero are dropped. Returns the cut,
+/// which bounds the undercount (merging two Misra-Gries summaries does the same).
+pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
+    if counts.len() <= FREQUENT_CAPACITY {
+        return 0;
+    }
+    let idx = counts.len() - FREQUENT_CAPACITY - 1;
+    let (_, nth, _) = counts.select_nth_unstable_by_key(idx, |c| c.1);
+    let cut = nth.1;
+    counts.retain_mut(|c| {
+        c.1 = c.1.saturating_sub(cut);
+        c.1 > 0
+    });
+    cut
+}
+
 /// How many values the frequent-values summary tracks.
 pub const FREQUENT_CAPACITY: usize = 1024;
 
@@ -412,13 +434,22 @@ impl FrequentValues {
         self.reduce();
     }
 
-    /// Adds counts keyed by borrowed text, allocating only for keys not yet tracked.
-    pub fn add_borrowed<'a, I: IntoIterator<Item = (&'a str, u64)>>(&mut self, counts: I) {
+    /// Adds one batch's exact counts. The batch is first reduced to at most
+    /// [`FREQUENT_CAPACITY`] keys the Misra-Gries way (see [`prune`]), so a high-cardinality
+    /// batch costs no allocation for values that could not be kept anyway.
+    pub fn add_batch<K: AsRef<str>>(&mut self, mut counts: Vec<(K, u64)>) {
+        let cut = prune(&mut counts);
+        self.add_pruned(counts, cut);
+    }
+
+    /// Adds counts already reduced by [`prune`], with the cut it returned.
+    pub fn add_pruned<K: AsRef<str>>(&mut self, counts: Vec<(K, u64)>, cut: u64) {
+        self.error_bound += cut;
         for (k, c) in counts {
-            match self.counts.get_mut(k) {
+            match self.counts.get_mut(k.as_ref()) {
                 Some(v) => *v += c,
                 None => {
-                    self.counts.insert(k.to_owned(), c);
+                    self.counts.insert(k.as_ref().to_owned(), c);
                 }
             }
         }
