@@ -313,20 +313,24 @@ fn baseline_from_stored_profiles_equals_rescanning() {
     let table = drifting_table(dir.path(), 3, vec![]);
     let history = dir.path().join("history");
     // Backfill the first 8 days, twice: the second run changes nothing.
-    for day in 1..=8 {
-        let p = format!("date=2024-03-{day:02}");
-        let r = plimsoll(&[
-            "profile",
-            &table,
-            "--partition",
-            &p,
-            "--history",
-            history.to_str().unwrap(),
-            "--name",
-            "orders",
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-    }
+    let backfill = || {
+        for day in 1..=8 {
+            let p = format!("date=2024-03-{day:02}");
+            let h = history.to_str().unwrap();
+            let r = plimsoll(&[
+                "profile",
+                &table,
+                "--partition",
+                &p,
+                "--history",
+                h,
+                "--name",
+                "orders",
+            ]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        }
+    };
+    backfill();
     let snapshot = |dir: &Path| {
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         fn walk(p: &Path, out: &mut Vec<(String, Vec<u8>)>) {
@@ -345,19 +349,7 @@ fn baseline_from_stored_profiles_equals_rescanning() {
     };
     let before = snapshot(&history);
     assert_eq!(before.len(), 8);
-    for day in 1..=8 {
-        let p = format!("date=2024-03-{day:02}");
-        plimsoll(&[
-            "profile",
-            &table,
-            "--partition",
-            &p,
-            "--history",
-            history.to_str().unwrap(),
-            "--name",
-            "orders",
-        ]);
-    }
+    backfill();
     assert_eq!(
         snapshot(&history),
         before,

@@ -57,6 +57,35 @@ pub struct FieldDrift {
 }
 
 impl FieldDrift {
+    /// The drift of `field` with its PSI evidence; method-specific parts empty.
+    fn new(
+        field: &FieldProfile,
+        method: &'static str,
+        psi: Psi,
+        n: (u64, u64),
+        how: (Counted, Counted),
+    ) -> Self {
+        FieldDrift {
+            name: field.name.clone(),
+            method,
+            psi: psi.psi,
+            edges: vec![],
+            categories: vec![],
+            baseline_proportions: psi.baseline,
+            current_proportions: psi.current,
+            contributions: psi.contributions,
+            epsilon: psi.epsilon,
+            n_baseline: n.0,
+            n_current: n.1,
+            baseline_counts: how.0,
+            current_counts: how.1,
+            ks: None,
+            chi_square: None,
+            new_values: vec![],
+            vanished_values: vec![],
+        }
+    }
+
     /// Enough data on both sides to judge.
     pub fn enough_data(&self) -> bool {
         self.n_baseline >= MIN_SAMPLE && self.n_current >= MIN_SAMPLE
@@ -134,23 +163,15 @@ pub fn field_drift(baseline: &FieldProfile, current: &FieldProfile) -> Option<Fi
         let c = current.numeric.as_ref()?;
         let ks = stats::ks_two_sample(&b.sketch.weighted(), &c.sketch.weighted());
         return Some(FieldDrift {
-            name: current.name.clone(),
-            method: "numeric",
-            psi: psi.psi,
             edges,
-            categories: vec![],
-            baseline_proportions: psi.baseline,
-            current_proportions: psi.current,
-            contributions: psi.contributions,
-            epsilon: psi.epsilon,
-            n_baseline: bc.iter().sum(),
-            n_current: cc.iter().sum(),
-            baseline_counts: bhow,
-            current_counts: chow,
             ks,
-            chi_square: None,
-            new_values: vec![],
-            vanished_values: vec![],
+            ..FieldDrift::new(
+                current,
+                "numeric",
+                psi,
+                (bc.iter().sum(), cc.iter().sum()),
+                (bhow, chow),
+            )
         });
     }
     let categorical = |k: Kind| matches!(k, Kind::String | Kind::Boolean);
@@ -161,24 +182,13 @@ pub fn field_drift(baseline: &FieldProfile, current: &FieldProfile) -> Option<Fi
         let (mut new_values, mut vanished_values) = stats::category_changes(&b, &c);
         new_values.retain(|v| v != OTHER_VALUES);
         vanished_values.retain(|v| v != OTHER_VALUES);
+        let n = (b.values().sum(), c.values().sum());
         return Some(FieldDrift {
-            name: current.name.clone(),
-            method: "categorical",
-            psi: psi.psi,
-            edges: vec![],
             categories: labels,
-            baseline_proportions: psi.baseline,
-            current_proportions: psi.current,
-            contributions: psi.contributions,
-            epsilon: psi.epsilon,
-            n_baseline: b.values().sum(),
-            n_current: c.values().sum(),
-            baseline_counts: bhow,
-            current_counts: chow,
-            ks: None,
             chi_square: stats::chi_square(&b, &c),
             new_values,
             vanished_values,
+            ..FieldDrift::new(current, "categorical", psi, n, (bhow, chow))
         });
     }
     None
