@@ -135,6 +135,11 @@ impl Error {
             Error::UnboundTable { table, .. } => format!(
                 "pass SOURCE, `--table {table}=SOURCE`, or give the table entry a `source:`"
             ),
+            Error::Query { source, .. }
+                if matches!(source.find_root(), datafusion::error::DataFusionError::ResourcesExhausted(_)) =>
+            {
+                "the scan needs more memory than `--memory-limit` allows: raise it, or profile fewer columns or partitions at a time".into()
+            }
             Error::Query { .. } => "the data may be corrupt or unreadable; see the cause above".into(),
             Error::Storage { hint, .. } => hint.clone(),
             Error::History(_) => {

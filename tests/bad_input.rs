@@ -240,3 +240,25 @@ fn unbound_and_ambiguous_tables() {
     ]);
     assert_clean_error(&r, "invalid `--table bad`");
 }
+
+#[test]
+fn memory_limit_exceeded_is_an_error_not_a_kill() {
+    let r = plimsoll(&["profile", "testdata/orders", "--memory-limit", "200KB"]);
+    assert_clean_error(&r, "query failed while scanning `testdata/orders`");
+    assert!(
+        r.stderr.contains("Resources exhausted") && r.stderr.contains("--memory-limit"),
+        "{}",
+        r.stderr
+    );
+    let r = plimsoll(&[
+        "profile",
+        "testdata/orders",
+        "--memory-limit",
+        "512MB",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = plimsoll(&["profile", "testdata/orders", "--memory-limit", "lots"]);
+    assert_clean_error(&r, "invalid size `lots`");
+}

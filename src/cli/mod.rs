@@ -22,6 +22,9 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every check passed (warnings allowed
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Cap the memory of scans (e.g. `512MB`, `2GiB`); exceeding it is an error, not an OOM kill
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +193,11 @@ pub struct Outcome {
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome> {
+    if let Some(limit) = &cli.memory_limit {
+        let bytes = contract::units::parse_size(limit)
+            .map_err(|e| Error::usage(e, "write a size such as `512MB` or `2GiB`"))?;
+        profile::set_memory_limit(bytes as usize);
+    }
     match cli.command {
         Command::Profile(a) => run_profile(a).await,
         Command::Check(a) => check::run(a).await,

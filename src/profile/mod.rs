@@ -17,10 +17,29 @@ use datafusion::logical_expr::{AggregateUDF, Expr};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::collections::BTreeMap;
 
+static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Caps the memory of every scan of this process (`--memory-limit`): exceeding it is an error
+/// (DataFusion's `ResourcesExhausted`), never an out-of-memory kill. Set once, before scanning.
+pub fn set_memory_limit(bytes: usize) {
+    let _ = MEMORY_LIMIT.set(bytes);
+}
+
 /// A DataFusion session configured for profiling.
 pub fn session() -> SessionContext {
     let config = SessionConfig::new().with_batch_size(8192);
-    SessionContext::new_with_config(config)
+    match MEMORY_LIMIT.get() {
+        Some(limit) => {
+            let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                .with_memory_limit(*limit, 1.0)
+                .build_arc();
+            match runtime {
+                Ok(rt) => SessionContext::new_with_config_rt(config, rt),
+                Err(_) => SessionContext::new_with_config(config),
+            }
+        }
+        None => SessionContext::new_with_config(config),
+    }
 }
 
 /// The columns to profile: `None` means every field of the source.

@@ -267,6 +267,13 @@ impl FieldProfile {
         }
     }
 
+    /// Approximate heap bytes held by the sketches (for the memory pool's accounting).
+    pub fn heap_size(&self) -> usize {
+        self.distinct.heap_size()
+            + self.numeric.as_ref().map_or(0, |n| n.sketch.heap_size())
+            + self.frequent.as_ref().map_or(0, |f| f.heap_size())
+    }
+
     pub fn rows(&self) -> u64 {
         self.count + self.null_count
     }

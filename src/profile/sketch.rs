@@ -153,6 +153,11 @@ impl DistinctSketch {
         };
     }
 
+    /// Approximate heap bytes: the registers and the exact set (about 16 bytes a hash).
+    pub fn heap_size(&self) -> usize {
+        self.registers.len() + self.exact.as_ref().map_or(0, |s| s.capacity() * 16)
+    }
+
     /// True while the count is exact (every distinct hash is kept).
     pub fn is_exact(&self) -> bool {
         self.exact.is_some()
@@ -251,6 +256,11 @@ impl Default for Kll {
 impl Kll {
     pub fn count(&self) -> u64 {
         self.n
+    }
+
+    /// Approximate heap bytes of the retained items.
+    pub fn heap_size(&self) -> usize {
+        self.levels.iter().map(|l| l.capacity() * 8).sum()
     }
 
     /// True while no item has been compacted away.
@@ -420,6 +430,11 @@ pub struct FrequentValues {
 impl FrequentValues {
     pub fn is_exact(&self) -> bool {
         self.error_bound == 0
+    }
+
+    /// Approximate heap bytes: each kept value, its text and its counter.
+    pub fn heap_size(&self) -> usize {
+        self.counts.keys().map(|k| k.capacity() + 48).sum()
     }
 
     pub fn error_bound(&self) -> u64 {

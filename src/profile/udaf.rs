@@ -141,8 +141,7 @@ impl Accumulator for ProfileAccumulator {
     fn size(&self) -> usize {
         // Sketches dominate: HLL registers, the exact-distinct set, KLL levels, frequent values.
         std::mem::size_of_val(self)
-            + 16 * 1024
-            + 64 * 1024
+            + self.profile.heap_size()
             + self.pending.iter().map(String::len).sum::<usize>()
     }
 
