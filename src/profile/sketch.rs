@@ -235,12 +235,21 @@ const KLL_MIN_CAP: usize = 8;
 /// KLL quantile sketch over finite f64 values (Karnin, Lang, Liberty 2016).
 ///
 /// Level `h` holds items of weight `2^h`. Exact (every item kept) until the first compaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kll {
     levels: Vec<Vec<f64>>,
     n: u64,
     /// State of the deterministic coin used by compactions (xorshift64).
     rng: u64,
+    /// Capacity of level 0, cached (0: not computed yet); it changes only when levels are added.
+    #[serde(skip)]
+    cap0: usize,
+}
+
+impl PartialEq for Kll {
+    fn eq(&self, o: &Kll) -> bool {
+        self.levels == o.levels && self.n == o.n && self.rng == o.rng
+    }
 }
 
 impl Default for Kll {
@@ -249,6 +258,7 @@ impl Default for Kll {
             levels: vec![Vec::new()],
             n: 0,
             rng: 0x2545_F491_4F6C_DD1D,
+            cap0: 0,
         }
     }
 }
@@ -288,8 +298,12 @@ impl Kll {
         debug_assert!(v.is_finite());
         self.levels[0].push(v);
         self.n += 1;
-        if self.levels[0].len() >= self.capacity(0) {
+        if self.cap0 == 0 {
+            self.cap0 = self.capacity(0);
+        }
+        if self.levels[0].len() >= self.cap0 {
             self.compress();
+            self.cap0 = self.capacity(0);
         }
     }
 
@@ -331,6 +345,7 @@ impl Kll {
             self.levels[h].extend_from_slice(items);
         }
         self.n += other.n;
+        self.cap0 = 0;
         self.rng ^= other.rng.rotate_left(17);
         if self.rng == 0 {
             self.rng = 0x2545_F491_4F6C_DD1D;
