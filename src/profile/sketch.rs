@@ -241,9 +241,13 @@ pub struct Kll {
     n: u64,
     /// State of the deterministic coin used by compactions (xorshift64).
     rng: u64,
-    /// Capacity of level 0, cached (0: not computed yet); it changes only when levels are added.
+    /// Items retained, cached (valid while `total_cap` is not 0).
     #[serde(skip)]
-    cap0: usize,
+    retained: usize,
+    /// Capacity of all levels, cached (0: not computed yet); it changes only when levels are
+    /// added.
+    #[serde(skip)]
+    total_cap: usize,
 }
 
 impl PartialEq for Kll {
@@ -258,7 +262,8 @@ impl Default for Kll {
             levels: vec![Vec::new()],
             n: 0,
             rng: 0x2545_F491_4F6C_DD1D,
-            cap0: 0,
+            retained: 0,
+            total_cap: 0,
         }
     }
 }
@@ -289,22 +294,27 @@ impl Kll {
         (0..self.levels.len()).map(|h| self.capacity(h)).sum()
     }
 
-    fn retained(&self) -> usize {
-        self.levels.iter().map(Vec::len).sum()
-    }
-
+    /// Adds a value. Compaction is lazy (as in the DataSketches KLL): level 0 grows while the
+    /// sketch as a whole has room, so sorting is paid over large buffers, not every few items.
     #[inline]
     pub fn update(&mut self, v: f64) {
         debug_assert!(v.is_finite());
         self.levels[0].push(v);
         self.n += 1;
-        if self.cap0 == 0 {
-            self.cap0 = self.capacity(0);
+        if self.total_cap == 0 {
+            self.refresh();
+        } else {
+            self.retained += 1;
         }
-        if self.levels[0].len() >= self.cap0 {
+        if self.retained >= self.total_cap {
             self.compress();
-            self.cap0 = self.capacity(0);
         }
+    }
+
+    /// Recomputes the cached counts.
+    fn refresh(&mut self) {
+        self.retained = self.levels.iter().map(Vec::len).sum();
+        self.total_cap = self.total_capacity();
     }
 
     fn coin(&mut self) -> usize {
@@ -317,12 +327,14 @@ impl Kll {
     }
 
     fn compress(&mut self) {
-        while self.retained() >= self.total_capacity() {
+        self.refresh();
+        while self.retained >= self.total_cap {
             let h = (0..self.levels.len())
                 .find(|&h| self.levels[h].len() >= self.capacity(h))
                 .unwrap_or(0);
             if h + 1 == self.levels.len() {
                 self.levels.push(Vec::new());
+                self.total_cap = self.total_capacity();
             }
             let mut items = std::mem::take(&mut self.levels[h]);
             items.sort_unstable_by(f64::total_cmp);
@@ -333,6 +345,7 @@ impl Kll {
             }
             let offset = self.coin();
             let promoted: Vec<f64> = items.iter().skip(offset).step_by(2).copied().collect();
+            self.retained -= items.len() - promoted.len();
             self.levels[h + 1].extend(promoted);
         }
     }
@@ -345,7 +358,6 @@ impl Kll {
             self.levels[h].extend_from_slice(items);
         }
         self.n += other.n;
-        self.cap0 = 0;
         self.rng ^= other.rng.rotate_left(17);
         if self.rng == 0 {
             self.rng = 0x2545_F491_4F6C_DD1D;
