@@ -67,6 +67,17 @@ fn bench(c: &mut Criterion) {
                 .expect("profile")
         })
     });
+    // Null counts, min and max of every column from the footers' statistics, opening the
+    // source (listing and footers) included.
+    g.bench_function(format!("footer_statistics/{actual_rows}_rows"), |b| {
+        b.iter(|| {
+            let s = rt
+                .block_on(plimsoll::source::Source::open(&location, &[]))
+                .expect("open");
+            let columns = plimsoll::profile::resolve_columns(&s, None).expect("columns");
+            plimsoll::profile::metadata::facts(&s, &columns).expect("facts")
+        })
+    });
     g.finish();
 }
 

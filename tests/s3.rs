@@ -189,6 +189,45 @@ fn s3_sources_behave_like_local_ones() {
     assert_eq!(r, l, "profile on S3 equals profile on local disk");
     let l = r;
 
+    // `--s3-endpoint` in place of AWS_ENDPOINT_URL; footer answers from S3 equal local ones.
+    let no_endpoint: Vec<(&str, &str)> = GOOD
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "AWS_ENDPOINT_URL")
+        .collect();
+    let args = [
+        "profile",
+        "s3://lake/orders",
+        "--metadata-only",
+        "--format",
+        "json",
+    ];
+    let flagged = run(
+        &[&args[..], &["--s3-endpoint", ENDPOINT]].concat(),
+        &no_endpoint,
+    );
+    assert_eq!(flagged.code, 0, "{}", flagged.stderr);
+    let local_meta = run(
+        &[
+            "profile",
+            "testdata/orders",
+            "--metadata-only",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let (mut r, mut lm) = (json(&flagged), json(&local_meta));
+    r["source"] = Value::Null;
+    lm["source"] = Value::Null;
+    assert_eq!(r, lm, "footer answers on S3 equal those on local disk");
+    let bad = run(
+        &[&args[..], &["--s3-endpoint", "ftp://x"]].concat(),
+        &no_endpoint,
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--s3-endpoint"), "{}", bad.stderr);
+
     // Partition selection and a single object.
     let latest = run(
         &[

@@ -371,6 +371,25 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
             // Stored profiles cover every column, so tomorrow's baseline has what any contract needs.
             columns = profile::resolve_columns(&source, None)?;
         }
+        // Table-level checks only (row count, files, freshness): the footers answer exactly when
+        // their statistics are present and untruncated, and no data page is read.
+        let from_footers: Option<Vec<profile::FieldProfile>> = if history.is_none()
+            && tables
+                .iter()
+                .all(|t| t.fields.is_empty() && t.drift.is_none())
+        {
+            profile::metadata::facts(&source, &columns)?
+                .iter()
+                .map(profile::metadata::FieldFacts::to_profile)
+                .collect()
+        } else {
+            None
+        };
+        let baseline_columns: &[String] = if from_footers.is_some() {
+            &[]
+        } else {
+            &columns
+        };
         let needs_baseline = tables
             .iter()
             .any(|t| t.row_count.is_some() || t.drift.is_some() || !t.fields.is_empty());
@@ -391,7 +410,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                 columns: if history.is_some() {
                     None
                 } else {
-                    Some(&columns)
+                    Some(baseline_columns)
                 },
                 history: history.as_ref(),
             })
@@ -420,7 +439,17 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                 }
             }
         }
-        let profiled = profile::profile_with(&source, &columns, &options).await?;
+        let profiled = match &from_footers {
+            Some(fields) => {
+                let mut whole = profile::footer_profile(&source);
+                whole.fields = fields.clone();
+                profile::Profiled {
+                    whole,
+                    partitions: Vec::new(),
+                }
+            }
+            None => profile::profile_with(&source, &columns, &options).await?,
+        };
         let profile = &profiled.whole;
         // Referential integrity: one anti-join per referencing field.
         let mut refs: BTreeMap<
@@ -464,6 +493,13 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                 references: &refs,
             };
             here.extend(check::run_table(&subject, plan.now));
+        }
+        if from_footers.is_some() {
+            for r in &mut here {
+                if let Some(o) = r.observed.as_object_mut() {
+                    o.insert("answered_from".into(), "parquet footers".into());
+                }
+            }
         }
         if let Some(h) = &history {
             let status = check::overall(&here);

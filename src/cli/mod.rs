@@ -25,6 +25,10 @@ pub struct Cli {
     /// Cap the memory of scans (e.g. `512MB`, `2GiB`); exceeding it is an error, not an OOM kill
     #[arg(long, global = true, value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// Endpoint of an S3-compatible store (overrides `AWS_ENDPOINT_URL`); plain HTTP only for
+    /// loopback addresses unless `AWS_ALLOW_HTTP=true`
+    #[arg(long, global = true, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +105,10 @@ pub struct ProfileArgs {
     /// The table's name in the history (default: the last component of SOURCE)
     #[arg(long, value_name = "NAME", requires = "history")]
     pub name: Option<String>,
+    /// Answer only what the Parquet footers answer exactly (row count, null count, min, max),
+    /// without reading any data page
+    #[arg(long, conflicts_with = "history")]
+    pub metadata_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -198,6 +206,9 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             .map_err(|e| Error::usage(e, "write a size such as `512MB` or `2GiB`"))?;
         profile::set_memory_limit(bytes as usize);
     }
+    if let Some(url) = &cli.s3_endpoint {
+        crate::source::s3::set_endpoint(url)?;
+    }
     match cli.command {
         Command::Profile(a) => run_profile(a).await,
         Command::Check(a) => check::run(a).await,
@@ -209,6 +220,16 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
     let source = Source::open(&a.source, &a.partitions).await?;
+    if a.metadata_only {
+        let columns = profile::resolve_columns(&source, a.columns.as_deref())?;
+        let facts = profile::metadata::facts(&source, &columns)?;
+        let p = profile::footer_profile(&source);
+        let stdout = match a.format {
+            ProfileFormat::Table => report::table::metadata(&p, &facts),
+            ProfileFormat::Json => json_text(&report::json::metadata(&p, &facts)),
+        };
+        return Ok(Outcome { stdout, code: 0 });
+    }
     let p = match &a.history {
         None => {
             let columns = profile::resolve_columns(&source, a.columns.as_deref())?;

@@ -1,6 +1,7 @@
 //! The one-scan profiler: every metric of every requested field from one DataFusion plan.
 
 pub mod accumulate;
+pub mod metadata;
 pub mod model;
 pub mod references;
 pub mod sketch;
@@ -133,7 +134,8 @@ async fn plan_with(
 }
 
 /// The profile of a slice as far as the footers know it: rows, files, bytes, schema.
-fn footer_profile(source: &Source) -> TableProfile {
+/// The profile the footers give: row count, files, bytes, partitions, schema; no fields.
+pub fn footer_profile(source: &Source) -> TableProfile {
     TableProfile {
         source: source.location.clone(),
         row_count: source.row_count(),

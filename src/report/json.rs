@@ -2,6 +2,7 @@
 
 use super::Summary;
 use crate::check::{CheckResult, overall};
+use crate::profile::metadata::FieldFacts;
 use crate::profile::model::{QUANTILES, ratio};
 use crate::profile::{FieldProfile, Kind, TableProfile};
 use serde_json::{Map, Value, json};
@@ -110,6 +111,20 @@ pub fn profile(p: &TableProfile) -> Value {
         "scanned": p.scan.scanned,
         "partitions": p.partitions,
         "fields": p.fields.iter().map(field).collect::<Vec<_>>(),
+    })
+}
+
+/// `profile --metadata-only`: the table's footer facts and each field's exact statistics.
+pub fn metadata(p: &TableProfile, facts: &[FieldFacts]) -> Value {
+    json!({
+        "source": p.source,
+        "row_count": p.row_count,
+        "files": p.scan.files,
+        "bytes": p.scan.bytes,
+        "scanned": false,
+        "answered_from": "parquet footers",
+        "partitions": p.partitions,
+        "fields": facts.iter().map(FieldFacts::to_json).collect::<Vec<_>>(),
     })
 }
 

@@ -4,6 +4,7 @@ use super::{Summary, align};
 use crate::check::{CheckResult, Status, pct, text};
 use crate::contract::units::format_size;
 use crate::profile::TableProfile;
+use crate::profile::metadata::FieldFacts;
 use crate::profile::model::QUANTILES;
 
 /// `1234567` -> `1,234,567`.
@@ -58,7 +59,8 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-pub fn profile(p: &TableProfile) -> String {
+/// The first line of a profile: rows, files, bytes, partitions, what was read.
+fn header(p: &TableProfile) -> String {
     let mut out = format!(
         "{}: {} rows, {} file(s), {}",
         p.source,
@@ -79,6 +81,50 @@ pub fn profile(p: &TableProfile) -> String {
         out.push_str(" (from Parquet footers, no data read)");
     }
     out.push_str("\n\n");
+    out
+}
+
+/// `profile --metadata-only`: what the footers answer exactly, field by field.
+pub fn metadata(p: &TableProfile, facts: &[FieldFacts]) -> String {
+    let mut out = header(p);
+    let mut rows = vec![
+        [
+            "FIELD",
+            "TYPE",
+            "NULLS",
+            "NULL COUNT",
+            "MIN",
+            "MAX",
+            "UNKNOWN",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for f in facts {
+        let j = f.to_json();
+        let nulls = |v: &serde_json::Value| v.as_f64().map(pct).unwrap_or_else(|| "?".into());
+        rows.push(vec![
+            f.name.clone(),
+            j["type"].as_str().unwrap_or_default().to_string(),
+            nulls(&j["null_rate"]),
+            j["null_count"]
+                .as_u64()
+                .map(thousands)
+                .unwrap_or_else(|| "?".into()),
+            value_text(&j["min"]),
+            value_text(&j["max"]),
+            j["unknown"].as_str().unwrap_or_default().to_string(),
+        ]);
+    }
+    out.push_str(&align(
+        &rows,
+        &[false, false, true, true, false, false, false],
+    ));
+    out
+}
+
+pub fn profile(p: &TableProfile) -> String {
+    let mut out = header(p);
     if p.fields.is_empty() {
         return out;
     }

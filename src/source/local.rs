@@ -2,8 +2,9 @@
 
 use crate::error::{Error, Result};
 use arrow::datatypes::Schema;
-use parquet::file::metadata::ParquetMetaDataReader;
+use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One Parquet file of a source, with what its footer says.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,8 @@ pub struct FileInfo {
     pub rows: u64,
     /// Hive partition `key=value` pairs from the path, outermost first.
     pub partition: Vec<(String, String)>,
+    /// The parsed footer (row groups and their column statistics), once read.
+    pub footer: Option<Arc<ParquetMetaData>>,
 }
 
 impl FileInfo {
@@ -23,6 +26,7 @@ impl FileInfo {
             size,
             rows: 0,
             partition,
+            footer: None,
         }
     }
 
@@ -55,8 +59,11 @@ impl FileInfo {
         let fm = meta.file_metadata();
         self.rows =
             u64::try_from(fm.num_rows()).map_err(|_| corrupt("negative row count".into()))?;
-        parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
-            .map_err(|e| corrupt(format!("unsupported schema: {e}")))
+        let schema =
+            parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
+                .map_err(|e| corrupt(format!("unsupported schema: {e}")))?;
+        self.footer = Some(Arc::new(meta));
+        Ok(schema)
     }
 }
 

@@ -3,7 +3,7 @@
 //! Credentials come from the standard chain object_store implements: `AWS_ACCESS_KEY_ID` /
 //! `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`, web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`),
 //! the ECS container endpoint and the EC2 instance metadata service. `AWS_REGION` (default
-//! `us-east-1`), `AWS_ENDPOINT_URL` for S3-compatible stores; plain HTTP is allowed for a
+//! `us-east-1`), `--s3-endpoint` or `AWS_ENDPOINT_URL` for S3-compatible stores; plain HTTP is allowed for a
 //! loopback endpoint or when `AWS_ALLOW_HTTP=true`. Requests time out (connect 5 s, request
 //! 30 s: `PLIMSOLL_S3_TIMEOUT`) and are retried with backoff on 5xx, 429 and connection errors
 //! for at most 5 retries and 60 s (`PLIMSOLL_S3_RETRY_TIMEOUT`), so a dead endpoint fails
@@ -86,6 +86,27 @@ fn retry_timeout() -> Duration {
     env_duration("PLIMSOLL_S3_RETRY_TIMEOUT", Duration::from_secs(60))
 }
 
+/// `--s3-endpoint`, when given: it overrides `AWS_ENDPOINT_URL`.
+static ENDPOINT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the endpoint of S3-compatible stores for this process (`--s3-endpoint`).
+pub fn set_endpoint(url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        Error::usage(
+            format!("invalid `--s3-endpoint {url}`: {e}"),
+            "give a URL such as `https://s3.eu-west-1.amazonaws.com` or `http://127.0.0.1:9000`",
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::usage(
+            format!("invalid `--s3-endpoint {url}`: the scheme must be http or https"),
+            "give a URL such as `https://minio.internal:9000`",
+        ));
+    }
+    let _ = ENDPOINT.set(url.to_string());
+    Ok(())
+}
+
 /// An object store for the bucket, from the environment.
 pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     // object_store's HTTP client needs a TLS crypto provider installed by the application (once;
@@ -95,9 +116,11 @@ pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
         builder = builder.with_region("us-east-1");
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL")
-        .or_else(|_| std::env::var("AWS_ENDPOINT"))
-        .ok();
+    let endpoint = ENDPOINT
+        .get()
+        .cloned()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT").ok());
     let allow_http = endpoint.as_deref().is_some_and(loopback)
         || std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
     if let Some(e) = &endpoint {
@@ -297,5 +320,6 @@ pub async fn read_footer(
         })?;
     f.rows = u64::try_from(meta.metadata().file_metadata().num_rows())
         .map_err(|_| corrupt("negative row count".into()))?;
+    f.footer = Some(meta.metadata().clone());
     Ok(meta.schema().as_ref().clone())
 }
