@@ -4,12 +4,13 @@
 //! profile, so the per-value work is a few arithmetic operations and one hash.
 
 use super::model::{FieldProfile, micros_factor};
-use super::sketch::FastMap;
+use super::sketch::{FastMap, HashKeyedMap};
 use super::sketch::{hash_bytes, hash_f64, hash_u64};
 use arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, StringArrayType,
 };
 use arrow::datatypes::*;
+use std::collections::hash_map::Entry;
 
 /// Folds one array (one batch of one column) into the profile.
 pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error::ArrowError> {
@@ -153,15 +154,19 @@ fn ints<T: ArrowPrimitiveType>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
 where
     T::Native: Into<i128> + Copy,
 {
-    let mut counts: FastMap<i128, u64> = FastMap::default();
+    // Keyed by the value's hash, which is exact: splitmix64 is a bijection and `v as u64` is
+    // one-to-one over the values of any one integer type.
+    let mut counts: HashKeyedMap<(i128, u64)> =
+        HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
     let (mut lo, mut hi) = (i128::MAX, i128::MIN);
     let mut values = Vec::with_capacity(a.len());
     for v in a.iter().flatten() {
         let v: i128 = v.into();
         lo = lo.min(v);
         hi = hi.max(v);
-        p.distinct.insert_hash(hash_u64(v as u64));
-        *counts.entry(v).or_insert(0) += 1;
+        let h = hash_u64(v as u64);
+        p.distinct.insert_hash(h);
+        counts.entry(h).or_insert((v, 0)).1 += 1;
         values.push(v as f64);
     }
     let n = p.numeric.as_mut().expect("integer field has numeric stats");
@@ -169,7 +174,7 @@ where
     n.int_max = Some(n.int_max.map_or(hi, |m| m.max(hi)));
     fold_finite(n, &values);
     if let Some(f) = &mut p.frequent {
-        let mut counts: Vec<(i128, u64)> = counts.into_iter().collect();
+        let mut counts: Vec<(i128, u64)> = counts.into_values().collect();
         let cut = super::sketch::prune(&mut counts);
         f.add_pruned(
             counts
@@ -229,13 +234,30 @@ fn strings<'a, A>(p: &mut FieldProfile, a: A)
 where
     A: StringArrayType<'a> + Copy,
 {
-    let mut counts: FastMap<&str, u64> = FastMap::default();
+    // Counted by the hash the distinct sketch needs anyway, so each string is hashed once; two
+    // different strings with one 64-bit hash (practically never) are counted apart.
+    let mut counts: HashKeyedMap<(&str, u64)> =
+        HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
+    let mut clashes: FastMap<&str, u64> = FastMap::default();
     let t = p.text.as_mut().expect("string field has text stats");
     let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
     let (mut min_len, mut max_len) = (u64::MAX, 0u64);
     for s in a.iter().flatten() {
-        p.distinct.insert_hash(hash_bytes(s.as_bytes()));
-        *counts.entry(s).or_insert(0) += 1;
+        let h = hash_bytes(s.as_bytes());
+        p.distinct.insert_hash(h);
+        match counts.entry(h) {
+            Entry::Occupied(mut e) => {
+                let (k, c) = e.get_mut();
+                if *k == s {
+                    *c += 1;
+                } else {
+                    *clashes.entry(s).or_insert(0) += 1;
+                }
+            }
+            Entry::Vacant(e) => {
+                e.insert((s, 1));
+            }
+        }
         let len = if s.is_ascii() {
             s.len()
         } else {
@@ -268,7 +290,7 @@ where
         t.max_length = Some(t.max_length.map_or(max_len, |v| v.max(max_len)));
     }
     if let Some(f) = &mut p.frequent {
-        f.add_batch(counts.into_iter().collect());
+        f.add_batch(counts.into_values().chain(clashes).collect());
     }
 }
 

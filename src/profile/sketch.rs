@@ -13,6 +13,34 @@ use std::collections::HashMap;
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
+/// A hasher for keys that already are well-mixed 64-bit hashes (xxh3, splitmix64): it passes
+/// them through instead of hashing them a second time.
+#[derive(Default, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed through here; fold anything else rather than lose it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Maps and sets keyed by a value's 64-bit hash.
+pub type HashKeyedMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PassThrough>>;
+pub type HashSet64 = std::collections::HashSet<u64, std::hash::BuildHasherDefault<PassThrough>>;
+
 /// Stable 64-bit hash of bytes.
 #[inline]
 pub fn hash_bytes(b: &[u8]) -> u64 {
@@ -58,14 +86,14 @@ pub const EXACT_DISTINCT_CAP: usize = 100_000;
 pub struct DistinctSketch {
     registers: Vec<u8>,
     /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
-    exact: Option<FastSet<u64>>,
+    exact: Option<HashSet64>,
 }
 
 impl Default for DistinctSketch {
     fn default() -> Self {
         Self {
             registers: vec![0; HLL_REGISTERS],
-            exact: Some(FastSet::default()),
+            exact: Some(HashSet64::default()),
         }
     }
 }
