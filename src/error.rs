@@ -38,6 +38,18 @@ pub enum Error {
     #[error("source `{path}` does not exist")]
     SourceNotFound { path: String },
 
+    #[error("`{path}` was listed but is gone: the table changed while it was being read")]
+    Vanished { path: String },
+
+    #[error(
+        "`{location}` changed while it was being read: its footers listed {footers} rows, the scan read {scanned}"
+    )]
+    TableChanged {
+        location: String,
+        footers: u64,
+        scanned: u64,
+    },
+
     #[error("no Parquet files found under `{path}`")]
     NoParquetFiles { path: String },
 
@@ -108,6 +120,9 @@ impl Error {
             Error::Usage { hint, .. } => hint.clone(),
             Error::SourceNotFound { .. } => {
                 "check the path; SOURCE is a Parquet file or a directory of Parquet files".into()
+            }
+            Error::Vanished { .. } | Error::TableChanged { .. } => {
+                "a compaction, overwrite or retention job removed or rewrote files after Plimsoll listed them; run again, or select partitions that are no longer being rewritten".into()
             }
             Error::NoParquetFiles { .. } => {
                 "Plimsoll reads files ending in `.parquet`; check the path or the file names".into()

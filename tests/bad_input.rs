@@ -262,3 +262,26 @@ fn memory_limit_exceeded_is_an_error_not_a_kill() {
     let r = plimsoll(&["profile", "testdata/orders", "--memory-limit", "lots"]);
     assert_clean_error(&r, "invalid size `lots`");
 }
+
+#[test]
+fn a_file_that_vanishes_between_listing_and_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    good_parquet(dir.path(), "date=2024-03-01/a.parquet");
+    let gone = good_parquet(dir.path(), "date=2024-03-02/b.parquet");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(plimsoll::source::Source::open(s(dir.path()), &[]))
+        .unwrap();
+    // A compaction job removes a file after the listing and the footers, before the scan.
+    std::fs::remove_file(&gone).unwrap();
+    let err = rt
+        .block_on(plimsoll::profile::profile(&source, &["status".to_string()]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, plimsoll::error::Error::Vanished { path } if path.ends_with("b.parquet")),
+        "{err:?}"
+    );
+    let text = err.render();
+    assert!(text.contains("was listed but is gone"), "{text}");
+    assert!(text.contains("hint: a compaction"), "{text}");
+}

@@ -455,7 +455,35 @@ fn s3_sources_behave_like_local_ones() {
     );
     no_secret(&r);
 
+    vanished(&rt, &s);
     faults(&rt, &l);
+}
+
+/// A file deleted after the listing and the footers, before the scan: a plain error naming it.
+fn vanished(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
+    upload(rt, s, &common::root().join("testdata/orders"), "churn");
+    // SAFETY: this binary runs one test; no other thread reads the environment meanwhile.
+    unsafe {
+        for (k, v) in GOOD {
+            std::env::set_var(k, v);
+        }
+    }
+    let source = rt
+        .block_on(plimsoll::source::Source::open("s3://lake/churn", &[]))
+        .unwrap();
+    let victim = source.files[0].path.display().to_string();
+    let key = victim.strip_prefix("s3://lake/").unwrap().to_string();
+    rt.block_on(s.delete(&key.as_str().into())).unwrap();
+    let err = rt
+        .block_on(plimsoll::profile::profile(&source, &["status".to_string()]))
+        .unwrap_err();
+    let text = err.render();
+    assert!(
+        text.contains(&format!("`{victim}` was listed but is gone")),
+        "{text}"
+    );
+    assert!(text.contains("hint: a compaction"), "{text}");
+    assert!(!text.contains(SECRET) && !text.contains(KEY), "{text}");
 }
 
 /// What the fault proxy does to the next requests.

@@ -215,10 +215,7 @@ pub async fn profile_with(
         ..options.clone()
     };
     let df = plan_with(&ctx, source, columns, &options).await?;
-    let batches = df.collect().await.map_err(|e| Error::Query {
-        source_name: source.location.clone(),
-        source: e,
-    })?;
+    let batches = df.collect().await.map_err(|e| source.scan_error(e))?;
     let keys = if by_partition {
         source.partition_cols.len()
     } else {
@@ -272,12 +269,26 @@ pub async fn profile_with(
     }
     for field in &whole.fields {
         if field.rows() != whole.row_count {
-            return Err(Error::Internal(format!(
-                "`{}`: the scan saw {} rows but the footers say {}",
-                field.name,
-                field.rows(),
-                whole.row_count
-            )));
+            // DataFusion lists the table again when it scans: a file removed or rewritten in
+            // between changes what it reads. Name the file when one is gone.
+            let now: Vec<_> = crate::source::list_files(&source.location)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
+            if !now.is_empty()
+                && let Some(gone) = source.files.iter().find(|f| !now.contains(&f.path))
+            {
+                return Err(Error::Vanished {
+                    path: gone.path.display().to_string(),
+                });
+            }
+            return Err(Error::TableChanged {
+                location: source.location.clone(),
+                footers: whole.row_count,
+                scanned: field.rows(),
+            });
         }
     }
     whole.scan.scanned = true;

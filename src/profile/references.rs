@@ -22,10 +22,7 @@ pub async fn unmatched(
     other: &Source,
     other_field: &str,
 ) -> Result<ReferenceStats> {
-    let query = |source: &Source, e: datafusion::error::DataFusionError| Error::Query {
-        source_name: source.location.clone(),
-        source: e,
-    };
+    let query = |source: &Source, e: datafusion::error::DataFusionError| source.scan_error(e);
     let left_type = current
         .schema()
         .field_with_name(field)

@@ -49,9 +49,14 @@ impl FileInfo {
         if self.size == 0 {
             return Err(corrupt("the file is empty (0 bytes)".into()));
         }
-        let file = std::fs::File::open(&self.path).map_err(|e| Error::Io {
-            path: self.path.display().to_string(),
-            source: e,
+        let file = std::fs::File::open(&self.path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Vanished {
+                path: self.path.display().to_string(),
+            },
+            _ => Error::Io {
+                path: self.path.display().to_string(),
+                source: e,
+            },
         })?;
         let meta = ParquetMetaDataReader::new()
             .parse_and_finish(&file)

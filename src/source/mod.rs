@@ -304,6 +304,38 @@ impl Source {
         self.files.iter().map(|f| f.size).sum()
     }
 
+    /// The error of a scan of this source, with a storage failure inside it made plain: a file
+    /// that vanished after listing, or an object-store error with its hint.
+    pub fn scan_error(&self, e: datafusion::error::DataFusionError) -> Error {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(c) = cause {
+            if let Some(os) = c.downcast_ref::<object_store::Error>() {
+                if let object_store::Error::NotFound { path, .. } = os {
+                    let path = match &self.backend {
+                        Backend::S3 { loc, .. } => loc.url_of(path.trim_start_matches('/')),
+                        Backend::Local(_) => format!("/{}", path.trim_start_matches('/')),
+                    };
+                    return Error::Vanished { path };
+                }
+                if let Backend::S3 { loc, .. } = &self.backend {
+                    return s3::storage_error(&self.location, &loc.bucket, os);
+                }
+            }
+            if let Some(io) = c.downcast_ref::<std::io::Error>()
+                && io.kind() == std::io::ErrorKind::NotFound
+            {
+                return Error::Vanished {
+                    path: self.location.clone(),
+                };
+            }
+            cause = c.source();
+        }
+        Error::Query {
+            source_name: self.location.clone(),
+            source: e,
+        }
+    }
+
     /// The selected slice as a DataFusion DataFrame (one ListingTable, partition-pruned).
     pub async fn dataframe(&self, ctx: &SessionContext) -> Result<DataFrame> {
         let query_err = |e| Error::Query {

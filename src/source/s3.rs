@@ -150,10 +150,10 @@ pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
 }
 
 /// A one-paragraph error for a failed object-store call, with a hint for what the user can do.
-pub fn storage_error(location: &str, bucket: &str, e: object_store::Error) -> Error {
+pub fn storage_error(location: &str, bucket: &str, e: &object_store::Error) -> Error {
     let text = e.to_string();
     let has = |s: &str| text.contains(s);
-    let (message, hint) = match &e {
+    let (message, hint) = match e {
         object_store::Error::NotFound { .. } => {
             return Error::SourceNotFound {
                 path: location.to_string(),
@@ -219,7 +219,7 @@ pub async fn list(
         let meta = store
             .head(&path)
             .await
-            .map_err(|e| storage_error(location, &loc.bucket, e))?;
+            .map_err(|e| storage_error(location, &loc.bucket, &e))?;
         return Ok((
             true,
             vec![FileInfo::new(
@@ -234,7 +234,7 @@ pub async fn list(
         .list(prefix.as_ref())
         .try_collect()
         .await
-        .map_err(|e| storage_error(location, &loc.bucket, e))?;
+        .map_err(|e| storage_error(location, &loc.bucket, &e))?;
     let mut files = Vec::new();
     for o in objects {
         let key = o.location.to_string();
@@ -312,7 +312,12 @@ pub async fn read_footer(
         .map_err(|e| match e {
             parquet::errors::ParquetError::External(inner) => {
                 match inner.downcast::<object_store::Error>() {
-                    Ok(os) => storage_error(&url, &loc.bucket, *os),
+                    Ok(os) => match *os {
+                        object_store::Error::NotFound { .. } => {
+                            Error::Vanished { path: url.clone() }
+                        }
+                        os => storage_error(&url, &loc.bucket, &os),
+                    },
                     Err(other) => corrupt(other.to_string()),
                 }
             }
