@@ -214,6 +214,20 @@ impl Bounds {
 /// The facts of each named column of the selected slice (file columns and partition columns).
 pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
     let schema = source.schema();
+    // Each file's own Arrow schema, converted once (statistics are read against it).
+    let file_schemas: Vec<arrow::datatypes::Schema> = source
+        .files
+        .iter()
+        .map(|f| {
+            let meta = f
+                .footer
+                .as_ref()
+                .ok_or_else(|| Error::Internal(format!("{}: footer not read", f.path.display())))?;
+            let fm = meta.file_metadata();
+            parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
+        .collect::<Result<_>>()?;
     columns
         .iter()
         .map(|name| {
@@ -223,7 +237,7 @@ pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
             let dt = field.data_type().clone();
             match source.partition_cols.iter().find(|(k, _)| k == name) {
                 Some(_) => Ok(partition_facts(source, name, dt)),
-                None => file_facts(&source.files, name, dt),
+                None => file_facts(&source.files, &file_schemas, name, dt),
             }
         })
         .collect()
@@ -251,7 +265,12 @@ fn partition_facts(source: &Source, name: &str, dt: DataType) -> FieldFacts {
     }
 }
 
-fn file_facts(files: &[FileInfo], name: &str, dt: DataType) -> Result<FieldFacts> {
+fn file_facts(
+    files: &[FileInfo],
+    file_schemas: &[arrow::datatypes::Schema],
+    name: &str,
+    dt: DataType,
+) -> Result<FieldFacts> {
     let mut rows = 0u64;
     let mut nulls: std::result::Result<u64, String> = Ok(0);
     let mut bounds = Bounds::default();
@@ -262,16 +281,15 @@ fn file_facts(files: &[FileInfo], name: &str, dt: DataType) -> Result<FieldFacts
             Kind::of(&dt).name()
         ));
     }
-    for f in files {
+    for (f, file_schema) in files.iter().zip(file_schemas) {
         rows += f.rows;
-        let meta = f
-            .footer
-            .as_ref()
-            .ok_or_else(|| Error::Internal(format!("{}: footer not read", f.path.display())))?;
+        let Some(meta) = f.footer.as_ref() else {
+            return Err(Error::Internal(format!(
+                "{}: footer not read",
+                f.path.display()
+            )));
+        };
         let fm = meta.file_metadata();
-        let file_schema =
-            parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
-                .map_err(|e| Error::Internal(e.to_string()))?;
         if file_schema.field_with_name(name).is_err() {
             // Added later: null in this file's rows.
             if let Ok(n) = &mut nulls {
@@ -279,7 +297,7 @@ fn file_facts(files: &[FileInfo], name: &str, dt: DataType) -> Result<FieldFacts
             }
             continue;
         }
-        let conv = StatisticsConverter::try_new(name, &file_schema, fm.schema_descr())
+        let conv = StatisticsConverter::try_new(name, file_schema, fm.schema_descr())
             .map_err(|e| Error::Internal(e.to_string()))?
             .with_missing_null_counts_as_zero(false);
         if conv.parquet_column_index().is_none() {
