@@ -60,11 +60,12 @@ def build() -> Path:
 
 
 def generate(rows: int, days: int) -> Path:
-    data = ROOT / "bench" / "data" / f"compare-{rows}"
+    # Row groups of 122,880 rows, as DuckDB and DataFusion write them.
+    data = ROOT / "bench" / "data" / f"compare-{rows}-rg122880"
     if not (data / "done").exists():
         subprocess.run(["rm", "-rf", str(data)], check=True)
         gen = target_dir() / "release" / "examples" / "gen_orders"
-        subprocess.run([str(gen), str(data), str(days), str(rows // days)], check=True)
+        subprocess.run([str(gen), str(data), str(days), str(rows // days), "42", "122880"], check=True)
         (data / "done").write_text("")
     return data
 

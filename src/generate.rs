@@ -208,6 +208,9 @@ pub struct OrdersSpec {
     pub channel_from_day: u32,
     /// Deliberate data problems, by day (0-based), for drift tests and demos.
     pub anomalies: Vec<(u32, Anomaly)>,
+    /// Rows per Parquet row group. Small by default so the shipped testdata exercises many row
+    /// groups; benchmarks use writers' usual sizes (DuckDB and DataFusion write 122,880).
+    pub row_group_rows: usize,
 }
 
 /// A deliberate problem in one day of orders.
@@ -300,6 +303,7 @@ impl Default for OrdersSpec {
             seed: 42,
             channel_from_day: 6,
             anomalies: Vec::new(),
+            row_group_rows: 2_048,
         }
     }
 }
@@ -349,7 +353,7 @@ pub fn write_orders(dir: &Path, spec: &OrdersSpec) -> std::io::Result<Vec<PathBu
             let path = dir
                 .join(format!("date={date}"))
                 .join(format!("part-{part:05}.parquet"));
-            write_parquet(&path, &[batch], 2_048)?;
+            write_parquet(&path, &[batch], spec.row_group_rows)?;
             written.push(path);
         }
     }

@@ -165,8 +165,14 @@ where
         lo = lo.min(v);
         hi = hi.max(v);
         let h = hash_u64(v as u64);
-        p.distinct.insert_hash(h);
-        counts.entry(h).or_insert((v, 0)).1 += 1;
+        match counts.entry(h) {
+            Entry::Occupied(mut e) => e.get_mut().1 += 1,
+            Entry::Vacant(e) => {
+                // Once per distinct value of the batch, not once per row.
+                p.distinct.insert_hash(h);
+                e.insert((v, 1));
+            }
+        }
         values.push(v as f64);
     }
     let n = p.numeric.as_mut().expect("integer field has numeric stats");
@@ -239,12 +245,8 @@ where
     let mut counts: HashKeyedMap<(&str, u64)> =
         HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
     let mut clashes: FastMap<&str, u64> = FastMap::default();
-    let t = p.text.as_mut().expect("string field has text stats");
-    let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
-    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
     for s in a.iter().flatten() {
         let h = hash_bytes(s.as_bytes());
-        p.distinct.insert_hash(h);
         match counts.entry(h) {
             Entry::Occupied(mut e) => {
                 let (k, c) = e.get_mut();
@@ -255,9 +257,21 @@ where
                 }
             }
             Entry::Vacant(e) => {
+                // The distinct sketch sees each value of the batch once.
+                p.distinct.insert_hash(h);
                 e.insert((s, 1));
             }
         }
+    }
+    // Bounds, lengths and empties over the batch's distinct values, not its rows.
+    let t = p.text.as_mut().expect("string field has text stats");
+    let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
+    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
+    for (s, c) in counts
+        .values()
+        .copied()
+        .chain(clashes.iter().map(|(s, c)| (*s, *c)))
+    {
         let len = if s.is_ascii() {
             s.len()
         } else {
@@ -266,7 +280,7 @@ where
         min_len = min_len.min(len);
         max_len = max_len.max(len);
         if s.is_empty() {
-            t.empty_count += 1;
+            t.empty_count += c;
         }
         if min.is_none_or(|m| s < m) {
             min = Some(s);

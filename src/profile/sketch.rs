@@ -260,6 +260,31 @@ pub const KLL_K: usize = 400;
 const KLL_C: f64 = 2.0 / 3.0;
 const KLL_MIN_CAP: usize = 8;
 
+/// Merges sorted `b` into sorted `a`, keeping `a` sorted (ties: `a`'s items first).
+fn merge_sorted(a: &mut Vec<f64>, b: &[f64]) {
+    if b.is_empty() {
+        return;
+    }
+    if a.last().is_none_or(|l| l.total_cmp(&b[0]).is_le()) {
+        a.extend_from_slice(b);
+        return;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].total_cmp(&b[j]).is_le() {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    *a = out;
+}
+
 /// KLL quantile sketch over finite f64 values (Karnin, Lang, Liberty 2016).
 ///
 /// Level `h` holds items of weight `2^h`. Exact (every item kept) until the first compaction.
@@ -365,7 +390,11 @@ impl Kll {
                 self.total_cap = self.total_capacity();
             }
             let mut items = std::mem::take(&mut self.levels[h]);
-            items.sort_unstable_by(f64::total_cmp);
+            // Levels above 0 are kept sorted (promotions merge into them), so only level 0
+            // pays for a sort; the check also covers profiles stored before that was so.
+            if !items.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+                items.sort_unstable_by(f64::total_cmp);
+            }
             // An odd item stays behind so no weight is lost.
             if items.len() % 2 == 1 {
                 let keep = items.pop().expect("non-empty");
@@ -374,7 +403,7 @@ impl Kll {
             let offset = self.coin();
             let promoted: Vec<f64> = items.iter().skip(offset).step_by(2).copied().collect();
             self.retained -= items.len() - promoted.len();
-            self.levels[h + 1].extend(promoted);
+            merge_sorted(&mut self.levels[h + 1], &promoted);
         }
     }
 
@@ -383,7 +412,11 @@ impl Kll {
             self.levels.push(Vec::new());
         }
         for (h, items) in other.levels.iter().enumerate() {
-            self.levels[h].extend_from_slice(items);
+            if h == 0 {
+                self.levels[0].extend_from_slice(items);
+            } else {
+                merge_sorted(&mut self.levels[h], items);
+            }
         }
         self.n += other.n;
         self.rng ^= other.rng.rotate_left(17);
@@ -583,6 +616,24 @@ mod tests {
         assert!(!s.is_exact());
         let est = s.estimate() as f64;
         assert!((est - 500_000.0).abs() / 500_000.0 < 0.03, "{est}");
+    }
+
+    #[test]
+    fn kll_upper_levels_stay_sorted_and_keep_weight() {
+        let mut a = Kll::default();
+        let mut b = Kll::default();
+        for i in 0..150_000u64 {
+            a.update((hash_u64(i) % 10_007) as f64);
+            b.update((hash_u64(i + 1_000_000) % 5_003) as f64);
+        }
+        a.merge(&b);
+        for (h, level) in a.levels.iter().enumerate().skip(1) {
+            assert!(level.windows(2).all(|w| w[0] <= w[1]), "level {h} unsorted");
+        }
+        // Weight is conserved: retained items times their weights equal the count.
+        let weight: u64 = a.weighted().iter().map(|i| i.1).sum();
+        assert_eq!(weight, 300_000);
+        assert_eq!(a.count(), 300_000);
     }
 
     #[test]
