@@ -5,7 +5,9 @@
 //! Stored profiles are used where the history holds them; the rest are profiled in one scan
 //! (grouped by partition) and stored. `--baseline SOURCE` names an explicit baseline,
 //! `--baseline KEY=VALUE` another partition of the same table, `--baseline Nd` the N partitions
-//! before. Slices whose checks failed are left out unless asked.
+//! before. Slices whose checks failed are left out unless asked. For an Iceberg table,
+//! `--baseline snapshot:ID` is another snapshot and `--baseline Nd` the snapshot that was current
+//! N days before the one read.
 
 use crate::error::{Error, Result};
 use crate::profile::{self, Options, TableProfile};
@@ -21,6 +23,8 @@ pub enum BaselineSpec {
     Partition(String, String),
     /// Another table location.
     Source(String),
+    /// Another snapshot of the same Iceberg table (`snapshot:ID`).
+    Snapshot(i64),
 }
 
 impl BaselineSpec {
@@ -36,10 +40,12 @@ impl BaselineSpec {
             return Ok(BaselineSpec::Preceding(n));
         }
         if let Some(id) = s.strip_prefix("snapshot:") {
-            return Err(Error::usage(
-                format!("`--baseline snapshot:{id}` needs an Iceberg table"),
-                "Iceberg snapshots are not supported yet; use a location, `KEY=VALUE` or `Nd`",
-            ));
+            return id.parse().map(BaselineSpec::Snapshot).map_err(|_| {
+                Error::usage(
+                    format!("invalid `--baseline snapshot:{id}`"),
+                    "give an Iceberg snapshot id, e.g. `--baseline snapshot:3051729675574597004`",
+                )
+            });
         }
         if let Some((k, v)) = s.split_once('=')
             && !k.is_empty()

@@ -10,6 +10,7 @@ use crate::history::History;
 use crate::profile::{self, Options, TableProfile};
 use crate::report;
 use crate::source::Source;
+use crate::source::iceberg::SnapshotSelect;
 use std::collections::BTreeMap;
 
 /// The validated plan of a `check` run.
@@ -161,27 +162,67 @@ pub(crate) async fn build_baseline(
         Some(kc) => (Some(kc.0), Some(kc.1)),
         None => (None, None),
     };
+    if let Some(table) = r.source.iceberg() {
+        match r.spec {
+            Some(BaselineSpec::Snapshot(id)) => {
+                let other = Source::open_at(r.location, &[], true, SnapshotSelect::Id(*id)).await?;
+                return Ok(Ok(
+                    one_slice(format!("snapshot {id}"), &other, r.columns).await?
+                ));
+            }
+            Some(BaselineSpec::Preceding(days)) => {
+                let Some(current) = table.snapshot_info() else {
+                    return Ok(Err(format!("`{}` has no snapshot yet", r.location)));
+                };
+                let at = table.snapshot.as_ref().map_or(0, |s| s.timestamp_ms())
+                    - *days as i64 * 86_400_000;
+                let other =
+                    match Source::open_at(r.location, &[], true, SnapshotSelect::AsOf(at)).await {
+                        Ok(o) => o,
+                        Err(Error::Usage { .. }) => {
+                            return Ok(Err(format!(
+                                "`{}` had no snapshot yet {days} day(s) before snapshot {}",
+                                r.location, current.id
+                            )));
+                        }
+                        Err(e) => return Err(e),
+                    };
+                let id = other.iceberg().and_then(|t| t.snapshot_id()).unwrap_or(0);
+                return Ok(Ok(one_slice(
+                    format!(
+                        "snapshot {id}, current {days} day(s) before snapshot {}",
+                        current.id
+                    ),
+                    &other,
+                    r.columns,
+                )
+                .await?));
+            }
+            Some(BaselineSpec::Partition(..)) => {
+                return Err(Error::usage(
+                    format!(
+                        "`{}` is an Iceberg table: it has no partition directories",
+                        r.location
+                    ),
+                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`",
+                ));
+            }
+            _ => {}
+        }
+    }
     match r.spec {
+        Some(BaselineSpec::Snapshot(id)) => {
+            return Err(Error::usage(
+                format!(
+                    "`--baseline snapshot:{id}` needs an Iceberg table; `{}` is not one",
+                    r.location
+                ),
+                "give a location, `KEY=VALUE` or `Nd`",
+            ));
+        }
         Some(BaselineSpec::Source(loc)) => {
             let other = Source::open(loc, &[]).await?;
-            let schema = other.schema();
-            let cols: Vec<String> = match r.columns {
-                Some(c) => c
-                    .iter()
-                    .filter(|c| schema.field_with_name(c).is_ok())
-                    .cloned()
-                    .collect(),
-                None => profile::resolve_columns(&other, None)?,
-            };
-            let p = profile::profile(&other, &cols).await?;
-            return Ok(Ok(Baseline {
-                description: format!("`{loc}`"),
-                slices: vec![Slice {
-                    name: loc.clone(),
-                    profile: p,
-                    stored: false,
-                }],
-            }));
+            return Ok(Ok(one_slice(format!("`{loc}`"), &other, r.columns).await?));
         }
         Some(BaselineSpec::Partition(k, v)) => {
             let slices =
@@ -223,9 +264,11 @@ pub(crate) async fn build_baseline(
                 slices,
             }));
         }
-        return Ok(Err(
-            "select one date partition with `--partition date=...`, or pass `--baseline` or `--history`".into(),
-        ));
+        return Ok(Err(if r.source.iceberg().is_some() {
+            "pass `--baseline snapshot:ID` or `--baseline Nd` (another snapshot), or keep a `--history`".into()
+        } else {
+            "select one date partition with `--partition date=...`, or pass `--baseline` or `--history`".into()
+        }));
     };
     let all = baseline::partition_values(r.location, &key).await?;
     // The newest `n` earlier partitions whose checks did not fail (failed ones are replaced by
@@ -287,6 +330,32 @@ pub(crate) async fn build_baseline(
         description,
         slices,
     }))
+}
+
+/// A baseline of one other source, profiled over the wanted columns it has.
+async fn one_slice(
+    description: String,
+    other: &Source,
+    columns: Option<&[String]>,
+) -> Result<Baseline> {
+    let schema = other.schema();
+    let cols: Vec<String> = match columns {
+        Some(c) => c
+            .iter()
+            .filter(|c| schema.field_with_name(c).is_ok())
+            .cloned()
+            .collect(),
+        None => profile::resolve_columns(other, None)?,
+    };
+    let p = profile::profile(other, &cols).await?;
+    Ok(Baseline {
+        slices: vec![Slice {
+            name: description.trim_matches('`').to_string(),
+            profile: p,
+            stored: false,
+        }],
+        description,
+    })
 }
 
 /// The location of a table named in the contracts (for references): `--table`, else an entry's
@@ -448,7 +517,31 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                     partitions: Vec::new(),
                 }
             }
-            None => profile::profile_with(&source, &columns, &options).await?,
+            None => {
+                let incremental = match &history {
+                    Some(h) if source.iceberg().is_some() => {
+                        crate::history::incremental::profile(
+                            &source,
+                            h,
+                            &table_name,
+                            &columns,
+                            &options,
+                        )
+                        .await?
+                    }
+                    _ => None,
+                };
+                match incremental {
+                    Some((p, inc)) => {
+                        eprintln!(
+                            "note: `{location}`: read {} of {} data file(s), those added since snapshot {} (incremental, merged with the stored profile)",
+                            inc.files_read, inc.files_total, inc.from_snapshot
+                        );
+                        p
+                    }
+                    None => profile::profile_with(&source, &columns, &options).await?,
+                }
+            }
         };
         let profile = &profiled.whole;
         // Referential integrity: one anti-join per referencing field.
@@ -497,7 +590,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
         if from_footers.is_some() {
             for r in &mut here {
                 if let Some(o) = r.observed.as_object_mut() {
-                    o.insert("answered_from".into(), "parquet footers".into());
+                    o.insert("answered_from".into(), source.metadata_origin().into());
                 }
             }
         }

@@ -29,6 +29,35 @@ pub struct Cli {
     /// loopback addresses unless `AWS_ALLOW_HTTP=true`
     #[arg(long, global = true, value_name = "URL")]
     pub s3_endpoint: Option<String>,
+    /// Iceberg tables: read this snapshot instead of the current one
+    #[arg(long, global = true, value_name = "ID", conflicts_with = "as_of")]
+    pub snapshot: Option<i64>,
+    /// Iceberg tables: read the snapshot that was current at this time (RFC 3339, or a date
+    /// meaning its midnight UTC)
+    #[arg(long, global = true, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Iceberg catalog to resolve `NAMESPACE.TABLE` sources in: a SQL catalog over SQLite,
+    /// `sqlite:PATH` (as pyiceberg and iceberg-rust write it)
+    #[arg(long, global = true, value_name = "URI")]
+    pub catalog: Option<String>,
+    /// The catalog's name within the catalog database
+    #[arg(long, global = true, value_name = "NAME", default_value = "default")]
+    pub catalog_name: String,
+}
+
+/// `--as-of`: RFC 3339, or a date (its midnight UTC).
+fn parse_as_of(t: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            Error::usage(
+                format!("invalid `--as-of` value `{t}`: {e}"),
+                "give an RFC 3339 time such as `2024-01-15T06:00:00Z`, or a date `2024-01-15`",
+            )
+        })
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +238,16 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     if let Some(url) = &cli.s3_endpoint {
         crate::source::s3::set_endpoint(url)?;
     }
+    use crate::source::iceberg::{self, SnapshotSelect};
+    if let Some(id) = cli.snapshot {
+        iceberg::set_default_snapshot(SnapshotSelect::Id(id));
+    }
+    if let Some(t) = &cli.as_of {
+        iceberg::set_default_snapshot(SnapshotSelect::AsOf(parse_as_of(t)?.timestamp_millis()));
+    }
+    if let Some(uri) = &cli.catalog {
+        iceberg::set_catalog(uri, &cli.catalog_name);
+    }
     match cli.command {
         Command::Profile(a) => run_profile(a).await,
         Command::Check(a) => check::run(a).await,
@@ -225,8 +264,12 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
         let facts = profile::metadata::facts(&source, &columns)?;
         let p = profile::footer_profile(&source);
         let stdout = match a.format {
-            ProfileFormat::Table => report::table::metadata(&p, &facts),
-            ProfileFormat::Json => json_text(&report::json::metadata(&p, &facts)),
+            ProfileFormat::Table => report::table::metadata(&p, &facts, source.metadata_origin()),
+            ProfileFormat::Json => json_text(&report::json::metadata(
+                &p,
+                &facts,
+                source.metadata_origin(),
+            )),
         };
         return Ok(Outcome { stdout, code: 0 });
     }

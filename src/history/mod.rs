@@ -4,6 +4,7 @@
 //! [`store`] is the storage layer over object_store (layout, atomic writes); this module keeps
 //! Plimsoll's profiles and runs in it.
 
+pub mod incremental;
 pub mod store;
 
 use crate::baseline::Slice;

@@ -214,6 +214,32 @@ impl Bounds {
 /// The facts of each named column of the selected slice (file columns and partition columns).
 pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
     let schema = source.schema();
+    if let Some(table) = source.iceberg() {
+        // Iceberg: the manifests hold each data file's counts and bounds.
+        return columns
+            .iter()
+            .map(|name| {
+                let field = schema.field_with_name(name).map_err(|_| {
+                    Error::Internal(format!("`{name}` is not a column of {}", source.location))
+                })?;
+                let dt = field.data_type().clone();
+                let (nulls, bounds) = table.column_facts(name, &dt);
+                let bounds = if bounds_supported(&dt) {
+                    bounds
+                } else {
+                    Err(format!("bounds of type {dt} are not read from metadata"))
+                };
+                Ok(FieldFacts {
+                    name: name.clone(),
+                    data_type: dt,
+                    rows: source.row_count(),
+                    null_count: nulls.as_ref().ok().copied(),
+                    null_count_unknown: nulls.err(),
+                    bounds,
+                })
+            })
+            .collect();
+    }
     // Each file's own Arrow schema, converted once (statistics are read against it).
     let file_schemas: Vec<arrow::datatypes::Schema> = source
         .files

@@ -7,7 +7,7 @@ pub mod references;
 pub mod sketch;
 pub mod udaf;
 
-pub use model::{Column, FieldProfile, Kind, ScanInfo, TableProfile};
+pub use model::{Column, FieldProfile, Kind, ScanInfo, SnapshotInfo, TableProfile};
 
 use crate::error::{Error, Result};
 use crate::source::Source;
@@ -156,6 +156,7 @@ pub fn footer_profile(source: &Source) -> TableProfile {
             })
             .collect(),
         fields: Vec::new(),
+        snapshot: source.iceberg().and_then(|t| t.snapshot_info()),
     }
 }
 

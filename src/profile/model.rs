@@ -407,6 +407,19 @@ pub struct TableProfile {
     #[serde(default)]
     pub schema: Vec<Column>,
     pub fields: Vec<FieldProfile>,
+    /// The Iceberg snapshot profiled (Iceberg tables only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotInfo>,
+}
+
+/// Which Iceberg snapshot a profile describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    pub id: i64,
+    /// When the snapshot was committed (RFC 3339, UTC).
+    pub committed_at: String,
+    pub sequence_number: i64,
+    pub schema_id: Option<i32>,
 }
 
 /// A column of the table's schema.

@@ -103,7 +103,7 @@ pub fn histogram(f: &FieldProfile) -> Value {
 }
 
 pub fn profile(p: &TableProfile) -> Value {
-    json!({
+    let mut v = json!({
         "source": p.source,
         "row_count": p.row_count,
         "files": p.scan.files,
@@ -111,18 +111,23 @@ pub fn profile(p: &TableProfile) -> Value {
         "scanned": p.scan.scanned,
         "partitions": p.partitions,
         "fields": p.fields.iter().map(field).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(s) = &p.snapshot {
+        v["snapshot"] = json!(s);
+    }
+    v
 }
 
 /// `profile --metadata-only`: the table's footer facts and each field's exact statistics.
-pub fn metadata(p: &TableProfile, facts: &[FieldFacts]) -> Value {
+pub fn metadata(p: &TableProfile, facts: &[FieldFacts], origin: &str) -> Value {
     json!({
         "source": p.source,
         "row_count": p.row_count,
         "files": p.scan.files,
         "bytes": p.scan.bytes,
         "scanned": false,
-        "answered_from": "parquet footers",
+        "answered_from": origin,
+        "snapshot": p.snapshot,
         "partitions": p.partitions,
         "fields": facts.iter().map(FieldFacts::to_json).collect::<Vec<_>>(),
     })

@@ -68,6 +68,9 @@ fn header(p: &TableProfile) -> String {
         p.scan.files,
         format_size(p.scan.bytes)
     );
+    if let Some(s) = &p.snapshot {
+        out.push_str(&format!(", snapshot {} ({})", s.id, s.committed_at));
+    }
     match p.partitions.len() {
         0 => {}
         1 => out.push_str(&format!(", partition {}", p.partitions[0])),
@@ -85,8 +88,8 @@ fn header(p: &TableProfile) -> String {
 }
 
 /// `profile --metadata-only`: what the footers answer exactly, field by field.
-pub fn metadata(p: &TableProfile, facts: &[FieldFacts]) -> String {
-    let mut out = header(p);
+pub fn metadata(p: &TableProfile, facts: &[FieldFacts], origin: &str) -> String {
+    let mut out = header(p).replace("Parquet footers", origin);
     let mut rows = vec![
         [
             "FIELD",

@@ -4,6 +4,7 @@
 //! Partition selection happens on paths, before any file is opened; only the footers of the
 //! selected files are read, and the scan is pruned to them by an exact partition filter.
 
+pub mod iceberg;
 mod local;
 pub mod s3;
 
@@ -124,6 +125,7 @@ enum Backend {
         loc: s3::S3Location,
         store: Arc<dyn object_store::ObjectStore>,
     },
+    Iceberg(Arc<iceberg::IcebergTable>),
 }
 
 /// Never shows the store's configuration: it may hold credentials.
@@ -132,6 +134,7 @@ impl std::fmt::Debug for Backend {
         match self {
             Backend::Local(root) => f.debug_tuple("Local").field(root).finish(),
             Backend::S3 { loc, .. } => write!(f, "S3({}, credentials hidden)", loc.bucket_url()),
+            Backend::Iceberg(t) => t.fmt(f),
         }
     }
 }
@@ -150,6 +153,8 @@ pub struct Source {
     /// Schema of the files merged (as DataFusion reads them), without partition columns.
     file_schema: SchemaRef,
     filter: Option<Expr>,
+    /// Only these data files are scanned (an incremental Iceberg run); all when `None`.
+    only: Option<std::collections::HashSet<String>>,
 }
 
 impl Source {
@@ -165,6 +170,19 @@ impl Source {
         selectors: &[PartitionSelector],
         strict: bool,
     ) -> Result<Source> {
+        Self::open_at(location, selectors, strict, iceberg::default_snapshot()).await
+    }
+
+    /// As [`Source::open_with`], reading an Iceberg table at the given snapshot.
+    pub async fn open_at(
+        location: &str,
+        selectors: &[PartitionSelector],
+        strict: bool,
+        snapshot: iceberg::SnapshotSelect,
+    ) -> Result<Source> {
+        if let Some(target) = iceberg::detect(location).await? {
+            return Self::open_iceberg(location, &target, selectors, snapshot).await;
+        }
         let (backend, is_file, mut files) = match s3::S3Location::parse(location) {
             Some(loc) => {
                 let loc = loc?;
@@ -210,6 +228,11 @@ impl Source {
                 .iter_mut()
                 .map(FileInfo::read_footer)
                 .collect::<Result<_>>()?,
+            Backend::Iceberg(_) => {
+                return Err(Error::Internal(
+                    "an Iceberg table is opened from its metadata, not listed".into(),
+                ));
+            }
             Backend::S3 { loc, store } => {
                 // Footers are read concurrently: on object storage each is a round trip.
                 use futures::StreamExt;
@@ -259,7 +282,70 @@ impl Source {
             files,
             file_schema: Arc::new(view_types(&schema)),
             filter,
+            only: None,
         })
+    }
+
+    async fn open_iceberg(
+        location: &str,
+        target: &iceberg::Target,
+        selectors: &[PartitionSelector],
+        snapshot: iceberg::SnapshotSelect,
+    ) -> Result<Source> {
+        if let Some(s) = selectors.first() {
+            return Err(Error::usage(
+                format!(
+                    "`--partition {}=...` does not apply to the Iceberg table `{location}`",
+                    s.key
+                ),
+                "select an Iceberg snapshot with `--snapshot ID` or `--as-of TIME` instead",
+            ));
+        }
+        let table = iceberg::open(location, target, snapshot).await?;
+        let files = table
+            .files
+            .iter()
+            .map(|f| {
+                let mut info = FileInfo::new(PathBuf::from(&f.path), f.size, vec![]);
+                info.rows = f.records;
+                info
+            })
+            .collect();
+        Ok(Source {
+            location: location.to_string(),
+            is_file: false,
+            partition_cols: vec![],
+            files,
+            file_schema: table.arrow_schema.clone(),
+            filter: None,
+            only: None,
+            backend: Backend::Iceberg(Arc::new(table)),
+        })
+    }
+
+    /// The Iceberg table and snapshot behind this source, when it is one.
+    pub fn iceberg(&self) -> Option<&iceberg::IcebergTable> {
+        match &self.backend {
+            Backend::Iceberg(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Where answers from metadata come from: footers, or Iceberg manifests.
+    pub fn metadata_origin(&self) -> &'static str {
+        match &self.backend {
+            Backend::Iceberg(_) => "iceberg manifests",
+            _ => "parquet footers",
+        }
+    }
+
+    /// The same source narrowed to the given data files (an incremental run).
+    pub fn only_files(&self, paths: &std::collections::HashSet<String>) -> Source {
+        let mut s = self.clone();
+        s.files
+            .retain(|f| paths.contains(&f.path.to_string_lossy().to_string()));
+        s.only = Some(paths.clone());
+        s
     }
 
     /// The table's schema as profiled: the files' columns, then the partition columns.
@@ -309,11 +395,16 @@ impl Source {
     pub fn scan_error(&self, e: datafusion::error::DataFusionError) -> Error {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(c) = cause {
+            if let Some(ie) = c.downcast_ref::<::iceberg::Error>() {
+                return iceberg::describe_error(&self.location, ie);
+            }
             if let Some(os) = c.downcast_ref::<object_store::Error>() {
                 if let object_store::Error::NotFound { path, .. } = os {
                     let path = match &self.backend {
                         Backend::S3 { loc, .. } => loc.url_of(path.trim_start_matches('/')),
-                        Backend::Local(_) => format!("/{}", path.trim_start_matches('/')),
+                        Backend::Local(_) | Backend::Iceberg(_) => {
+                            format!("/{}", path.trim_start_matches('/'))
+                        }
                     };
                     return Error::Vanished { path };
                 }
@@ -343,6 +434,10 @@ impl Source {
             source: e,
         };
         let mut url = match &self.backend {
+            Backend::Iceberg(t) => {
+                let provider = iceberg::IcebergProvider::new(t, self.only.clone());
+                return ctx.read_table(Arc::new(provider)).map_err(query_err);
+            }
             Backend::Local(root) => {
                 let abs = std::fs::canonicalize(root).map_err(|e| Error::Io {
                     path: self.location.clone(),

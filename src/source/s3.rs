@@ -107,6 +107,21 @@ pub fn set_endpoint(url: &str) -> Result<()> {
     Ok(())
 }
 
+/// The endpoint of an S3-compatible store: `--s3-endpoint`, else `AWS_ENDPOINT_URL`.
+pub fn endpoint() -> Option<String> {
+    ENDPOINT
+        .get()
+        .cloned()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT").ok())
+}
+
+/// Plain HTTP is allowed for a loopback endpoint, or when `AWS_ALLOW_HTTP=true`.
+pub fn http_allowed(endpoint: Option<&str>) -> bool {
+    endpoint.is_some_and(loopback)
+        || std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
 /// An object store for the bucket, from the environment.
 pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     // object_store's HTTP client needs a TLS crypto provider installed by the application (once;
@@ -116,13 +131,8 @@ pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
     if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
         builder = builder.with_region("us-east-1");
     }
-    let endpoint = ENDPOINT
-        .get()
-        .cloned()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT").ok());
-    let allow_http = endpoint.as_deref().is_some_and(loopback)
-        || std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    let endpoint = endpoint();
+    let allow_http = http_allowed(endpoint.as_deref());
     if let Some(e) = &endpoint {
         builder = builder.with_endpoint(e);
     }

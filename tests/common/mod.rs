@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: temporary Parquet tables and running the binary.
 #![allow(dead_code)]
 
+pub mod iceberg;
+
 use arrow::array::RecordBatch;
 use std::path::{Path, PathBuf};
 use std::process::Command;

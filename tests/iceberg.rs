@@ -1,0 +1,525 @@
+//! Iceberg tables: written here with iceberg-rust (two snapshots and a schema change, through a
+//! SQL catalog over SQLite) and by pyiceberg (a committed fixture with a renamed column).
+//! Expected values come from the Arrow batches that were written, through arrow kernels, or from
+//! pyarrow (the fixture's expected.json), never from Plimsoll.
+
+mod common;
+
+use arrow::array::*;
+use arrow::compute;
+use common::iceberg::{append, catalog, create_orders, local_props, rows};
+use common::{plimsoll, plimsoll_json, root};
+use iceberg::Catalog;
+use iceberg::io::LocalFsStorageFactory;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Table-level questions only: freshness and row count against the baseline.
+const CONTRACT: &str = "consumer: finance\ndepends_on:\n  - table: orders\n    freshness: { column: placed_at, max_lag: 1000d }\n    row_count: { baseline_days: 7 }\n";
+
+/// A table written by iceberg-rust: snapshot 1 (300 rows), then a `channel` column is added,
+/// then snapshot 2 (200 more rows).
+struct RustTable {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    table_dir: PathBuf,
+    catalog_db: PathBuf,
+    snapshots: Vec<(i64, i64)>,
+    first: RecordBatch,
+    second: RecordBatch,
+}
+
+fn rust_table() -> RustTable {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    runtime().block_on(async {
+        let catalog = catalog(&local_props(&dir), Arc::new(LocalFsStorageFactory)).await;
+        let (table, first, second) = create_orders(&catalog).await;
+        let mut snapshots: Vec<(i64, i64)> = table
+            .metadata()
+            .snapshots()
+            .map(|s| (s.snapshot_id(), s.timestamp_ms()))
+            .collect();
+        snapshots.sort_by_key(|s| s.1);
+        let table_dir = dir.join("warehouse/shop/orders");
+        assert!(
+            table_dir.join("metadata").is_dir(),
+            "table at {table_dir:?}"
+        );
+        RustTable {
+            catalog_db: dir.join("catalog.db"),
+            _dir: tmp,
+            dir,
+            table_dir,
+            snapshots,
+            first,
+            second,
+        }
+    })
+}
+
+fn field<'a>(profile: &'a Value, name: &str) -> &'a Value {
+    profile["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no field `{name}` in {profile}"))
+}
+
+fn micros(v: &Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a timestamp string"))
+        .unwrap()
+        .timestamp_micros()
+}
+
+/// Checks a profile's fields against the batches, column by column, with arrow kernels.
+fn assert_matches_batches(p: &Value, batches: &[&RecordBatch]) {
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(p["row_count"], rows as u64);
+    let names: Vec<String> = batches
+        .iter()
+        .flat_map(|b| {
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect::<Vec<_>>()
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for name in names {
+        let f = field(p, &name);
+        // Rows of batches without the column are nulls, as in a scan.
+        let mut nulls = 0;
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        for b in batches {
+            match b.column_by_name(&name) {
+                Some(a) => {
+                    nulls += a.null_count();
+                    arrays.push(a.clone());
+                }
+                None => nulls += b.num_rows(),
+            }
+        }
+        assert_eq!(f["null_count"], nulls as u64, "{name}: null count");
+        let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
+        let all = compute::concat(&refs).unwrap();
+        match all.data_type() {
+            arrow::datatypes::DataType::Int64 => {
+                let a = all.as_primitive::<arrow::datatypes::Int64Type>();
+                assert_eq!(f["min"], compute::min(a).unwrap(), "{name}: min");
+                assert_eq!(f["max"], compute::max(a).unwrap(), "{name}: max");
+            }
+            arrow::datatypes::DataType::Float64 => {
+                let a = all.as_primitive::<arrow::datatypes::Float64Type>();
+                assert_eq!(f["min"], compute::min(a).unwrap(), "{name}: min");
+                assert_eq!(f["max"], compute::max(a).unwrap(), "{name}: max");
+                let mean = compute::sum(a).unwrap() / (a.len() - a.null_count()) as f64;
+                assert!(
+                    (f["mean"].as_f64().unwrap() - mean).abs() < 1e-9,
+                    "{name}: mean"
+                );
+            }
+            arrow::datatypes::DataType::Utf8 => {
+                let a = all.as_string::<i32>();
+                assert_eq!(f["min"], compute::min_string(a).unwrap(), "{name}: min");
+                assert_eq!(f["max"], compute::max_string(a).unwrap(), "{name}: max");
+                let distinct: std::collections::HashSet<&str> = a.iter().flatten().collect();
+                assert_eq!(f["distinct"], distinct.len() as u64, "{name}: distinct");
+            }
+            arrow::datatypes::DataType::Timestamp(..) => {
+                let a = all.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+                assert_eq!(micros(&f["min"]), compute::min(a).unwrap(), "{name}: min");
+                assert_eq!(micros(&f["max"]), compute::max(a).unwrap(), "{name}: max");
+            }
+            other => panic!("{name}: unexpected type {other}"),
+        }
+    }
+}
+
+#[test]
+fn rust_written_table_profiles_by_directory_metadata_file_and_catalog() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let (code, p, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["snapshot"]["id"], t.snapshots[1].0);
+    assert_matches_batches(&p, &[&t.first, &t.second]);
+
+    // The same table through one of its metadata files and through the SQL catalog.
+    let newest = std::fs::read_dir(t.table_dir.join("metadata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".metadata.json"))
+        .max()
+        .unwrap();
+    let (code, by_file, err) =
+        plimsoll_json(&["profile", newest.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(by_file["fields"], p["fields"]);
+    let uri = format!("sqlite:{}", t.catalog_db.display());
+    let (code, by_name, err) = plimsoll_json(&[
+        "profile",
+        "shop.orders",
+        "--catalog",
+        &uri,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(by_name["fields"], p["fields"]);
+    assert_eq!(by_name["snapshot"], p["snapshot"]);
+
+    // A table the catalog does not hold.
+    let r = plimsoll(&["profile", "shop.nope", "--catalog", &uri]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("shop.nope") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
+    let _ = &t.dir;
+}
+
+#[test]
+fn snapshots_are_selected_by_id_and_by_time() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let (s1, s1_ms) = t.snapshots[0];
+    let (code, p, err) = plimsoll_json(&[
+        "profile",
+        dir,
+        "--snapshot",
+        &s1.to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["snapshot"]["id"], s1);
+    assert_matches_batches(&p, &[&t.first]);
+    assert!(
+        p["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["name"] != "channel"),
+        "snapshot 1's schema has no `channel`"
+    );
+
+    // The snapshot current at a time between the two commits is the first.
+    let between = chrono::DateTime::from_timestamp_millis(s1_ms + 1)
+        .unwrap()
+        .to_rfc3339();
+    let (code, p, err) = plimsoll_json(&["profile", dir, "--as-of", &between, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["snapshot"]["id"], s1);
+
+    // Before the first snapshot, and an unknown id: clear errors listing the snapshots.
+    let r = plimsoll(&["profile", dir, "--as-of", "2000-01-01"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("had no snapshot yet"), "{}", r.stderr);
+    assert!(r.stderr.contains(&s1.to_string()), "{}", r.stderr);
+    let r = plimsoll(&["profile", dir, "--snapshot", "42"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("has no snapshot 42"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&t.snapshots[1].0.to_string()),
+        "{}",
+        r.stderr
+    );
+    // Hive partition selection does not apply to Iceberg tables.
+    let r = plimsoll(&["profile", dir, "--partition", "date=latest"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--snapshot"), "{}", r.stderr);
+}
+
+#[test]
+fn manifests_answer_what_the_scan_answers_and_no_data_file_is_read() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let (code, scanned, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, meta, err) = plimsoll_json(&["profile", dir, "--metadata-only", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(meta["answered_from"], "iceberg manifests");
+    assert_eq!(meta["row_count"], scanned["row_count"]);
+    for f in meta["fields"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let s = field(&scanned, name);
+        assert_eq!(f["exact"], true, "{name}: {f}");
+        assert_eq!(f["null_count"], s["null_count"], "{name}");
+        assert_eq!(f["min"], s["min"], "{name}");
+        assert_eq!(f["max"], s["max"], "{name}");
+    }
+
+    // A contract of row count and freshness only: checked from the manifests.
+    let contract = t.dir.join("contract.yaml");
+    std::fs::write(&contract, CONTRACT).unwrap();
+    let check = |now: &str| {
+        plimsoll_json(&[
+            "check",
+            dir,
+            "--contract",
+            contract.to_str().unwrap(),
+            "--now",
+            now,
+            "--format",
+            "json",
+        ])
+    };
+    let (code, before, err) = check("2024-03-02T00:00:00Z");
+    assert_eq!(code, 0, "{err}\n{before}");
+    let results = before["results"].as_array().unwrap();
+    let fresh = results.iter().find(|r| r["check"] == "freshness").unwrap();
+    assert_eq!(fresh["status"], "pass", "{fresh}");
+    assert_eq!(
+        fresh["observed"]["answered_from"], "iceberg manifests",
+        "{fresh}"
+    );
+    // No baseline without a history or `--baseline`: said in Iceberg's terms.
+    let rows = results.iter().find(|r| r["check"] == "row_count").unwrap();
+    assert!(
+        rows["message"].as_str().unwrap().contains("snapshot:ID"),
+        "{rows}"
+    );
+
+    // Remove every data file: the metadata answers are unchanged, a scan fails clearly.
+    let data = t.table_dir.join("data");
+    let files: Vec<PathBuf> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty());
+    for f in &files {
+        std::fs::remove_file(f).unwrap();
+    }
+    let (code, after, err) = check("2024-03-02T00:00:00Z");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(after["results"], before["results"]);
+    let (code, meta_after, err) =
+        plimsoll_json(&["profile", dir, "--metadata-only", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(meta_after["fields"], meta["fields"]);
+    let r = plimsoll(&["profile", dir]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+#[test]
+fn drift_between_snapshots() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let s1 = t.snapshots[0].0.to_string();
+    let baseline = format!("snapshot:{s1}");
+    let r = plimsoll(&["drift", dir, "--baseline", &baseline, "--format", "json"]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["baseline"], format!("snapshot {s1}"));
+    assert_eq!(v["baseline_slices"][0]["rows"], 300);
+    // Ids grow with the snapshots, so `id` moved completely: its PSI is large.
+    let id = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "id")
+        .unwrap();
+    assert!(id["psi"].as_f64().unwrap() > 0.2, "{id}");
+    assert_eq!(r.code, 1);
+
+    // Seven days before the current snapshot the table did not exist yet.
+    let r = plimsoll(&["drift", dir, "--baseline", "7d"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no snapshot yet 7 day(s) before"),
+        "{}",
+        r.stderr
+    );
+    // `snapshot:` on a Parquet directory is an error, not a silent fallback.
+    let r = plimsoll(&["drift", "testdata/orders", "--baseline", &baseline]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("needs an Iceberg table"), "{}", r.stderr);
+}
+
+/// The pyiceberg fixture records absolute locations: it is read where it was written.
+fn pyiceberg_fixture() -> (PathBuf, Value) {
+    let src = root().join("testdata/iceberg/pyiceberg");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("expected.json")).unwrap()).unwrap();
+    let location = std::fs::read_to_string(src.join("LOCATION")).unwrap();
+    let target = PathBuf::from(location.trim().trim_start_matches("file://"));
+    let _ = std::fs::remove_dir_all(&target);
+    copy_dir(&src.join("orders"), &target);
+    (target, expected)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn pyiceberg_table_reads_as_pyarrow_computed_it() {
+    let (dir, expected) = pyiceberg_fixture();
+    let dir = dir.to_str().unwrap();
+    for (id, snap) in expected["snapshots"].as_object().unwrap() {
+        let (code, p, err) = plimsoll_json(&["profile", dir, "--snapshot", id, "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(p["row_count"], snap["row_count"], "snapshot {id}");
+        let (code, meta, err) = plimsoll_json(&[
+            "profile",
+            dir,
+            "--snapshot",
+            id,
+            "--metadata-only",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        for (name, want) in snap["columns"].as_object().unwrap() {
+            let f = field(&p, name);
+            let m = field(&meta, name);
+            assert_eq!(f["null_count"], want["null_count"], "{id} {name}");
+            assert_eq!(
+                m["null_count"], want["null_count"],
+                "{id} {name} (manifests)"
+            );
+            assert_eq!(f["distinct"], want["distinct_count"], "{id} {name}");
+            if let Some(mean) = want["mean"].as_f64() {
+                assert!(
+                    (f["mean"].as_f64().unwrap() - mean).abs() < 1e-9,
+                    "{id} {name}"
+                );
+            }
+            let (lo, hi) = (&want["min"], &want["max"]);
+            if want["type"] == "timestamp" {
+                let parse = |v: &Value| {
+                    chrono::NaiveDateTime::parse_from_str(
+                        v.as_str().unwrap(),
+                        "%Y-%m-%dT%H:%M:%S%.f",
+                    )
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_micros()
+                };
+                assert_eq!(micros(&f["min"]), parse(lo), "{id} {name}");
+                assert_eq!(micros(&f["max"]), parse(hi), "{id} {name}");
+                assert_eq!(micros(&m["min"]), parse(lo), "{id} {name} (manifests)");
+            } else {
+                assert_eq!(&f["min"], lo, "{id} {name}");
+                assert_eq!(&f["max"], hi, "{id} {name}");
+                let long = |v: &Value| v.as_str().is_some_and(|s| s.chars().count() >= 16);
+                if long(lo) || long(hi) {
+                    // pyiceberg truncates string bounds to 16 characters: not exact, not used.
+                    assert_eq!(m["exact"], false, "{id} {name}: {m}");
+                    assert!(m["unknown"].as_str().unwrap().contains("truncated"), "{m}");
+                } else {
+                    assert_eq!(&m["min"], lo, "{id} {name} (manifests)");
+                    assert_eq!(&m["max"], hi, "{id} {name} (manifests)");
+                }
+            }
+        }
+    }
+}
+
+/// Appends rows `ids` (with `channel`) to the test table as a new snapshot.
+fn append_more(t: &RustTable, ids: std::ops::Range<i64>, tag: &str) -> RecordBatch {
+    runtime().block_on(async {
+        let catalog = catalog(&local_props(&t.dir), Arc::new(LocalFsStorageFactory)).await;
+        let ident = iceberg::TableIdent::from_strs(["shop", "orders"]).unwrap();
+        let table = catalog.load_table(&ident).await.unwrap();
+        let batch = rows(&table, ids, true);
+        append(&catalog, &table, batch.clone(), tag).await;
+        batch
+    })
+}
+
+#[test]
+fn incremental_runs_read_only_the_files_added_since_the_stored_snapshot() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let history = t.dir.join("history");
+    let contract = t.dir.join("contract.yaml");
+    std::fs::write(&contract, CONTRACT).unwrap();
+    let check = || {
+        plimsoll(&[
+            "check",
+            dir,
+            "--contract",
+            contract.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--now",
+            "2024-03-02T00:00:00Z",
+            "--format",
+            "json",
+        ])
+    };
+    let first = check();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(!first.stderr.contains("incremental"), "{}", first.stderr);
+
+    let third = append_more(&t, 500..700, "third");
+    let (code, full, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_matches_batches(&full, &[&t.first, &t.second, &third]);
+    // The older snapshots' data files go: only the new file can be read now.
+    for e in std::fs::read_dir(t.table_dir.join("data")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("first") || name.starts_with("second") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let second = check();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("read 1 of 3 data file(s)"),
+        "{}",
+        second.stderr
+    );
+    // The stored profile of the incremental run is the profile of the whole snapshot.
+    let stored = runtime().block_on(async {
+        let h = plimsoll::history::History::open(history.to_str().unwrap()).unwrap();
+        h.previous_runs("orders", 1, true)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap()
+    });
+    let stored = plimsoll::report::json::profile(&stored.profile);
+    assert_eq!(stored["snapshot"], full["snapshot"]);
+    assert_matches_batches(&stored, &[&t.first, &t.second, &third]);
+    for f in full["fields"].as_array().unwrap() {
+        let s = field(&stored, f["name"].as_str().unwrap());
+        for key in [
+            "count",
+            "null_count",
+            "distinct",
+            "min",
+            "max",
+            "min_length",
+            "max_length",
+        ] {
+            assert_eq!(s[key], f[key], "{} {key}", f["name"]);
+        }
+    }
+}
