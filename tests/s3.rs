@@ -165,7 +165,7 @@ fn no_secret(r: &common::Run) {
 
 /// The same Iceberg table written by iceberg-rust to the server and to local disk: profiles,
 /// snapshot selection and manifest answers agree, and no credential is printed.
-fn iceberg_on_s3(rt: &tokio::runtime::Runtime) {
+fn iceberg_on_s3(rt: &tokio::runtime::Runtime) -> Value {
     use common::iceberg::{catalog, create_orders, local_props, props};
     let dir = tempfile::tempdir().unwrap();
     let (remote_dir, local_dir) = (dir.path().join("remote"), dir.path().join("local"));
@@ -262,6 +262,7 @@ fn iceberg_on_s3(rt: &tokio::runtime::Runtime) {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
     no_secret(&r);
+    current
 }
 
 #[test]
@@ -329,7 +330,7 @@ fn s3_sources_behave_like_local_ones() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("--s3-endpoint"), "{}", bad.stderr);
 
-    iceberg_on_s3(&rt);
+    let iceberg = iceberg_on_s3(&rt);
 
     // Partition selection and a single object.
     let latest = run(
@@ -560,6 +561,51 @@ fn s3_sources_behave_like_local_ones() {
 
     vanished(&rt, &s);
     faults(&rt, &l);
+    iceberg_faults(&rt, &iceberg);
+}
+
+/// Faults on the reads of an Iceberg table (through iceberg-rust's OpenDAL storage).
+fn iceberg_faults(rt: &tokio::runtime::Runtime, clean: &Value) {
+    let proxy = start_proxy(rt);
+    let env = proxy.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let profile = |f: Fault| {
+        proxy.set(f);
+        run(
+            &[
+                "profile",
+                "s3://lake/iceberg/shop/orders",
+                "--format",
+                "json",
+            ],
+            &env,
+        )
+    };
+    let same = |r: &common::Run| {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(
+            json(r)["fields"],
+            clean["fields"],
+            "the same result after retries"
+        );
+    };
+    same(&profile(Fault::Pass));
+    for code in [503, 429] {
+        same(&profile(Fault::StatusOnRead(code, 3)));
+    }
+    same(&profile(Fault::ResetBody(2)));
+    let r = profile(Fault::Archived);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("archived storage class"), "{}", r.stderr);
+    no_secret(&r);
+    let r = profile(Fault::Forbidden);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("access denied"), "{}", r.stderr);
+    no_secret(&r);
+    let r = profile(Fault::Hang);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot reach"), "{}", r.stderr);
+    proxy.set(Fault::Pass);
 }
 
 /// A file deleted after the listing and the footers, before the scan: a plain error naming it.
@@ -598,6 +644,8 @@ enum Fault {
     Status(u16, usize),
     /// Forward the next `n` object reads with the body cut in half, then the connection closed.
     ResetBody(usize),
+    /// Answer this status to the next `n` object reads (not listings), then forward.
+    StatusOnRead(u16, usize),
     /// Accept and never answer.
     Hang,
     /// 403 AccessDenied with an XML body.
@@ -649,7 +697,11 @@ impl Proxy {
                 *n -= 1;
                 Fault::ResetBody(1)
             }
-            Fault::Status(..) | Fault::ResetBody(_) => Fault::Pass,
+            Fault::StatusOnRead(code, n) if *n > 0 && object_read => {
+                *n -= 1;
+                Fault::Status(*code, 1)
+            }
+            Fault::Status(..) | Fault::StatusOnRead(..) | Fault::ResetBody(_) => Fault::Pass,
             other => other.clone(),
         }
     }

@@ -193,32 +193,88 @@ pub fn iceberg_error(location: &str, e: iceberg::Error) -> Error {
 /// As [`iceberg_error`], for an error held by reference (inside a scan error).
 pub fn describe_error(location: &str, e: &iceberg::Error) -> Error {
     use std::error::Error as _;
-    // Storage failures come wrapped; the innermost cause says what happened.
+    // Storage failures come wrapped (iceberg, then OpenDAL, then the S3 answer): the whole chain
+    // says what happened, the innermost cause most plainly.
+    let mut text = e.to_string();
     let mut detail = e.message().to_string();
     let mut cause = e.source();
     while let Some(c) = cause {
         detail = c.to_string();
+        text.push('\n');
+        text.push_str(&detail);
         cause = c.source();
     }
-    let not_found = detail.contains("NotFound")
-        || detail.contains("No such file")
-        || detail.contains("not found");
-    let hint = match e.kind() {
-        iceberg::ErrorKind::TableNotFound | iceberg::ErrorKind::NamespaceNotFound => {
-            "check the table name (`NAMESPACE.TABLE`) and `--catalog-name`".to_string()
-        }
-        iceberg::ErrorKind::FeatureUnsupported => {
-            "iceberg-rust cannot read this table feature; compact the table or profile another snapshot".to_string()
-        }
-        _ if not_found => "a file the table's metadata names is missing: the table may have been expired or moved; check the location".to_string(),
-        _ => "check that the location is an Iceberg table and that its files are readable".to_string(),
+    let has = |s: &str| text.contains(s);
+    // The object OpenDAL was reading (`path: KEY,` in its context), as a URL.
+    let object = text
+        .split("path: ")
+        .nth(1)
+        .and_then(|r| r.split([',', ' ']).next())
+        .map(|key| match super::s3::S3Location::parse(location) {
+            Some(Ok(loc)) => loc.url_of(key.trim_start_matches('/')),
+            _ => key.to_string(),
+        });
+    let object = object.as_deref().unwrap_or(location);
+    let bucket = match super::s3::S3Location::parse(location) {
+        Some(Ok(loc)) => loc.bucket,
+        _ => String::new(),
     };
-    let message = if detail == e.message() {
-        format!("cannot read Iceberg table `{location}`: {}", e.message())
+    let (message, hint) = if has("InvalidObjectState") {
+        (
+            format!("`{object}` is in an archived storage class (GLACIER or DEEP_ARCHIVE)"),
+            "restore it first (`aws s3api restore-object`), then run again".to_string(),
+        )
+    } else if has("InvalidAccessKeyId") || has("SignatureDoesNotMatch") || has("ExpiredToken") {
+        (
+            format!("the credentials were refused reading Iceberg table `{location}`"),
+            "they are invalid or expired: refresh them or check `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".to_string(),
+        )
+    } else if has("AccessDenied") || has("PermissionDenied") {
+        (
+            format!("access denied to `{object}`"),
+            if has("KMS") || has("kms") {
+                format!(
+                    "the object is encrypted with KMS: the caller needs `kms:Decrypt` on its key, besides `s3:GetObject` and `s3:ListBucket` on bucket `{bucket}`"
+                )
+            } else {
+                format!(
+                    "the credentials need `s3:ListBucket` on bucket `{bucket}` and `s3:GetObject` on its objects"
+                )
+            },
+        )
+    } else if has("timed out") || has("timeout") || has("Timeout") || has("onnection refused") {
+        (
+            format!("cannot reach the object store reading Iceberg table `{location}`"),
+            "check the network and `AWS_ENDPOINT_URL`; Iceberg reads are retried and time out"
+                .to_string(),
+        )
+    } else if has("NotFound") || has("No such file") || has("not found") {
+        (
+            format!("cannot read Iceberg table `{location}`: `{object}` is missing: {detail}"),
+            match e.kind() {
+                iceberg::ErrorKind::TableNotFound | iceberg::ErrorKind::NamespaceNotFound => {
+                    "check the table name (`NAMESPACE.TABLE`) and `--catalog-name`".to_string()
+                }
+                _ => "a file the table's metadata names is missing: the table may have been expired, moved or copied without its files; check the location".to_string(),
+            },
+        )
+    } else if e.kind() == iceberg::ErrorKind::FeatureUnsupported {
+        (
+            format!("cannot read Iceberg table `{location}`: {detail}"),
+            "iceberg-rust cannot read this table feature; compact the table or profile another snapshot".to_string(),
+        )
     } else {
-        format!(
-            "cannot read Iceberg table `{location}`: {}: {detail}",
-            e.message()
+        (
+            if detail == e.message() {
+                format!("cannot read Iceberg table `{location}`: {detail}")
+            } else {
+                format!(
+                    "cannot read Iceberg table `{location}`: {}: {detail}",
+                    e.message()
+                )
+            },
+            "check that the location is an Iceberg table and that its files are readable"
+                .to_string(),
         )
     };
     Error::Storage {
