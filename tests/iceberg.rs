@@ -523,3 +523,134 @@ fn incremental_runs_read_only_the_files_added_since_the_stored_snapshot() {
         }
     }
 }
+
+/// Commits an equality delete file (deleting `id = 7`) as a new snapshot, the way a
+/// merge-on-read engine does: a delete manifest, a manifest list, a snapshot, new metadata.
+/// (iceberg-rust 0.10 has no transaction for it.)
+async fn commit_equality_delete(t: &RustTable) {
+    use iceberg::spec::{
+        DataFileFormat, MAIN_BRANCH, ManifestListWriter, ManifestWriterBuilder, Operation,
+        Snapshot, Summary, UNASSIGNED_SEQUENCE_NUMBER,
+    };
+    use iceberg::writer::base_writer::equality_delete_writer::{
+        EqualityDeleteFileWriterBuilder, EqualityDeleteWriterConfig,
+    };
+    use iceberg::writer::file_writer::ParquetWriterBuilder;
+    use iceberg::writer::file_writer::location_generator::{
+        DefaultFileNameGenerator, DefaultLocationGenerator,
+    };
+    use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
+    use iceberg::writer::{IcebergWriter, IcebergWriterBuilder};
+    use std::str::FromStr;
+
+    let catalog = catalog(&local_props(&t.dir), Arc::new(LocalFsStorageFactory)).await;
+    let ident = iceberg::TableIdent::from_strs(["shop", "orders"]).unwrap();
+    let table = catalog.load_table(&ident).await.unwrap();
+    let md = table.metadata();
+    let io = table.file_io().clone();
+    let schema = md.current_schema().clone();
+    let config = EqualityDeleteWriterConfig::new(vec![1], schema.clone()).unwrap();
+    let delete_schema = Arc::new(
+        iceberg::arrow::arrow_schema_to_schema(config.projected_arrow_schema_ref()).unwrap(),
+    );
+    let rolling = RollingFileWriterBuilder::new_with_default_file_size(
+        ParquetWriterBuilder::new(Default::default(), delete_schema),
+        io.clone(),
+        DefaultLocationGenerator::new(md).unwrap(),
+        DefaultFileNameGenerator::new("eqdel".into(), None, DataFileFormat::Parquet),
+    );
+    let mut writer = EqualityDeleteFileWriterBuilder::new(rolling, config)
+        .build(None)
+        .await
+        .unwrap();
+    writer.write(rows(&table, 7..8, true)).await.unwrap();
+    let deletes = writer.close().await.unwrap();
+
+    let parent = md.current_snapshot().unwrap().clone();
+    let snapshot_id = parent.snapshot_id() + 1;
+    let base = md.location().trim_end_matches('/');
+    let mut manifest = ManifestWriterBuilder::new(
+        io.new_output(format!("{base}/metadata/eqdel-m0.avro"))
+            .unwrap(),
+        Some(snapshot_id),
+        schema.clone(),
+        md.default_partition_spec().as_ref().clone(),
+    )
+    .build_v2_deletes();
+    for d in deletes {
+        manifest.add_file(d, UNASSIGNED_SEQUENCE_NUMBER).unwrap();
+    }
+    let delete_manifest = manifest.write_manifest_file().await.unwrap();
+    let mut manifests = table
+        .manifest_list_reader(&parent)
+        .load()
+        .await
+        .unwrap()
+        .entries()
+        .to_vec();
+    manifests.push(delete_manifest);
+    let sequence = md.next_sequence_number();
+    let list = format!("{base}/metadata/snap-{snapshot_id}-eqdel.avro");
+    let mut lw = ManifestListWriter::v2(
+        io.new_output(&list).unwrap().writer().await.unwrap(),
+        snapshot_id,
+        Some(parent.snapshot_id()),
+        sequence,
+    );
+    lw.add_manifests(manifests.into_iter()).unwrap();
+    lw.close().await.unwrap();
+    let snapshot = Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(Some(parent.snapshot_id()))
+        .with_sequence_number(sequence)
+        .with_timestamp_ms(parent.timestamp_ms() + 1_000)
+        .with_manifest_list(list)
+        .with_schema_id(md.current_schema_id())
+        .with_summary(Summary {
+            operation: Operation::Delete,
+            additional_properties: Default::default(),
+        })
+        .build();
+    let current = table.metadata_location().unwrap().to_string();
+    let next = md
+        .clone()
+        .into_builder(Some(current.clone()))
+        .set_branch_snapshot(snapshot, MAIN_BRANCH)
+        .unwrap()
+        .build()
+        .unwrap()
+        .metadata;
+    let location = iceberg::MetadataLocation::from_str(&current)
+        .unwrap()
+        .with_next_version()
+        .with_new_metadata(&next);
+    next.write_to(&io, &location).await.unwrap();
+}
+
+#[test]
+fn a_snapshot_with_delete_files_is_refused_not_miscounted() {
+    let t = rust_table();
+    runtime().block_on(commit_equality_delete(&t));
+    let dir = t.table_dir.to_str().unwrap();
+    for args in [
+        vec!["profile", dir],
+        vec!["profile", dir, "--metadata-only"],
+    ] {
+        let r = plimsoll(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(r.stderr.contains("delete file(s)"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("eqdel"),
+            "names the delete file: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("hint: compact the table"), "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "nothing half-written: {}", r.stdout);
+    }
+    // The snapshot before the deletes still reads, with every row.
+    let before = t.snapshots[1].0.to_string();
+    let (code, p, err) =
+        plimsoll_json(&["profile", dir, "--snapshot", &before, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["row_count"], 500);
+}
