@@ -37,12 +37,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "TIME")]
     pub as_of: Option<String>,
     /// Iceberg catalog to resolve `NAMESPACE.TABLE` sources in: a SQL catalog over SQLite,
-    /// `sqlite:PATH` (as pyiceberg and iceberg-rust write it)
+    /// `sqlite:PATH` (as pyiceberg and iceberg-rust write it), or a REST catalog `https://...`
+    /// (credentials from `PLIMSOLL_CATALOG_CREDENTIAL` or `PLIMSOLL_CATALOG_TOKEN`)
     #[arg(long, global = true, value_name = "URI")]
     pub catalog: Option<String>,
-    /// The catalog's name within the catalog database
+    /// The catalog's name (the SQL catalog's rows are keyed by it)
     #[arg(long, global = true, value_name = "NAME", default_value = "default")]
     pub catalog_name: String,
+    /// The warehouse a REST catalog should serve
+    #[arg(long, global = true, value_name = "WAREHOUSE")]
+    pub catalog_warehouse: Option<String>,
 }
 
 /// `--as-of`: RFC 3339, or a date (its midnight UTC).
@@ -246,7 +250,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         iceberg::set_default_snapshot(SnapshotSelect::AsOf(parse_as_of(t)?.timestamp_millis()));
     }
     if let Some(uri) = &cli.catalog {
-        iceberg::set_catalog(uri, &cli.catalog_name);
+        iceberg::set_catalog(uri, &cli.catalog_name, cli.catalog_warehouse.as_deref());
     }
     match cli.command {
         Command::Profile(a) => run_profile(a).await,

@@ -47,7 +47,15 @@ pub enum SnapshotSelect {
 }
 
 static SELECT: OnceLock<SnapshotSelect> = OnceLock::new();
-static CATALOG: OnceLock<(String, String)> = OnceLock::new();
+static CATALOG: OnceLock<CatalogConfig> = OnceLock::new();
+
+/// `--catalog`, `--catalog-name`, `--catalog-warehouse`.
+#[derive(Clone)]
+struct CatalogConfig {
+    uri: String,
+    name: String,
+    warehouse: Option<String>,
+}
 
 /// Sets the snapshot read from Iceberg tables for this process (`--snapshot`, `--as-of`).
 pub fn set_default_snapshot(s: SnapshotSelect) {
@@ -58,9 +66,14 @@ pub fn default_snapshot() -> SnapshotSelect {
     SELECT.get().copied().unwrap_or_default()
 }
 
-/// Sets the catalog tables are named in (`--catalog URI`, `--catalog-name NAME`).
-pub fn set_catalog(uri: &str, name: &str) {
-    let _ = CATALOG.set((uri.to_string(), name.to_string()));
+/// Sets the catalog tables are named in (`--catalog URI`, `--catalog-name NAME`,
+/// `--catalog-warehouse WAREHOUSE`).
+pub fn set_catalog(uri: &str, name: &str, warehouse: Option<&str>) {
+    let _ = CATALOG.set(CatalogConfig {
+        uri: uri.to_string(),
+        name: name.to_string(),
+        warehouse: warehouse.map(str::to_string),
+    });
 }
 
 /// How a location names an Iceberg table.
@@ -284,21 +297,17 @@ pub fn describe_error(location: &str, e: &iceberg::Error) -> Error {
     }
 }
 
-/// The FileIO for a metadata location: the local filesystem or S3 (the same endpoint and
-/// credentials as the Parquet sources).
-fn file_io(location: &str) -> Result<FileIO> {
-    if !location.starts_with("s3://") {
-        return Ok(FileIO::new_with_fs());
-    }
+/// FileIO properties for S3: the same region, endpoint and credentials as the Parquet sources.
+fn s3_props() -> Result<Vec<(String, String)>> {
     use iceberg::io::{
         S3_ACCESS_KEY_ID, S3_ENDPOINT, S3_PATH_STYLE_ACCESS, S3_REGION, S3_SECRET_ACCESS_KEY,
         S3_SESSION_TOKEN,
     };
-    let mut props: Vec<(&str, String)> = Vec::new();
+    let mut props: Vec<(String, String)> = Vec::new();
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".into());
-    props.push((S3_REGION, region));
+    props.push((S3_REGION.into(), region));
     if let Some(e) = super::s3::endpoint() {
         if e.starts_with("http://") && !super::s3::http_allowed(Some(&e)) {
             return Err(Error::usage(
@@ -306,8 +315,8 @@ fn file_io(location: &str) -> Result<FileIO> {
                 "use https, or set `AWS_ALLOW_HTTP=true` for a trusted network",
             ));
         }
-        props.push((S3_ENDPOINT, e));
-        props.push((S3_PATH_STYLE_ACCESS, "true".into()));
+        props.push((S3_ENDPOINT.into(), e));
+        props.push((S3_PATH_STYLE_ACCESS.into(), "true".into()));
     }
     for (key, var) in [
         (S3_ACCESS_KEY_ID, "AWS_ACCESS_KEY_ID"),
@@ -315,14 +324,22 @@ fn file_io(location: &str) -> Result<FileIO> {
         (S3_SESSION_TOKEN, "AWS_SESSION_TOKEN"),
     ] {
         if let Ok(v) = std::env::var(var) {
-            props.push((key, v));
+            props.push((key.into(), v));
         }
+    }
+    Ok(props)
+}
+
+/// The FileIO for a metadata location: the local filesystem or S3.
+fn file_io(location: &str) -> Result<FileIO> {
+    if !location.starts_with("s3://") {
+        return Ok(FileIO::new_with_fs());
     }
     let factory = iceberg_storage_opendal::OpenDalStorageFactory::S3 {
         customized_credential_load: None,
     };
     Ok(FileIOBuilder::new(Arc::new(factory))
-        .with_props(props)
+        .with_props(s3_props()?)
         .build())
 }
 
@@ -346,14 +363,14 @@ async fn load(location: &str, target: &Target) -> Result<(Table, String)> {
             Ok((table, meta.clone()))
         }
         Target::Named(name) => {
-            let (uri, catalog_name) = CATALOG.get().expect("a named table needs --catalog");
+            let config = CATALOG.get().expect("a named table needs --catalog");
             let ident = TableIdent::from_strs(name.split('.')).map_err(|_| {
                 Error::usage(
                     format!("`{name}` is not a table name"),
                     "name a catalog table as `NAMESPACE.TABLE`",
                 )
             })?;
-            let catalog = sql_catalog(uri, catalog_name).await?;
+            let catalog = open_catalog(config).await?;
             let table = catalog
                 .load_table(&ident)
                 .await
@@ -362,6 +379,48 @@ async fn load(location: &str, target: &Target) -> Result<(Table, String)> {
             Ok((table, meta))
         }
     }
+}
+
+/// The catalog of `--catalog`: SQL over SQLite (`sqlite:PATH`) or REST (`http(s)://...`).
+async fn open_catalog(config: &CatalogConfig) -> Result<Arc<dyn Catalog>> {
+    if config.uri.starts_with("http://") || config.uri.starts_with("https://") {
+        return Ok(Arc::new(rest_catalog(config).await?));
+    }
+    Ok(Arc::new(sql_catalog(&config.uri, &config.name).await?))
+}
+
+/// A REST catalog. OAuth2 client credentials come from `PLIMSOLL_CATALOG_CREDENTIAL`
+/// (`CLIENT_ID:SECRET`) or a bearer token from `PLIMSOLL_CATALOG_TOKEN`; the tables' files are read
+/// with the S3 settings of the environment (plus whatever the catalog hands out).
+async fn rest_catalog(config: &CatalogConfig) -> Result<iceberg_catalog_rest::RestCatalog> {
+    use iceberg_catalog_rest::{
+        REST_CATALOG_PROP_URI, REST_CATALOG_PROP_WAREHOUSE, RestCatalogBuilder,
+    };
+    let uri = &config.uri;
+    if uri.starts_with("http://") && !super::s3::http_allowed(Some(uri)) {
+        return Err(Error::usage(
+            format!("the catalog `{uri}` is plain HTTP"),
+            "use https, or set `AWS_ALLOW_HTTP=true` for a trusted network",
+        ));
+    }
+    let mut props: HashMap<String, String> = s3_props()?.into_iter().collect();
+    props.insert(REST_CATALOG_PROP_URI.into(), uri.clone());
+    if let Some(w) = &config.warehouse {
+        props.insert(REST_CATALOG_PROP_WAREHOUSE.into(), w.clone());
+    }
+    if let Ok(c) = std::env::var("PLIMSOLL_CATALOG_CREDENTIAL") {
+        props.insert("credential".into(), c);
+    }
+    if let Ok(t) = std::env::var("PLIMSOLL_CATALOG_TOKEN") {
+        props.insert("token".into(), t);
+    }
+    let factory: Arc<dyn iceberg::io::StorageFactory> =
+        Arc::new(iceberg_storage_opendal::OpenDalResolvingStorageFactory::new());
+    RestCatalogBuilder::default()
+        .with_storage_factory(factory)
+        .load(&config.name, props)
+        .await
+        .map_err(|e| iceberg_error(uri, e))
 }
 
 /// The SQL catalog (SQLite) at `uri`.
@@ -385,7 +444,8 @@ async fn sql_catalog(uri: &str, name: &str) -> Result<iceberg_catalog_sql::SqlCa
     // The catalog's rows name the files; reading them needs the filesystem or S3.
     let factory: Arc<dyn iceberg::io::StorageFactory> =
         Arc::new(iceberg_storage_opendal::OpenDalResolvingStorageFactory::new());
-    let props = HashMap::from([
+    let mut props: HashMap<String, String> = s3_props()?.into_iter().collect();
+    props.extend([
         (SQL_CATALOG_PROP_URI.to_string(), format!("sqlite:{path}")),
         (
             SQL_CATALOG_PROP_WAREHOUSE.to_string(),

@@ -58,7 +58,7 @@ pub async fn catalog(
 }
 
 /// Appends `batch` as a new snapshot (data files named `TAG-...`).
-pub async fn append(catalog: &SqlCatalog, table: &Table, batch: RecordBatch, tag: &str) -> Table {
+pub async fn append(catalog: &dyn Catalog, table: &Table, batch: RecordBatch, tag: &str) -> Table {
     let schema = table.metadata().current_schema().clone();
     let locations = DefaultLocationGenerator::new(table.metadata()).unwrap();
     let names = DefaultFileNameGenerator::new(tag.to_string(), None, DataFileFormat::Parquet);
@@ -122,7 +122,7 @@ pub fn rows(table: &Table, ids: std::ops::Range<i64>, channel: bool) -> RecordBa
 
 /// Creates `shop.orders`: snapshot 1 with rows 0..300, then the `channel` column is added, then
 /// snapshot 2 with rows 300..500. Returns the table and the two batches.
-pub async fn create_orders(catalog: &SqlCatalog) -> (Table, RecordBatch, RecordBatch) {
+pub async fn create_orders(catalog: &dyn Catalog) -> (Table, RecordBatch, RecordBatch) {
     let ns = NamespaceIdent::new("shop".to_string());
     catalog.create_namespace(&ns, HashMap::new()).await.unwrap();
     let schema = Schema::builder()
