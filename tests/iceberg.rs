@@ -654,3 +654,40 @@ fn a_snapshot_with_delete_files_is_refused_not_miscounted() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(p["row_count"], 500);
 }
+
+#[test]
+fn profile_with_history_is_incremental_too() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let history = t.dir.join("history");
+    let h = history.to_str().unwrap();
+    let first = plimsoll(&["profile", dir, "--history", h, "--name", "orders"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let third = append_more(&t, 500..650, "third");
+    let r = plimsoll(&[
+        "profile",
+        dir,
+        "--history",
+        h,
+        "--name",
+        "orders",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("read 1 of 3 data file(s)"),
+        "{}",
+        r.stderr
+    );
+    let p: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_matches_batches(&p, &[&t.first, &t.second, &third]);
+    // Nothing new: nothing read.
+    let r = plimsoll(&["profile", dir, "--history", h, "--name", "orders"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("read 0 of 3 data file(s)"),
+        "{}",
+        r.stderr
+    );
+}

@@ -533,10 +533,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                 };
                 match incremental {
                     Some((p, inc)) => {
-                        eprintln!(
-                            "note: `{location}`: read {} of {} data file(s), those added since snapshot {} (incremental, merged with the stored profile)",
-                            inc.files_read, inc.files_total, inc.from_snapshot
-                        );
+                        eprintln!("{}", inc.note(location));
                         p
                     }
                     None => profile::profile_with(&source, &columns, &options).await?,

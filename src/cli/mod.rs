@@ -300,7 +300,19 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
                 by_partition: true,
                 ..profile::Options::default()
             };
-            let profiled = profile::profile_with(&source, &columns, &options).await?;
+            let incremental = if source.iceberg().is_some() {
+                crate::history::incremental::profile(&source, &history, &table, &columns, &options)
+                    .await?
+            } else {
+                None
+            };
+            let profiled = match incremental {
+                Some((p, inc)) => {
+                    eprintln!("{}", inc.note(&a.source));
+                    p
+                }
+                None => profile::profile_with(&source, &columns, &options).await?,
+            };
             if profiled.partitions.is_empty() {
                 let id = crate::history::new_run_id(chrono::Utc::now());
                 history.put(&table, &id, &profiled.whole, None).await?;

@@ -24,6 +24,16 @@ pub struct Incremental {
     pub files_total: usize,
 }
 
+impl Incremental {
+    /// The line telling the user what was read.
+    pub fn note(&self, location: &str) -> String {
+        format!(
+            "note: `{location}`: read {} of {} data file(s), those added since snapshot {} (incremental, merged with the stored profile)",
+            self.files_read, self.files_total, self.from_snapshot
+        )
+    }
+}
+
 /// The profile of the current snapshot of an Iceberg `source`, from the last stored run of
 /// `table` plus the files added since; `None` when that is not exact (see the module docs).
 pub async fn profile(
