@@ -40,7 +40,10 @@ async fn main() -> Result<(), Error> {
             "warehouse".to_string(),
             format!("file://{}/warehouse", dir.display()),
         ),
-        ("sql_bind_style".to_string(), SqlBindStyle::QMark.to_string()),
+        (
+            "sql_bind_style".to_string(),
+            SqlBindStyle::QMark.to_string(),
+        ),
     ]);
     let catalog = SqlCatalogBuilder::default()
         .with_storage_factory(Arc::new(LocalFsStorageFactory))

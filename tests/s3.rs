@@ -149,6 +149,14 @@ const GOOD: &[(&str, &str)] = &[
     ("AWS_REGION", "us-east-1"),
 ];
 
+/// A key the server does not know, with the right secret.
+const BAD_KEYS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
+    ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ("AWS_ENDPOINT_URL", ENDPOINT),
+    ("AWS_REGION", "us-east-1"),
+];
+
 fn json(r: &common::Run) -> Value {
     serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
 }
@@ -253,13 +261,7 @@ fn iceberg_on_s3(rt: &tokio::runtime::Runtime) -> Value {
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(json(&first)["row_count"], 300);
     // Wrong keys: a clear error, no credential.
-    let wrong = [
-        ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
-        ("AWS_SECRET_ACCESS_KEY", SECRET),
-        ("AWS_ENDPOINT_URL", ENDPOINT),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    let r = run(&["profile", "s3://lake/iceberg/shop/orders"], &wrong);
+    let r = run(&["profile", "s3://lake/iceberg/shop/orders"], BAD_KEYS);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
     no_secret(&r);
@@ -506,13 +508,7 @@ fn s3_sources_behave_like_local_ones() {
     assert_eq!(json(&st)["tables"][0]["table"], "order-events");
 
     // Errors: one paragraph, a hint, exit 2, no credential.
-    let bad_keys = [
-        ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
-        ("AWS_SECRET_ACCESS_KEY", SECRET),
-        ("AWS_ENDPOINT_URL", ENDPOINT),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    let r = run(&["profile", "s3://lake/orders"], &bad_keys);
+    let r = run(&["profile", "s3://lake/orders"], BAD_KEYS);
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("credentials were refused") && r.stderr.contains("\nhint: "),

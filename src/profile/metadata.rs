@@ -214,35 +214,14 @@ impl Bounds {
 /// The facts of each named column of the selected slice (file columns and partition columns).
 pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
     let schema = source.schema();
-    if let Some(table) = source.iceberg() {
-        // Iceberg: the manifests hold each data file's counts and bounds.
-        return columns
-            .iter()
-            .map(|name| {
-                let field = schema.field_with_name(name).map_err(|_| {
-                    Error::Internal(format!("`{name}` is not a column of {}", source.location))
-                })?;
-                let dt = field.data_type().clone();
-                let (nulls, bounds) = table.column_facts(name, &dt);
-                let bounds = if bounds_supported(&dt) {
-                    bounds
-                } else {
-                    Err(format!("bounds of type {dt} are not read from metadata"))
-                };
-                Ok(FieldFacts {
-                    name: name.clone(),
-                    data_type: dt,
-                    rows: source.row_count(),
-                    null_count: nulls.as_ref().ok().copied(),
-                    null_count_unknown: nulls.err(),
-                    bounds,
-                })
-            })
-            .collect();
-    }
     // Each file's own Arrow schema, converted once (statistics are read against it).
-    let file_schemas: Vec<arrow::datatypes::Schema> = source
-        .files
+    // (An Iceberg table has no footers read: its manifests hold each data file's statistics.)
+    let parquet_files = if source.iceberg().is_some() {
+        &[][..]
+    } else {
+        &source.files[..]
+    };
+    let file_schemas: Vec<arrow::datatypes::Schema> = parquet_files
         .iter()
         .map(|f| {
             let meta = f
@@ -261,12 +240,38 @@ pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
                 Error::Internal(format!("`{name}` is not a column of {}", source.location))
             })?;
             let dt = field.data_type().clone();
+            if let Some(table) = source.iceberg() {
+                return Ok(iceberg_facts(table, source.row_count(), name, dt));
+            }
             match source.partition_cols.iter().find(|(k, _)| k == name) {
                 Some(_) => Ok(partition_facts(source, name, dt)),
                 None => file_facts(&source.files, &file_schemas, name, dt),
             }
         })
         .collect()
+}
+
+/// What an Iceberg table's manifests say about one column.
+fn iceberg_facts(
+    table: &crate::source::iceberg::IcebergTable,
+    rows: u64,
+    name: &str,
+    dt: DataType,
+) -> FieldFacts {
+    let (nulls, bounds) = table.column_facts(name, &dt);
+    let bounds = if bounds_supported(&dt) {
+        bounds
+    } else {
+        Err(format!("bounds of type {dt} are not read from metadata"))
+    };
+    FieldFacts {
+        name: name.to_string(),
+        data_type: dt,
+        rows,
+        null_count: nulls.as_ref().ok().copied(),
+        null_count_unknown: nulls.err(),
+        bounds,
+    }
 }
 
 /// A partition column is never null, and its values are in the paths.
