@@ -597,13 +597,13 @@ fn iceberg_rest(rt: &tokio::runtime::Runtime, same: &Value) {
         catalog
     });
     drop(catalog);
-    let env: Vec<(&str, &str)> = GOOD
-        .iter()
-        .copied()
-        .chain([("PLIMSOLL_CATALOG_CREDENTIAL", credential.as_str())])
-        .collect();
-    let r = run(
-        &[
+    let through_catalog = |credential: &str| {
+        let env: Vec<(&str, &str)> = GOOD
+            .iter()
+            .copied()
+            .chain([("PLIMSOLL_CATALOG_CREDENTIAL", credential)])
+            .collect();
+        let args = [
             "profile",
             "shop.orders",
             "--catalog",
@@ -612,9 +612,10 @@ fn iceberg_rest(rt: &tokio::runtime::Runtime, same: &Value) {
             "s3://warehouse",
             "--format",
             "json",
-        ],
-        &env,
-    );
+        ];
+        run(&args, &env)
+    };
+    let r = through_catalog(&credential);
     assert_eq!(r.code, 0, "{}", r.stderr);
     no_secret(&r);
     assert_eq!(
@@ -623,20 +624,7 @@ fn iceberg_rest(rt: &tokio::runtime::Runtime, same: &Value) {
         "through the REST catalog"
     );
     // Refused credentials: a clear error, no secret.
-    let wrong: Vec<(&str, &str)> = GOOD
-        .iter()
-        .copied()
-        .chain([("PLIMSOLL_CATALOG_CREDENTIAL", "nobody:wrong-secret")])
-        .collect();
-    let r = run(
-        &[
-            "profile",
-            "shop.orders",
-            "--catalog",
-            "http://127.0.0.1:8181",
-        ],
-        &wrong,
-    );
+    let r = through_catalog("nobody:wrong-secret");
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
     assert!(!r.stderr.contains("wrong-secret"), "{}", r.stderr);
