@@ -627,6 +627,7 @@ fn iceberg_rest(rt: &tokio::runtime::Runtime, same: &Value) {
     let r = through_catalog("nobody:wrong-secret");
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    assert!(r.stderr.contains("refused the credentials"), "{}", r.stderr);
     assert!(!r.stderr.contains("wrong-secret"), "{}", r.stderr);
     no_secret(&r);
 }

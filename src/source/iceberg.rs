@@ -330,6 +330,47 @@ fn s3_props() -> Result<Vec<(String, String)>> {
     Ok(props)
 }
 
+/// An error of the catalog at `uri` loading `table`: unreachable, refused credentials, no such
+/// table; anything else is about the table's files.
+fn catalog_error(uri: &str, table: &str, e: iceberg::Error) -> Error {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push('\n');
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    let has = |s: &str| text.contains(s);
+    let storage = |message: String, hint: &str| Error::Storage {
+        location: uri.to_string(),
+        message,
+        hint: hint.to_string(),
+    };
+    if has("invalid_client") || has("unauthorized") || has("Unauthorized") || has("401") {
+        storage(
+            format!("the catalog `{uri}` refused the credentials"),
+            "check `PLIMSOLL_CATALOG_CREDENTIAL` (CLIENT_ID:SECRET) or `PLIMSOLL_CATALOG_TOKEN`",
+        )
+    } else if matches!(
+        e.kind(),
+        iceberg::ErrorKind::TableNotFound | iceberg::ErrorKind::NamespaceNotFound
+    ) || has("does not exist")
+    {
+        storage(
+            format!("the catalog `{uri}` has no table `{table}`"),
+            "check the name (`NAMESPACE.TABLE`), and the catalog's name or warehouse (`--catalog-name`, `--catalog-warehouse`)",
+        )
+    } else if has("error sending request") || has("onnection refused") || has("dns error") {
+        storage(
+            format!("cannot reach the catalog `{uri}`"),
+            "check the catalog URL and the network",
+        )
+    } else {
+        iceberg_error(if table.is_empty() { uri } else { table }, e)
+    }
+}
+
 /// The FileIO for a metadata location: the local filesystem or S3.
 fn file_io(location: &str) -> Result<FileIO> {
     if !location.starts_with("s3://") {
@@ -374,7 +415,7 @@ async fn load(location: &str, target: &Target) -> Result<(Table, String)> {
             let table = catalog
                 .load_table(&ident)
                 .await
-                .map_err(|e| iceberg_error(location, e))?;
+                .map_err(|e| catalog_error(&config.uri, name, e))?;
             let meta = table.metadata_location().unwrap_or(name).to_string();
             Ok((table, meta))
         }
@@ -420,7 +461,7 @@ async fn rest_catalog(config: &CatalogConfig) -> Result<iceberg_catalog_rest::Re
         .with_storage_factory(factory)
         .load(&config.name, props)
         .await
-        .map_err(|e| iceberg_error(uri, e))
+        .map_err(|e| catalog_error(uri, "", e))
 }
 
 /// The SQL catalog (SQLite) at `uri`.
