@@ -628,26 +628,54 @@ async fn commit_equality_delete(t: &RustTable) {
 }
 
 #[test]
-fn a_snapshot_with_delete_files_is_refused_not_miscounted() {
+fn equality_deletes_are_applied_and_metadata_is_not_trusted() {
     let t = rust_table();
     runtime().block_on(commit_equality_delete(&t));
     let dir = t.table_dir.to_str().unwrap();
-    for args in [
-        vec!["profile", dir],
-        vec!["profile", dir, "--metadata-only"],
-    ] {
-        let r = plimsoll(&args);
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
-        assert!(r.stderr.contains("delete file(s)"), "{}", r.stderr);
-        assert!(
-            r.stderr.contains("eqdel"),
-            "names the delete file: {}",
-            r.stderr
-        );
-        assert!(r.stderr.contains("hint: compact the table"), "{}", r.stderr);
-        assert!(r.stdout.is_empty(), "nothing half-written: {}", r.stdout);
-    }
-    // The snapshot before the deletes still reads, with every row.
+    // The rows without `id = 7`, by the arrow filter kernel.
+    let keep = |b: &RecordBatch| {
+        let ids = b.column(0).as_primitive::<arrow::datatypes::Int64Type>();
+        let mask: BooleanArray = ids.iter().map(|v| Some(v != Some(7))).collect();
+        compute::filter_record_batch(b, &mask).unwrap()
+    };
+    let (first, second) = (keep(&t.first), keep(&t.second));
+    let (code, p, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["row_count"], 499);
+    assert_matches_batches(&p, &[&first, &second]);
+
+    // The manifests still count row 7: no answer from them, and the check path scans.
+    let r = plimsoll(&["profile", dir, "--metadata-only"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("delete file(s)"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "nothing half-written: {}", r.stdout);
+    let contract = t.dir.join("contract.yaml");
+    std::fs::write(&contract, CONTRACT).unwrap();
+    let s1 = format!("snapshot:{}", t.snapshots[0].0);
+    let (code, v, err) = plimsoll_json(&[
+        "check",
+        dir,
+        "--contract",
+        contract.to_str().unwrap(),
+        "--baseline",
+        &s1,
+        "--now",
+        "2024-03-02T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}\n{v}");
+    let rows = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "row_count")
+        .unwrap();
+    assert_eq!(rows["observed"]["rows"], 499, "{rows}");
+    assert_eq!(rows["observed"]["baseline_mean"], 300.0, "{rows}");
+    assert!(rows["observed"]["answered_from"].is_null(), "{rows}");
+
+    // The snapshot before the deletes still reads every row.
     let before = t.snapshots[1].0.to_string();
     let (code, p, err) =
         plimsoll_json(&["profile", dir, "--snapshot", &before, "--format", "json"]);

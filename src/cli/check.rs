@@ -443,6 +443,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
         // Table-level checks only (row count, files, freshness): the footers answer exactly when
         // their statistics are present and untruncated, and no data page is read.
         let from_footers: Option<Vec<profile::FieldProfile>> = if history.is_none()
+            && source.counts_exact()
             && tables
                 .iter()
                 .all(|t| t.fields.is_empty() && t.drift.is_none())

@@ -264,6 +264,17 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
     let source = Source::open(&a.source, &a.partitions).await?;
     if a.metadata_only {
+        if let Some(t) = source.iceberg().filter(|_| !source.counts_exact()) {
+            return Err(Error::usage(
+                format!(
+                    "`{}` cannot be answered from metadata: snapshot {} has {} delete file(s), so the manifests' counts include deleted rows",
+                    a.source,
+                    t.snapshot_id().unwrap_or_default(),
+                    t.delete_files.len()
+                ),
+                "run without `--metadata-only`: the scan applies the deletes",
+            ));
+        }
         let columns = profile::resolve_columns(&source, a.columns.as_deref())?;
         let facts = profile::metadata::facts(&source, &columns)?;
         let p = profile::footer_profile(&source);

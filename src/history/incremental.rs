@@ -3,8 +3,8 @@
 //! profile, so the cost of a run grows with the new data, not with the table.
 //!
 //! This is exact only while nothing was removed: the previous snapshot's data files must all
-//! still be live (appends only, no compaction, overwrite or delete in between) and the schema
-//! must be the same. Otherwise, or when the stored profile lacks a column, the run scans the
+//! still be live (appends only, no compaction, overwrite or delete in between), the current
+//! snapshot must have no delete files, and the schema must be the same. Otherwise, or when the stored profile lacks a column, the run scans the
 //! whole snapshot as usual.
 
 use super::History;
@@ -46,6 +46,10 @@ pub async fn profile(
     let Some(current) = source.iceberg().and_then(|t| t.snapshot_info()) else {
         return Ok(None);
     };
+    // Deletes change rows already profiled: only a full scan applies them.
+    if !source.counts_exact() {
+        return Ok(None);
+    }
     let Some(last) = history.previous_runs(table, 1, true).await?.pop() else {
         return Ok(None);
     };

@@ -201,6 +201,16 @@ pub async fn profile_with(
 ) -> Result<Profiled> {
     let mut whole = footer_profile(source);
     let by_partition = options.by_partition && !source.partition_cols.is_empty();
+    // Rows the metadata cannot count (an Iceberg snapshot with delete files) are counted by the
+    // scan: over the first column when none is asked for.
+    let first: Vec<String>;
+    let count_only = columns.is_empty() && !source.counts_exact();
+    let columns = if count_only {
+        first = resolve_columns(source, None)?.into_iter().take(1).collect();
+        &first[..]
+    } else {
+        columns
+    };
     if columns.is_empty() {
         let mut partitions = Vec::new();
         if by_partition {
@@ -256,6 +266,11 @@ pub async fn profile_with(
         }
         whole.fields = fields;
     }
+    if !source.counts_exact()
+        && let Some(f) = whole.fields.first()
+    {
+        whole.row_count = f.rows();
+    }
     if whole.fields.is_empty() && whole.row_count > 0 {
         return Err(Error::Internal("the profile query returned no row".into()));
     }
@@ -293,6 +308,9 @@ pub async fn profile_with(
         }
     }
     whole.scan.scanned = true;
+    if count_only {
+        whole.fields.clear();
+    }
     Ok(Profiled { whole, partitions })
 }
 

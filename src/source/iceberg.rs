@@ -183,6 +183,9 @@ pub struct IcebergTable {
     pub schema: SchemaRef,
     pub arrow_schema: ArrowSchemaRef,
     pub files: Vec<DataFileFacts>,
+    /// Position and equality delete files of the snapshot: its scans apply them, so the data
+    /// files' record counts and statistics overstate what is live.
+    pub delete_files: Vec<String>,
     /// Where the table came from, for messages.
     pub metadata_location: String,
 }
@@ -516,9 +519,9 @@ pub async fn open(location: &str, target: &Target, select: SnapshotSelect) -> Re
     let arrow_schema = Arc::new(
         iceberg::arrow::schema_to_arrow_schema(&schema).map_err(|e| iceberg_error(location, e))?,
     );
-    let files = match &snapshot {
+    let (files, delete_files) = match &snapshot {
         Some(s) => data_files(location, &table, s).await?,
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     Ok(IcebergTable {
         table,
@@ -526,6 +529,7 @@ pub async fn open(location: &str, target: &Target, select: SnapshotSelect) -> Re
         schema,
         arrow_schema,
         files,
+        delete_files,
         metadata_location,
     })
 }
@@ -592,12 +596,13 @@ fn resolve(location: &str, table: &Table, select: SnapshotSelect) -> Result<Opti
     }
 }
 
-/// The live data files of a snapshot, from its manifests. Delete files are refused.
+/// The live data files and delete files of a snapshot, from its manifests. Deletion vectors
+/// (Puffin) are refused: iceberg-rust 0.10 does not apply them.
 async fn data_files(
     location: &str,
     table: &Table,
     snapshot: &SnapshotRef,
-) -> Result<Vec<DataFileFacts>> {
+) -> Result<(Vec<DataFileFacts>, Vec<String>)> {
     let err = |e| iceberg_error(location, e);
     let list = table
         .manifest_list_reader(snapshot)
@@ -621,6 +626,17 @@ async fn data_files(
             if mf.content == ManifestContentType::Deletes
                 || df.content_type() != DataContentType::Data
             {
+                if df.file_format() == iceberg::spec::DataFileFormat::Puffin {
+                    return Err(Error::Storage {
+                        location: location.to_string(),
+                        message: format!(
+                            "snapshot {} of Iceberg table `{location}` deletes rows with deletion vectors (`{}`), which iceberg-rust 0.10 cannot apply",
+                            snapshot.snapshot_id(),
+                            df.file_path()
+                        ),
+                        hint: "compact the table (rewrite data files so no deletion vectors remain), or profile a snapshot from before the deletes with `--snapshot ID`".into(),
+                    });
+                }
                 deletes.push(df.file_path().to_string());
                 continue;
             }
@@ -636,20 +652,9 @@ async fn data_files(
             });
         }
     }
-    if !deletes.is_empty() {
-        return Err(Error::Storage {
-            location: location.to_string(),
-            message: format!(
-                "Iceberg table `{location}` has {} delete file(s) in snapshot {} (first: `{}`): Plimsoll does not profile merge-on-read deletes",
-                deletes.len(),
-                snapshot.snapshot_id(),
-                deletes[0]
-            ),
-            hint: "compact the table (rewrite data files so no delete files remain), or profile a snapshot from before the deletes with `--snapshot ID`".into(),
-        });
-    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    deletes.sort();
+    Ok((files, deletes))
 }
 
 /// How a table's writer recorded column bounds (`write.metadata.metrics.*`).
@@ -708,6 +713,13 @@ impl IcebergTable {
             let why = format!("`{column}` is not in the snapshot's schema");
             return (Err(why.clone()), Err(why));
         };
+        if let Some(first) = self.delete_files.first() {
+            let why = format!(
+                "the snapshot has {} delete file(s) (`{first}`, ...): the manifests count deleted rows too",
+                self.delete_files.len()
+            );
+            return (Err(why.clone()), Err(why));
+        }
         let id = field.id;
         let mode = self.metrics_mode(column);
         let mut nulls: std::result::Result<u64, String> = Ok(0);

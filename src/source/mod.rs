@@ -331,6 +331,12 @@ impl Source {
         }
     }
 
+    /// Whether the files' row counts (footers, manifests) are the table's: false for an Iceberg
+    /// snapshot with delete files, whose rows must be counted by a scan.
+    pub fn counts_exact(&self) -> bool {
+        self.iceberg().is_none_or(|t| t.delete_files.is_empty())
+    }
+
     /// Where answers from metadata come from: footers, or Iceberg manifests.
     pub fn metadata_origin(&self) -> &'static str {
         match &self.backend {
