@@ -524,10 +524,19 @@ fn incremental_runs_read_only_the_files_added_since_the_stored_snapshot() {
     }
 }
 
-/// Commits an equality delete file (deleting `id = 7`) as a new snapshot, the way a
-/// merge-on-read engine does: a delete manifest, a manifest list, a snapshot, new metadata.
-/// (iceberg-rust 0.10 has no transaction for it.)
-async fn commit_equality_delete(t: &RustTable) {
+/// How the delete of `id = 7` is written.
+#[derive(Clone, Copy, Debug)]
+enum Deletes {
+    /// An equality delete file on `id`.
+    Equality,
+    /// A position delete file: the row's position in its data file.
+    Position,
+}
+
+/// Commits a delete file removing the row `id = 7` as a new snapshot, the way a merge-on-read
+/// engine does: a delete manifest, a manifest list, a snapshot, new metadata. (iceberg-rust
+/// 0.10 has no transaction for it.)
+async fn commit_delete(t: &RustTable, kind: Deletes) {
     use iceberg::spec::{
         DataFileFormat, MAIN_BRANCH, ManifestListWriter, ManifestWriterBuilder, Operation,
         Snapshot, Summary, UNASSIGNED_SEQUENCE_NUMBER,
@@ -549,22 +558,89 @@ async fn commit_equality_delete(t: &RustTable) {
     let md = table.metadata();
     let io = table.file_io().clone();
     let schema = md.current_schema().clone();
-    let config = EqualityDeleteWriterConfig::new(vec![1], schema.clone()).unwrap();
-    let delete_schema = Arc::new(
-        iceberg::arrow::arrow_schema_to_schema(config.projected_arrow_schema_ref()).unwrap(),
-    );
-    let rolling = RollingFileWriterBuilder::new_with_default_file_size(
-        ParquetWriterBuilder::new(Default::default(), delete_schema),
-        io.clone(),
-        DefaultLocationGenerator::new(md).unwrap(),
-        DefaultFileNameGenerator::new("eqdel".into(), None, DataFileFormat::Parquet),
-    );
-    let mut writer = EqualityDeleteFileWriterBuilder::new(rolling, config)
-        .build(None)
-        .await
-        .unwrap();
-    writer.write(rows(&table, 7..8, true)).await.unwrap();
-    let deletes = writer.close().await.unwrap();
+    let rolling = |delete_schema: iceberg::spec::SchemaRef, name: &str| {
+        RollingFileWriterBuilder::new_with_default_file_size(
+            ParquetWriterBuilder::new(Default::default(), delete_schema),
+            io.clone(),
+            DefaultLocationGenerator::new(md).unwrap(),
+            DefaultFileNameGenerator::new(name.into(), None, DataFileFormat::Parquet),
+        )
+    };
+    let deletes = match kind {
+        Deletes::Equality => {
+            let config = EqualityDeleteWriterConfig::new(vec![1], schema.clone()).unwrap();
+            let delete_schema = Arc::new(
+                iceberg::arrow::arrow_schema_to_schema(config.projected_arrow_schema_ref())
+                    .unwrap(),
+            );
+            let mut writer =
+                EqualityDeleteFileWriterBuilder::new(rolling(delete_schema, "eqdel"), config)
+                    .build(None)
+                    .await
+                    .unwrap();
+            writer.write(rows(&table, 7..8, true)).await.unwrap();
+            writer.close().await.unwrap()
+        }
+        Deletes::Position => {
+            use iceberg::metadata_columns::{
+                RESERVED_FIELD_ID_DELETE_FILE_PATH, RESERVED_FIELD_ID_DELETE_FILE_POS,
+            };
+            use iceberg::spec::{NestedField, PrimitiveType, Schema, Type};
+            let delete_schema = Arc::new(
+                Schema::builder()
+                    .with_fields(vec![
+                        NestedField::required(
+                            RESERVED_FIELD_ID_DELETE_FILE_PATH,
+                            "file_path",
+                            Type::Primitive(PrimitiveType::String),
+                        )
+                        .into(),
+                        NestedField::required(
+                            RESERVED_FIELD_ID_DELETE_FILE_POS,
+                            "pos",
+                            Type::Primitive(PrimitiveType::Long),
+                        )
+                        .into(),
+                    ])
+                    .build()
+                    .unwrap(),
+            );
+            // Row 7 is at position 7 of the first snapshot's only data file.
+            let data_file = std::fs::read_dir(t.table_dir.join("data"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with("first")
+                })
+                .unwrap();
+            let path = format!("file://{}", data_file.display());
+            let arrow_schema =
+                Arc::new(iceberg::arrow::schema_to_arrow_schema(&delete_schema).unwrap());
+            let batch = RecordBatch::try_new(
+                arrow_schema,
+                vec![
+                    Arc::new(StringArray::from(vec![path])),
+                    Arc::new(Int64Array::from(vec![7])),
+                ],
+            )
+            .unwrap();
+            let mut writer = rolling(delete_schema, "posdel").build();
+            writer.write(&None, &batch).await.unwrap();
+            writer
+                .close()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|mut b| {
+                    b.content(iceberg::spec::DataContentType::PositionDeletes);
+                    b.build().unwrap()
+                })
+                .collect()
+        }
+    };
 
     let parent = md.current_snapshot().unwrap().clone();
     let snapshot_id = parent.snapshot_id() + 1;
@@ -590,7 +666,7 @@ async fn commit_equality_delete(t: &RustTable) {
         .to_vec();
     manifests.push(delete_manifest);
     let sequence = md.next_sequence_number();
-    let list = format!("{base}/metadata/snap-{snapshot_id}-eqdel.avro");
+    let list = format!("{base}/metadata/snap-{snapshot_id}-{kind:?}.avro");
     let mut lw = ManifestListWriter::v2(
         io.new_output(&list).unwrap().writer().await.unwrap(),
         snapshot_id,
@@ -628,17 +704,29 @@ async fn commit_equality_delete(t: &RustTable) {
 }
 
 #[test]
+fn position_deletes_are_applied() {
+    let t = rust_table();
+    runtime().block_on(commit_delete(&t, Deletes::Position));
+    let dir = t.table_dir.to_str().unwrap();
+    let (code, p, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(p["row_count"], 499);
+    assert_matches_batches(&p, &[&without_id_7(&t.first), &without_id_7(&t.second)]);
+}
+
+/// The rows of `b` without `id = 7`, by the arrow filter kernel.
+fn without_id_7(b: &RecordBatch) -> RecordBatch {
+    let ids = b.column(0).as_primitive::<arrow::datatypes::Int64Type>();
+    let mask: BooleanArray = ids.iter().map(|v| Some(v != Some(7))).collect();
+    compute::filter_record_batch(b, &mask).unwrap()
+}
+
+#[test]
 fn equality_deletes_are_applied_and_metadata_is_not_trusted() {
     let t = rust_table();
-    runtime().block_on(commit_equality_delete(&t));
+    runtime().block_on(commit_delete(&t, Deletes::Equality));
     let dir = t.table_dir.to_str().unwrap();
-    // The rows without `id = 7`, by the arrow filter kernel.
-    let keep = |b: &RecordBatch| {
-        let ids = b.column(0).as_primitive::<arrow::datatypes::Int64Type>();
-        let mask: BooleanArray = ids.iter().map(|v| Some(v != Some(7))).collect();
-        compute::filter_record_batch(b, &mask).unwrap()
-    };
-    let (first, second) = (keep(&t.first), keep(&t.second));
+    let (first, second) = (without_id_7(&t.first), without_id_7(&t.second));
     let (code, p, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(p["row_count"], 499);
