@@ -351,8 +351,14 @@ fn drift_between_snapshots() {
     assert!(r.stderr.contains("needs an Iceberg table"), "{}", r.stderr);
 }
 
-/// The pyiceberg fixture records absolute locations: it is read where it was written.
+/// The pyiceberg fixture records absolute locations: it is read where it was written (copied
+/// there once per test run; the tests only read it).
 fn pyiceberg_fixture() -> (PathBuf, Value) {
+    static FIXTURE: std::sync::OnceLock<(PathBuf, Value)> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(place_pyiceberg_fixture).clone()
+}
+
+fn place_pyiceberg_fixture() -> (PathBuf, Value) {
     let src = root().join("testdata/iceberg/pyiceberg");
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(src.join("expected.json")).unwrap()).unwrap();
@@ -537,10 +543,7 @@ enum Deletes {
 /// engine does: a delete manifest, a manifest list, a snapshot, new metadata. (iceberg-rust
 /// 0.10 has no transaction for it.)
 async fn commit_delete(t: &RustTable, kind: Deletes) {
-    use iceberg::spec::{
-        DataFileFormat, MAIN_BRANCH, ManifestListWriter, ManifestWriterBuilder, Operation,
-        Snapshot, Summary, UNASSIGNED_SEQUENCE_NUMBER,
-    };
+    use iceberg::spec::DataFileFormat;
     use iceberg::writer::base_writer::equality_delete_writer::{
         EqualityDeleteFileWriterBuilder, EqualityDeleteWriterConfig,
     };
@@ -550,7 +553,6 @@ async fn commit_delete(t: &RustTable, kind: Deletes) {
     };
     use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
     use iceberg::writer::{IcebergWriter, IcebergWriterBuilder};
-    use std::str::FromStr;
 
     let catalog = catalog(&local_props(&t.dir), Arc::new(LocalFsStorageFactory)).await;
     let ident = iceberg::TableIdent::from_strs(["shop", "orders"]).unwrap();
@@ -642,21 +644,44 @@ async fn commit_delete(t: &RustTable, kind: Deletes) {
         }
     };
 
+    commit_snapshot(&table, deletes, true, 1_000).await;
+}
+
+/// Commits `files` (data files, or delete files when `deletes`) as a new snapshot of `table`
+/// dated `after_ms` after the current one: a manifest, a manifest list with the current
+/// snapshot's manifests, the snapshot, and the next metadata file.
+async fn commit_snapshot(
+    table: &iceberg::table::Table,
+    files: Vec<iceberg::spec::DataFile>,
+    deletes: bool,
+    after_ms: i64,
+) {
+    use iceberg::spec::{
+        MAIN_BRANCH, ManifestListWriter, ManifestWriterBuilder, Operation, Snapshot, Summary,
+        UNASSIGNED_SEQUENCE_NUMBER,
+    };
+    use std::str::FromStr;
+    let md = table.metadata();
+    let io = table.file_io().clone();
     let parent = md.current_snapshot().unwrap().clone();
     let snapshot_id = parent.snapshot_id() + 1;
     let base = md.location().trim_end_matches('/');
-    let mut manifest = ManifestWriterBuilder::new(
-        io.new_output(format!("{base}/metadata/eqdel-m0.avro"))
+    let writer = ManifestWriterBuilder::new(
+        io.new_output(format!("{base}/metadata/manual-{snapshot_id}-m0.avro"))
             .unwrap(),
         Some(snapshot_id),
-        schema.clone(),
+        md.current_schema().clone(),
         md.default_partition_spec().as_ref().clone(),
-    )
-    .build_v2_deletes();
-    for d in deletes {
-        manifest.add_file(d, UNASSIGNED_SEQUENCE_NUMBER).unwrap();
+    );
+    let mut manifest = if deletes {
+        writer.build_v2_deletes()
+    } else {
+        writer.build_v2_data()
+    };
+    for f in files {
+        manifest.add_file(f, UNASSIGNED_SEQUENCE_NUMBER).unwrap();
     }
-    let delete_manifest = manifest.write_manifest_file().await.unwrap();
+    let new_manifest = manifest.write_manifest_file().await.unwrap();
     let mut manifests = table
         .manifest_list_reader(&parent)
         .load()
@@ -664,9 +689,9 @@ async fn commit_delete(t: &RustTable, kind: Deletes) {
         .unwrap()
         .entries()
         .to_vec();
-    manifests.push(delete_manifest);
+    manifests.push(new_manifest);
     let sequence = md.next_sequence_number();
-    let list = format!("{base}/metadata/snap-{snapshot_id}-{kind:?}.avro");
+    let list = format!("{base}/metadata/snap-{snapshot_id}-manual.avro");
     let mut lw = ManifestListWriter::v2(
         io.new_output(&list).unwrap().writer().await.unwrap(),
         snapshot_id,
@@ -679,11 +704,15 @@ async fn commit_delete(t: &RustTable, kind: Deletes) {
         .with_snapshot_id(snapshot_id)
         .with_parent_snapshot_id(Some(parent.snapshot_id()))
         .with_sequence_number(sequence)
-        .with_timestamp_ms(parent.timestamp_ms() + 1_000)
+        .with_timestamp_ms(parent.timestamp_ms() + after_ms)
         .with_manifest_list(list)
         .with_schema_id(md.current_schema_id())
         .with_summary(Summary {
-            operation: Operation::Delete,
+            operation: if deletes {
+                Operation::Delete
+            } else {
+                Operation::Append
+            },
             additional_properties: Default::default(),
         })
         .build();
@@ -701,6 +730,70 @@ async fn commit_delete(t: &RustTable, kind: Deletes) {
         .with_next_version()
         .with_new_metadata(&next);
     next.write_to(&io, &location).await.unwrap();
+}
+
+/// Appends rows `ids` as a snapshot dated `days` after the current one.
+async fn append_days_later(t: &RustTable, ids: std::ops::Range<i64>, days: i64) -> RecordBatch {
+    use iceberg::spec::DataFileFormat;
+    use iceberg::writer::base_writer::data_file_writer::DataFileWriterBuilder;
+    use iceberg::writer::file_writer::ParquetWriterBuilder;
+    use iceberg::writer::file_writer::location_generator::{
+        DefaultFileNameGenerator, DefaultLocationGenerator,
+    };
+    use iceberg::writer::file_writer::rolling_writer::RollingFileWriterBuilder;
+    use iceberg::writer::{IcebergWriter, IcebergWriterBuilder};
+    let catalog = catalog(&local_props(&t.dir), Arc::new(LocalFsStorageFactory)).await;
+    let ident = iceberg::TableIdent::from_strs(["shop", "orders"]).unwrap();
+    let table = catalog.load_table(&ident).await.unwrap();
+    let batch = rows(&table, ids, true);
+    let rolling = RollingFileWriterBuilder::new_with_default_file_size(
+        ParquetWriterBuilder::new(
+            Default::default(),
+            table.metadata().current_schema().clone(),
+        ),
+        table.file_io().clone(),
+        DefaultLocationGenerator::new(table.metadata()).unwrap(),
+        DefaultFileNameGenerator::new("later".into(), None, DataFileFormat::Parquet),
+    );
+    let mut writer = DataFileWriterBuilder::new(rolling)
+        .build(None)
+        .await
+        .unwrap();
+    writer.write(batch.clone()).await.unwrap();
+    let files = writer.close().await.unwrap();
+    commit_snapshot(&table, files, false, days * 86_400_000).await;
+    batch
+}
+
+#[test]
+fn baseline_nd_is_the_snapshot_current_n_days_before() {
+    let t = rust_table();
+    let later = runtime().block_on(append_days_later(&t, 500..800, 8));
+    let dir = t.table_dir.to_str().unwrap();
+    let (code, p, err) = plimsoll_json(&["profile", dir, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_matches_batches(&p, &[&t.first, &t.second, &later]);
+    // Seven days before the newest snapshot, the second was current.
+    let r = plimsoll(&["drift", dir, "--baseline", "7d", "--format", "json"]);
+    assert!(r.code < 2, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let second = t.snapshots[1].0;
+    assert_eq!(
+        v["baseline"],
+        format!(
+            "snapshot {second}, current 7 day(s) before snapshot {}",
+            p["snapshot"]["id"]
+        )
+    );
+    assert_eq!(v["baseline_slices"][0]["rows"], 500);
+    // Nine days before, the table did not exist yet.
+    let r = plimsoll(&["drift", dir, "--baseline", "9d"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no snapshot yet 9 day(s) before"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -805,5 +898,34 @@ fn profile_with_history_is_incremental_too() {
         r.stderr.contains("read 0 of 3 data file(s)"),
         "{}",
         r.stderr
+    );
+}
+
+#[test]
+fn a_renamed_column_drifts_against_itself_across_snapshots() {
+    let (dir, expected) = pyiceberg_fixture();
+    let dir = dir.to_str().unwrap();
+    let first = expected["snapshots"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, s)| s["sequence_number"] == 1)
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let baseline = format!("snapshot:{first}");
+    let r = plimsoll(&["drift", dir, "--baseline", &baseline, "--format", "json"]);
+    assert!(r.code < 2, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    // `total_usd` in snapshot 1 is `amount_usd` now: the same field, so it has a PSI.
+    let amount = field(&v, "amount_usd");
+    assert!(amount["psi"].is_number(), "{amount}");
+    assert!(amount["psi"].as_f64().unwrap() < 0.2, "{amount}");
+    assert!(
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["name"] != "total_usd"),
+        "{v}"
     );
 }

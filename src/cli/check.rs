@@ -166,9 +166,13 @@ pub(crate) async fn build_baseline(
         match r.spec {
             Some(BaselineSpec::Snapshot(id)) => {
                 let other = Source::open_at(r.location, &[], true, SnapshotSelect::Id(*id)).await?;
-                return Ok(Ok(
-                    one_slice(format!("snapshot {id}"), &other, r.columns).await?
-                ));
+                return Ok(Ok(one_slice(
+                    format!("snapshot {id}"),
+                    &other,
+                    r.columns,
+                    Some(r.source),
+                )
+                .await?));
             }
             Some(BaselineSpec::Preceding(days)) => {
                 let Some(current) = table.snapshot_info() else {
@@ -195,6 +199,7 @@ pub(crate) async fn build_baseline(
                     ),
                     &other,
                     r.columns,
+                    Some(r.source),
                 )
                 .await?));
             }
@@ -222,7 +227,9 @@ pub(crate) async fn build_baseline(
         }
         Some(BaselineSpec::Source(loc)) => {
             let other = Source::open(loc, &[]).await?;
-            return Ok(Ok(one_slice(format!("`{loc}`"), &other, r.columns).await?));
+            return Ok(Ok(
+                one_slice(format!("`{loc}`"), &other, r.columns, None).await?
+            ));
         }
         Some(BaselineSpec::Partition(k, v)) => {
             let slices =
@@ -333,21 +340,44 @@ pub(crate) async fn build_baseline(
 }
 
 /// A baseline of one other source, profiled over the wanted columns it has.
+/// For another snapshot of an Iceberg table, its fields are named as the current snapshot names
+/// them (matched by field id), so a renamed column is compared with itself.
 async fn one_slice(
     description: String,
     other: &Source,
     columns: Option<&[String]>,
+    current: Option<&Source>,
 ) -> Result<Baseline> {
+    // Current name -> name in `other`, for fields renamed in between.
+    let renamed: Vec<(String, String)> = match (current.and_then(Source::iceberg), other.iceberg())
+    {
+        (Some(now), Some(then)) => now.renamed_since(then),
+        _ => Vec::new(),
+    };
+    let old_name = |c: &String| {
+        renamed
+            .iter()
+            .find(|(now, _)| now == c)
+            .map_or_else(|| c.clone(), |(_, then)| then.clone())
+    };
     let schema = other.schema();
     let cols: Vec<String> = match columns {
         Some(c) => c
             .iter()
+            .map(old_name)
             .filter(|c| schema.field_with_name(c).is_ok())
-            .cloned()
             .collect(),
         None => profile::resolve_columns(other, None)?,
     };
-    let p = profile::profile(other, &cols).await?;
+    let mut p = profile::profile(other, &cols).await?;
+    for (now, then) in &renamed {
+        for f in p.fields.iter_mut().filter(|f| &f.name == then) {
+            f.name = now.clone();
+        }
+        for c in p.schema.iter_mut().filter(|c| &c.name == then) {
+            c.name = now.clone();
+        }
+    }
     Ok(Baseline {
         slices: vec![Slice {
             name: description.trim_matches('`').to_string(),

@@ -481,8 +481,10 @@ async fn sql_catalog(uri: &str, name: &str) -> Result<iceberg_catalog_sql::SqlCa
     };
     let path = path.trim_start_matches("//");
     if !std::path::Path::new(path).is_file() {
-        return Err(Error::SourceNotFound {
-            path: uri.to_string(),
+        return Err(Error::Storage {
+            location: uri.to_string(),
+            message: format!("the catalog database `{path}` does not exist"),
+            hint: "give the SQLite file of an existing SQL catalog as `--catalog sqlite:PATH` (Plimsoll never creates one)".into(),
         });
     }
     // The catalog's rows name the files; reading them needs the filesystem or S3.
@@ -681,6 +683,20 @@ impl IcebergTable {
             sequence_number: s.sequence_number(),
             schema_id: s.schema_id(),
         })
+    }
+
+    /// Fields of this snapshot's schema that `earlier` knew under another name (same field id),
+    /// as `(name now, name then)`.
+    pub fn renamed_since(&self, earlier: &IcebergTable) -> Vec<(String, String)> {
+        self.schema
+            .as_struct()
+            .fields()
+            .iter()
+            .filter_map(|f| {
+                let then = earlier.schema.field_by_id(f.id)?;
+                (then.name != f.name).then(|| (f.name.clone(), then.name.clone()))
+            })
+            .collect()
     }
 
     fn metrics_mode(&self, column: &str) -> MetricsMode {
