@@ -350,7 +350,7 @@ fn catalog_error(uri: &str, table: &str, e: iceberg::Error) -> Error {
         message,
         hint: hint.to_string(),
     };
-    if has("invalid_client") || has("unauthorized") || has("Unauthorized") || has("401") {
+    if has("invalid_client") || has("unauthorized") || has("Unauthorized") || has("status 401") {
         storage(
             format!("the catalog `{uri}` refused the credentials"),
             "check `PLIMSOLL_CATALOG_CREDENTIAL` (CLIENT_ID:SECRET) or `PLIMSOLL_CATALOG_TOKEN`",

@@ -163,6 +163,8 @@ pub fn store(loc: &S3Location) -> Result<Arc<dyn ObjectStore>> {
 pub fn storage_error(location: &str, bucket: &str, e: &object_store::Error) -> Error {
     let text = e.to_string();
     let has = |s: &str| text.contains(s);
+    // A 403 answer, said as a status (a bare "403" may be digits of a duration or a port).
+    let forbidden = has("403 Forbidden") || has("status 403") || has("Forbidden");
     let (message, hint) = match e {
         object_store::Error::NotFound { .. } => {
             return Error::SourceNotFound {
@@ -189,11 +191,11 @@ pub fn storage_error(location: &str, bucket: &str, e: &object_store::Error) -> E
             format!("bucket `{bucket}` does not exist"),
             "check the bucket name and the region or endpoint (`AWS_REGION`, `AWS_ENDPOINT_URL`)".into(),
         ),
-        _ if has("InvalidAccessKeyId") || has("SignatureDoesNotMatch") || has("ExpiredToken") || has("403") && has("credentials") => (
+        _ if has("InvalidAccessKeyId") || has("SignatureDoesNotMatch") || has("ExpiredToken") || forbidden && has("credentials") => (
             format!("the credentials were refused for `{location}`"),
             "they are invalid or expired: refresh them or check `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`".into(),
         ),
-        _ if has("AccessDenied") || has("403") => (
+        _ if has("AccessDenied") || forbidden => (
             format!("access denied to `{location}`"),
             format!("the credentials need `s3:ListBucket` on bucket `{bucket}` and `s3:GetObject` on its objects"),
         ),
@@ -337,4 +339,22 @@ pub async fn read_footer(
         .map_err(|_| corrupt("negative row count".into()))?;
     f.footer = Some(meta.metadata().clone());
     Ok(meta.schema().as_ref().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_403_in_a_duration_are_not_a_403() {
+        let e = object_store::Error::Generic {
+            store: "S3",
+            source: "Error performing GET http://127.0.0.1:35413/lake in 6.284039593s, after 2 retries - HTTP error: error sending request".into(),
+        };
+        let rendered = storage_error("s3://lake/t", "lake", &e).render();
+        assert!(
+            rendered.contains("cannot reach the object store"),
+            "{rendered}"
+        );
+    }
 }
