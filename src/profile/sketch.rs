@@ -260,7 +260,8 @@ pub const KLL_K: usize = 400;
 const KLL_C: f64 = 2.0 / 3.0;
 const KLL_MIN_CAP: usize = 8;
 
-/// Merges sorted `b` into sorted `a`, keeping `a` sorted (ties: `a`'s items first).
+/// Merges sorted `b` into sorted `a`, keeping `a` sorted (ties: `a`'s items first). In place,
+/// from the back: no second buffer.
 fn merge_sorted(a: &mut Vec<f64>, b: &[f64]) {
     if b.is_empty() {
         return;
@@ -269,20 +270,21 @@ fn merge_sorted(a: &mut Vec<f64>, b: &[f64]) {
         a.extend_from_slice(b);
         return;
     }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i].total_cmp(&b[j]).is_le() {
-            out.push(a[i]);
-            i += 1;
+    let (n, m) = (a.len(), b.len());
+    a.resize(n + m, 0.0);
+    let (mut i, mut j) = (n, m);
+    for k in (0..n + m).rev() {
+        if j == 0 {
+            break;
+        }
+        if i > 0 && a[i - 1].total_cmp(&b[j - 1]).is_gt() {
+            a[k] = a[i - 1];
+            i -= 1;
         } else {
-            out.push(b[j]);
-            j += 1;
+            a[k] = b[j - 1];
+            j -= 1;
         }
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    *a = out;
 }
 
 /// KLL quantile sketch over finite f64 values (Karnin, Lang, Liberty 2016).
@@ -616,6 +618,20 @@ mod tests {
         assert!(!s.is_exact());
         let est = s.estimate() as f64;
         assert!((est - 500_000.0).abs() / 500_000.0 < 0.03, "{est}");
+    }
+
+    #[test]
+    fn merge_sorted_merges_in_place() {
+        let mut a = vec![1.0, 3.0, 5.0, 7.0];
+        merge_sorted(&mut a, &[0.0, 3.0, 4.0, 8.0, 9.0]);
+        assert_eq!(a, vec![0.0, 1.0, 3.0, 3.0, 4.0, 5.0, 7.0, 8.0, 9.0]);
+        let mut b = vec![2.0];
+        merge_sorted(&mut b, &[]);
+        merge_sorted(&mut b, &[2.0, 5.0]);
+        assert_eq!(b, vec![2.0, 2.0, 5.0]);
+        let mut c: Vec<f64> = Vec::new();
+        merge_sorted(&mut c, &[1.0, 2.0]);
+        assert_eq!(c, vec![1.0, 2.0]);
     }
 
     #[test]
