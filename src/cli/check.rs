@@ -175,18 +175,18 @@ pub(crate) async fn build_baseline(
                 .await?));
             }
             Some(BaselineSpec::Preceding(days)) => {
-                let Some(current) = table.snapshot_info() else {
+                let Some(current) = &table.snapshot else {
                     return Ok(Err(format!("`{}` has no snapshot yet", r.location)));
                 };
-                let at = table.snapshot.as_ref().map_or(0, |s| s.timestamp_ms())
-                    - *days as i64 * 86_400_000;
+                let at = current.timestamp_ms() - *days as i64 * 86_400_000;
                 let other =
                     match Source::open_at(r.location, &[], true, SnapshotSelect::AsOf(at)).await {
                         Ok(o) => o,
                         Err(Error::Usage { .. }) => {
                             return Ok(Err(format!(
                                 "`{}` had no snapshot yet {days} day(s) before snapshot {}",
-                                r.location, current.id
+                                r.location,
+                                current.snapshot_id()
                             )));
                         }
                         Err(e) => return Err(e),
@@ -195,7 +195,7 @@ pub(crate) async fn build_baseline(
                 return Ok(Ok(one_slice(
                     format!(
                         "snapshot {id}, current {days} day(s) before snapshot {}",
-                        current.id
+                        current.snapshot_id()
                     ),
                     &other,
                     r.columns,
@@ -548,28 +548,19 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                     partitions: Vec::new(),
                 }
             }
-            None => {
-                let incremental = match &history {
-                    Some(h) if source.iceberg().is_some() => {
-                        crate::history::incremental::profile(
-                            &source,
-                            h,
-                            &table_name,
-                            &columns,
-                            &options,
-                        )
-                        .await?
-                    }
-                    _ => None,
-                };
-                match incremental {
-                    Some((p, inc)) => {
-                        eprintln!("{}", inc.note(location));
-                        p
-                    }
-                    None => profile::profile_with(&source, &columns, &options).await?,
+            None => match &history {
+                Some(h) => {
+                    crate::history::incremental::profile_or_scan(
+                        &source,
+                        h,
+                        &table_name,
+                        &columns,
+                        &options,
+                    )
+                    .await?
                 }
-            }
+                None => profile::profile_with(&source, &columns, &options).await?,
+            },
         };
         let profile = &profiled.whole;
         // Referential integrity: one anti-join per referencing field.

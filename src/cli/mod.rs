@@ -311,19 +311,10 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
                 by_partition: true,
                 ..profile::Options::default()
             };
-            let incremental = if source.iceberg().is_some() {
-                crate::history::incremental::profile(&source, &history, &table, &columns, &options)
-                    .await?
-            } else {
-                None
-            };
-            let profiled = match incremental {
-                Some((p, inc)) => {
-                    eprintln!("{}", inc.note(&a.source));
-                    p
-                }
-                None => profile::profile_with(&source, &columns, &options).await?,
-            };
+            let profiled = crate::history::incremental::profile_or_scan(
+                &source, &history, &table, &columns, &options,
+            )
+            .await?;
             if profiled.partitions.is_empty() {
                 let id = crate::history::new_run_id(chrono::Utc::now());
                 history.put(&table, &id, &profiled.whole, None).await?;
@@ -335,7 +326,7 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
         }
     };
     let stdout = match a.format {
-        ProfileFormat::Table => report::table::profile(&p),
+        ProfileFormat::Table => report::table::profile(&p, source.metadata_origin()),
         ProfileFormat::Json => json_text(&report::json::profile(&p)),
     };
     Ok(Outcome { stdout, code: 0 })

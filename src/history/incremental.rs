@@ -4,8 +4,8 @@
 //!
 //! This is exact only while nothing was removed: the previous snapshot's data files must all
 //! still be live (appends only, no compaction, overwrite or delete in between), the current
-//! snapshot must have no delete files, and the schema must be the same. Otherwise, or when the stored profile lacks a column, the run scans the
-//! whole snapshot as usual.
+//! snapshot must have no delete files, and the schema must be the same. Otherwise, or when the
+//! stored profile lacks a column, the run scans the whole snapshot as usual.
 
 use super::History;
 use crate::error::Result;
@@ -31,6 +31,24 @@ impl Incremental {
             "note: `{location}`: read {} of {} data file(s), those added since snapshot {} (incremental, merged with the stored profile)",
             self.files_read, self.files_total, self.from_snapshot
         )
+    }
+}
+
+/// The profile of `source` for a run that keeps `history`: incremental when it can be (an Iceberg
+/// table; a note on stderr says what was read), else one scan of the whole slice.
+pub async fn profile_or_scan(
+    source: &Source,
+    history: &History,
+    table: &str,
+    columns: &[String],
+    options: &Options,
+) -> Result<Profiled> {
+    match profile(source, history, table, columns, options).await? {
+        Some((p, inc)) => {
+            eprintln!("{}", inc.note(&source.location));
+            Ok(p)
+        }
+        None => profile::profile_with(source, columns, options).await,
     }
 }
 

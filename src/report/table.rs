@@ -60,7 +60,8 @@ fn value_text(v: &serde_json::Value) -> String {
 }
 
 /// The first line of a profile: rows, files, bytes, partitions, what was read.
-fn header(p: &TableProfile) -> String {
+/// The table line; `origin` names where unscanned answers came from (footers, manifests).
+fn header(p: &TableProfile, origin: &str) -> String {
     let mut out = format!(
         "{}: {} rows, {} file(s), {}",
         p.source,
@@ -81,7 +82,12 @@ fn header(p: &TableProfile) -> String {
         )),
     }
     if !p.scan.scanned {
-        out.push_str(" (from Parquet footers, no data read)");
+        // "parquet footers" -> "Parquet footers".
+        let mut chars = origin.chars();
+        let origin: String = chars
+            .next()
+            .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect());
+        out.push_str(&format!(" (from {origin}, no data read)"));
     }
     out.push_str("\n\n");
     out
@@ -89,7 +95,7 @@ fn header(p: &TableProfile) -> String {
 
 /// `profile --metadata-only`: what the footers answer exactly, field by field.
 pub fn metadata(p: &TableProfile, facts: &[FieldFacts], origin: &str) -> String {
-    let mut out = header(p).replace("Parquet footers", origin);
+    let mut out = header(p, origin);
     let mut rows = vec![
         [
             "FIELD",
@@ -126,8 +132,8 @@ pub fn metadata(p: &TableProfile, facts: &[FieldFacts], origin: &str) -> String 
     out
 }
 
-pub fn profile(p: &TableProfile) -> String {
-    let mut out = header(p);
+pub fn profile(p: &TableProfile, origin: &str) -> String {
+    let mut out = header(p, origin);
     if p.fields.is_empty() {
         return out;
     }

@@ -49,9 +49,10 @@ pub enum SnapshotSelect {
 static SELECT: OnceLock<SnapshotSelect> = OnceLock::new();
 static CATALOG: OnceLock<CatalogConfig> = OnceLock::new();
 
-/// `--catalog`, `--catalog-name`, `--catalog-warehouse`.
-#[derive(Clone)]
-struct CatalogConfig {
+/// `--catalog`, `--catalog-name`, `--catalog-warehouse` (no secret: credentials come from the
+/// environment when the catalog is opened).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogConfig {
     uri: String,
     name: String,
     warehouse: Option<String>,
@@ -82,7 +83,7 @@ pub enum Target {
     /// A `*.metadata.json` file (a path or an `s3://` URL).
     Metadata(String),
     /// `NAMESPACE.TABLE` in the `--catalog`.
-    Named(String),
+    Named(String, CatalogConfig),
 }
 
 /// Whether `location` is an Iceberg table; for a directory, the newest metadata file in it.
@@ -90,12 +91,12 @@ pub async fn detect(location: &str) -> Result<Option<Target>> {
     if location.ends_with(".metadata.json") {
         return Ok(Some(Target::Metadata(absolute(location))));
     }
-    if CATALOG.get().is_some()
+    if let Some(catalog) = CATALOG.get()
         && !location.contains('/')
         && !location.starts_with("s3:")
         && !std::path::Path::new(location).exists()
     {
-        return Ok(Some(Target::Named(location.to_string())));
+        return Ok(Some(Target::Named(location.to_string(), catalog.clone())));
     }
     let names: Vec<String> = match super::s3::S3Location::parse(location) {
         Some(loc) => {
@@ -123,12 +124,7 @@ pub async fn detect(location: &str) -> Result<Option<Target>> {
             }
         }
     };
-    let base = location.trim_end_matches('/');
-    let base = if base.starts_with("s3://") {
-        base.to_string()
-    } else {
-        absolute(base)
-    };
+    let base = absolute(location.trim_end_matches('/'));
     Ok(newest_metadata(&names).map(|n| Target::Metadata(format!("{base}/metadata/{n}"))))
 }
 
@@ -165,8 +161,6 @@ pub struct DataFileFacts {
     pub path: String,
     pub size: u64,
     pub records: u64,
-    /// The snapshot that added the file.
-    pub added_snapshot: Option<i64>,
     pub value_counts: HashMap<i32, u64>,
     pub null_counts: HashMap<i32, u64>,
     pub lower: HashMap<i32, Datum>,
@@ -206,11 +200,11 @@ pub fn iceberg_error(location: &str, e: iceberg::Error) -> Error {
     describe_error(location, &e)
 }
 
-/// As [`iceberg_error`], for an error held by reference (inside a scan error).
-pub fn describe_error(location: &str, e: &iceberg::Error) -> Error {
+/// The whole chain of an error as text, and its innermost cause. Storage failures come wrapped
+/// (iceberg, then OpenDAL, then the S3 answer): the chain says what happened, the innermost
+/// cause most plainly.
+fn chain(e: &iceberg::Error) -> (String, String) {
     use std::error::Error as _;
-    // Storage failures come wrapped (iceberg, then OpenDAL, then the S3 answer): the whole chain
-    // says what happened, the innermost cause most plainly.
     let mut text = e.to_string();
     let mut detail = e.message().to_string();
     let mut cause = e.source();
@@ -220,6 +214,12 @@ pub fn describe_error(location: &str, e: &iceberg::Error) -> Error {
         text.push_str(&detail);
         cause = c.source();
     }
+    (text, detail)
+}
+
+/// As [`iceberg_error`], for an error held by reference (inside a scan error).
+pub fn describe_error(location: &str, e: &iceberg::Error) -> Error {
+    let (text, detail) = chain(e);
     let has = |s: &str| text.contains(s);
     // The object OpenDAL was reading (`path: KEY,` in its context), as a URL.
     let object = text
@@ -336,14 +336,7 @@ fn s3_props() -> Result<Vec<(String, String)>> {
 /// An error of the catalog at `uri` loading `table`: unreachable, refused credentials, no such
 /// table; anything else is about the table's files.
 fn catalog_error(uri: &str, table: &str, e: iceberg::Error) -> Error {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push('\n');
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
+    let (text, _) = chain(&e);
     let has = |s: &str| text.contains(s);
     let storage = |message: String, hint: &str| Error::Storage {
         location: uri.to_string(),
@@ -406,8 +399,7 @@ async fn load(location: &str, target: &Target) -> Result<(Table, String)> {
                 .into_table();
             Ok((table, meta.clone()))
         }
-        Target::Named(name) => {
-            let config = CATALOG.get().expect("a named table needs --catalog");
+        Target::Named(name, config) => {
             let ident = TableIdent::from_strs(name.split('.')).map_err(|_| {
                 Error::usage(
                     format!("`{name}` is not a table name"),
@@ -646,7 +638,6 @@ async fn data_files(
                 path: df.file_path().to_string(),
                 size: df.file_size_in_bytes(),
                 records: df.record_count(),
-                added_snapshot: entry.snapshot_id(),
                 value_counts: df.value_counts().clone(),
                 null_counts: df.null_value_counts().clone(),
                 lower: df.lower_bounds().clone(),
@@ -844,17 +835,17 @@ pub struct IcebergProvider {
     table: Table,
     snapshot_id: Option<i64>,
     schema: ArrowSchemaRef,
-    /// Only these data files (incremental runs); all when `None`.
-    only: Option<Arc<HashSet<String>>>,
+    /// The data files to read: the snapshot's, or those added since an earlier run.
+    files: Arc<HashSet<String>>,
 }
 
 impl IcebergProvider {
-    pub fn new(t: &IcebergTable, only: Option<HashSet<String>>) -> Self {
+    pub fn new(t: &IcebergTable, files: HashSet<String>) -> Self {
         Self {
             table: t.table.clone(),
             snapshot_id: t.snapshot_id(),
             schema: t.arrow_schema.clone(),
-            only: only.map(Arc::new),
+            files: Arc::new(files),
         }
     }
 }
@@ -907,9 +898,7 @@ impl TableProvider for IcebergProvider {
                 .try_collect()
                 .await
                 .map_err(df_error)?;
-            if let Some(only) = &self.only {
-                tasks.retain(|t| only.contains(&t.data_file_path));
-            }
+            tasks.retain(|t| self.files.contains(&t.data_file_path));
         }
         // Largest first onto the least loaded partition.
         tasks.sort_by_key(|t| std::cmp::Reverse(t.length));

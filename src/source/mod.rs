@@ -153,8 +153,6 @@ pub struct Source {
     /// Schema of the files merged (as DataFusion reads them), without partition columns.
     file_schema: SchemaRef,
     filter: Option<Expr>,
-    /// Only these data files are scanned (an incremental Iceberg run); all when `None`.
-    only: Option<std::collections::HashSet<String>>,
 }
 
 impl Source {
@@ -282,7 +280,6 @@ impl Source {
             files,
             file_schema: Arc::new(view_types(&schema)),
             filter,
-            only: None,
         })
     }
 
@@ -318,7 +315,6 @@ impl Source {
             files,
             file_schema: table.arrow_schema.clone(),
             filter: None,
-            only: None,
             backend: Backend::Iceberg(Arc::new(table)),
         })
     }
@@ -345,12 +341,12 @@ impl Source {
         }
     }
 
-    /// The same source narrowed to the given data files (an incremental run).
+    /// The same source narrowed to the given data files (an incremental Iceberg run: its scan
+    /// reads only the files the source holds).
     pub fn only_files(&self, paths: &std::collections::HashSet<String>) -> Source {
         let mut s = self.clone();
         s.files
             .retain(|f| paths.contains(&f.path.to_string_lossy().to_string()));
-        s.only = Some(paths.clone());
         s
     }
 
@@ -441,7 +437,11 @@ impl Source {
         };
         let mut url = match &self.backend {
             Backend::Iceberg(t) => {
-                let provider = iceberg::IcebergProvider::new(t, self.only.clone());
+                let files = self
+                    .files
+                    .iter()
+                    .map(|f| f.path.to_string_lossy().to_string());
+                let provider = iceberg::IcebergProvider::new(t, files.collect());
                 return ctx.read_table(Arc::new(provider)).map_err(query_err);
             }
             Backend::Local(root) => {
