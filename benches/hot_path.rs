@@ -92,11 +92,21 @@ fn merging_and_drift(c: &mut Criterion) {
         })
     });
     g.bench_function("psi_numeric", |bch| {
-        bch.iter(|| plimsoll::drift::field_drift(black_box(&a), black_box(&b)))
+        bch.iter(|| {
+            plimsoll::drift::field_drift(
+                &plimsoll::drift::BaselineField::one(black_box(&a)),
+                black_box(&b),
+            )
+        })
     });
     let (ea, eb) = (profile_of(enums, 5), profile_of(enums, 5));
     g.bench_function("psi_categorical", |bch| {
-        bch.iter(|| plimsoll::drift::field_drift(black_box(&ea), black_box(&eb)))
+        bch.iter(|| {
+            plimsoll::drift::field_drift(
+                &plimsoll::drift::BaselineField::one(black_box(&ea)),
+                black_box(&eb),
+            )
+        })
     });
     let json = serde_json::to_string(&a).expect("serialise");
     g.bench_function("profile_json_roundtrip", |bch| {

@@ -106,9 +106,10 @@ fn psi_equals_a_plain_reference_given_the_same_edges() {
 }
 
 #[test]
-fn psi_with_sketch_edges_is_close_to_exact_deciles() {
-    // 50k baseline values: the decile edges come from the KLL sketch and the baseline's bin
-    // proportions from its ranks; the current side is counted exactly against those edges.
+fn a_baseline_scanned_in_the_run_is_counted_exactly_against_its_edges() {
+    // 50k baseline values: the decile edges come from the KLL sketch; both sides are then counted
+    // exactly against those edges (the baseline in a second, light scan), so PSI equals the
+    // plain reference over the raw values with the same edges.
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::new(5);
     let baseline: Vec<f64> = (0..50_000)
@@ -118,12 +119,13 @@ fn psi_with_sketch_edges_is_close_to_exact_deciles() {
         .map(|_| (3.1 + 0.55 * rng.normal()).exp())
         .collect();
     let d = drift_json(dir.path(), &baseline, &current);
-    assert_eq!(d["baseline_counts"], "sketch");
+    assert_eq!(d["baseline_counts"], "counted");
     assert_eq!(d["current_counts"], "counted");
+    assert!(d.get("psi_range").is_none(), "exact counts have no range");
     let got = d["psi"].as_f64().unwrap();
-    // Same (sketch) edges, raw values: the current side is exact, the baseline within the sketch's rank error.
+    // Same (sketch) edges, raw values: both sides exact.
     let same_edges = reference_psi(&edges_of(&d), &baseline, &current);
-    assert!((got - same_edges).abs() < 0.005, "{got} vs {same_edges}");
+    assert!((got - same_edges).abs() < 1e-9, "{got} vs {same_edges}");
     // Exact deciles: a stated tolerance of 0.01.
     let exact = reference_psi(&exact_edges(&baseline), &baseline, &current);
     assert!((got - exact).abs() < 0.01, "{got} vs {exact}");
@@ -423,7 +425,7 @@ fn baseline_from_stored_profiles_equals_rescanning() {
         let g = rf.iter().find(|g| g["name"] == f["name"]).unwrap();
         assert_eq!(f["n_baseline"], g["n_baseline"], "{}", f["name"]);
         assert_eq!(f["n_current"], g["n_current"], "{}", f["name"]);
-        assert_eq!(f["status"], g["status"], "{}", f["name"]);
+        assert_eq!(f["status"], g["status"], "{}\n{f}\n{g}", f["name"]);
         if f["method"] == "categorical" && f["baseline_counts"] == "counted" {
             assert_eq!(f, g, "categorical drift is exact");
         } else if let (Some(a), Some(b)) = (f["psi"].as_f64(), g["psi"].as_f64()) {
@@ -682,5 +684,175 @@ fn unpartitioned_tables_use_earlier_runs_from_the_history() {
         codes[3],
         (1, "fail".to_string()),
         "a shifted distribution against the earlier runs"
+    );
+}
+
+fn ints(name: &str, values: &[Option<i64>]) -> RecordBatch {
+    let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Int64, true)]));
+    RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(values.to_vec()))]).unwrap()
+}
+
+/// `drift` of one integer column, current against baseline (both written as one file each).
+fn int_drift(dir: &Path, baseline: &[Option<i64>], current: &[Option<i64>]) -> (i32, Value) {
+    let b = common::parquet(dir, "b/part.parquet", &[ints("month", baseline)]);
+    let c = common::parquet(dir, "c/part.parquet", &[ints("month", current)]);
+    let (code, v, stderr) = plimsoll_json(&[
+        "drift",
+        c.parent().unwrap().to_str().unwrap(),
+        "--baseline",
+        b.parent().unwrap().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    (code, v["fields"][0].clone())
+}
+
+/// PSI over one bin per distinct value (a plain reference for fields with few values, where
+/// every bin of the product's binning holds at most one distinct value).
+fn reference_value_psi(baseline: &[i64], current: &[i64]) -> f64 {
+    let mut values: Vec<i64> = baseline.iter().chain(current).copied().collect();
+    values.sort();
+    values.dedup();
+    let share = |v: &[i64], x: i64| {
+        (v.iter().filter(|y| **y == x).count() as f64 / v.len() as f64).max(1e-4)
+    };
+    values
+        .iter()
+        .map(|&x| {
+            let (b, c) = (share(baseline, x), share(current, x));
+            (c - b) * (c / b).ln()
+        })
+        .sum()
+}
+
+#[test]
+fn a_constant_baseline_against_another_constant_drifts() {
+    // `month` all 7 in the baseline, all 1 now: the deciles collapse to one edge, which used to
+    // put every value in one bin and give PSI 0.
+    let dir = tempfile::tempdir().unwrap();
+    let (code, d) = int_drift(dir.path(), &[Some(7); 5_000], &[Some(1); 5_000]);
+    let want = 2.0 * (1.0 - 1e-4) * (1e4f64).ln();
+    let got = d["psi"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    assert_eq!(d["status"], "fail");
+    assert_eq!(d["binning"], "values");
+    assert_eq!(code, 1);
+    // The same constant on both sides: no drift.
+    let (_, same) = int_drift(&dir.path().join("same"), &[Some(7); 500], &[Some(7); 500]);
+    assert_eq!(same["psi"].as_f64().unwrap(), 0.0);
+    assert_eq!(same["status"], "pass");
+}
+
+#[test]
+fn two_values_against_three_values_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline: Vec<i64> = (0..6_000).map(|i| 1 + i % 2).collect();
+    let current: Vec<i64> = (0..6_000).map(|i| 1 + i % 3).collect();
+    let wrap = |v: &[i64]| v.iter().map(|x| Some(*x)).collect::<Vec<_>>();
+    let (_, d) = int_drift(dir.path(), &wrap(&baseline), &wrap(&current));
+    let want = reference_value_psi(&baseline, &current);
+    let got = d["psi"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    assert!(want > 0.2);
+    assert_eq!(d["status"], "fail");
+    assert_eq!(d["baseline_counts"], "counted");
+    // A rare third value in the baseline keeps its own bin, too.
+    let baseline: Vec<i64> = (0..6_000)
+        .map(|i| if i % 100 == 0 { 3 } else { 1 + i % 2 })
+        .collect();
+    let current: Vec<i64> = (0..6_000)
+        .map(|i| if i % 10 == 0 { 3 } else { 1 + i % 2 })
+        .collect();
+    let (_, d) = int_drift(&dir.path().join("rare"), &wrap(&baseline), &wrap(&current));
+    let want = reference_value_psi(&baseline, &current);
+    let got = d["psi"].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+}
+
+#[test]
+fn a_heavy_value_among_many_gets_a_bin_of_its_own() {
+    // 60% zeros and a continuous rest: the deciles repeat 0, so 0 gets a bin of its own and a
+    // change in the share of zeros is seen even when the rest moves within the first bin.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng::new(3);
+    let baseline: Vec<f64> = (0..2_000)
+        .map(|i| if i % 10 < 6 { 0.0 } else { rng.f64() * 100.0 })
+        .collect();
+    let current: Vec<f64> = (0..2_000)
+        .map(|i| if i % 10 < 3 { 0.0 } else { rng.f64() * 100.0 })
+        .collect();
+    let d = drift_json(dir.path(), &baseline, &current);
+    let edges = edges_of(&d);
+    assert_eq!(edges[0], 0.0);
+    assert_eq!(edges[1], 0.0f64.next_up());
+    let got = d["psi"].as_f64().unwrap();
+    let want = reference_psi(&edges, &baseline, &current);
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    assert_eq!(d["status"], "fail", "the share of zeros halved");
+}
+
+#[test]
+fn an_all_null_baseline_is_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, d) = int_drift(dir.path(), &[None; 500], &[Some(3); 500]);
+    assert_eq!(d["status"], "warn", "{d}");
+    assert!(d["psi"].is_null());
+    assert!(
+        d["message"].as_str().unwrap().contains("no non-null value"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_baseline_from_the_history_says_its_bins_are_sketched_and_gives_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: x\ndepends_on:\n  - table: amounts\n    fields:\n      - { name: x, drift: { max_psi: 0.2 } }\n",
+    )
+    .unwrap();
+    let mut rng = Rng::new(11);
+    let first: Vec<f64> = (0..30_000).map(|_| rng.normal() * 10.0).collect();
+    let second: Vec<f64> = (0..30_000).map(|_| rng.normal() * 10.0 + 1.5).collect();
+    let mut out = Vec::new();
+    for values in [&first, &second] {
+        let path = common::parquet(dir.path(), "amounts.parquet", &[floats(values)]);
+        let (code, v, stderr) = plimsoll_json(&[
+            "check",
+            path.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert!(code < 2, "{stderr}");
+        out.push(v);
+    }
+    let drift = out[1]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "drift")
+        .unwrap()
+        .clone();
+    let o = &drift["observed"];
+    assert_eq!(o["baseline_counts"], "sketch");
+    assert_eq!(o["current_counts"], "counted");
+    let (low, high) = (
+        o["psi_range"]["low"].as_f64().unwrap(),
+        o["psi_range"]["high"].as_f64().unwrap(),
+    );
+    let edges = edges_of(o);
+    let exact = reference_psi(&edges, &first, &second);
+    assert!(low <= exact && exact <= high, "{low} <= {exact} <= {high}");
+    let message = drift["message"].as_str().unwrap();
+    assert!(
+        message.contains("estimated from the sketches of 1 stored profile(s)"),
+        "{message}"
     );
 }

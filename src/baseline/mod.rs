@@ -10,9 +10,11 @@
 //! N days before the one read.
 
 use crate::error::{Error, Result};
+use crate::profile::model::Bins;
 use crate::profile::{self, Options, TableProfile};
 use crate::source::{PartitionSelector, SelectValue, Source};
 use arrow::datatypes::DataType;
+use std::collections::BTreeMap;
 
 /// `--baseline` as given.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +74,122 @@ pub struct Slice {
 pub struct Baseline {
     pub description: String,
     pub slices: Vec<Slice>,
+    /// How to read again the slices profiled in this run (not read from the history), so their
+    /// drift bins can be counted exactly once the edges are known.
+    pub fresh: Option<FreshScan>,
+}
+
+/// The slices of a baseline that were scanned in this run, and how to scan them again.
+#[derive(Debug, Clone)]
+pub enum FreshScan {
+    /// Partitions `key=value` of the table at `location`; slices are named by partition.
+    Partitions {
+        location: String,
+        key: String,
+        values: Vec<String>,
+    },
+    /// One other source (a location, or another Iceberg snapshot) that is the only slice;
+    /// `renamed` maps current field names to the names in that source.
+    Source {
+        source: Box<Source>,
+        renamed: Vec<(String, String)>,
+    },
 }
 
 impl Baseline {
+    /// Counts the numeric values of the slices scanned in this run exactly in the bins cut by
+    /// `edges` (field -> interior edges), in one more scan of just those columns, and keeps the
+    /// counts on the slices' profiles, so PSI reads neither side from a sketch. Fields whose
+    /// slices are already exact (few values, or a sketch holding every value) are not scanned.
+    pub async fn count_bins(&mut self, edges: &BTreeMap<String, Vec<f64>>) -> Result<()> {
+        let Some(fresh) = &self.fresh else {
+            return Ok(());
+        };
+        let fresh_slices: Vec<&Slice> = self.slices.iter().filter(|s| !s.stored).collect();
+        let wanted: BTreeMap<String, Vec<f64>> = edges
+            .iter()
+            .filter(|(name, _)| {
+                fresh_slices.iter().any(|s| {
+                    s.profile
+                        .field(name)
+                        .and_then(|f| f.numeric.as_ref())
+                        .is_some_and(|n| n.few_values.is_none() && !n.sketch.is_exact())
+                })
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let ctx = profile::session();
+        let (counts, renamed) = match fresh {
+            FreshScan::Partitions {
+                location,
+                key,
+                values,
+            } => {
+                let source = Source::open(location, &selectors(key, values)).await?;
+                let wanted: BTreeMap<String, Vec<f64>> = wanted
+                    .into_iter()
+                    .filter(|(c, _)| source.schema().field_with_name(c).is_ok())
+                    .collect();
+                (
+                    profile::bins::count(&ctx, &source, &wanted, true).await?,
+                    Vec::new(),
+                )
+            }
+            FreshScan::Source { source, renamed } => {
+                let then = |c: &String| {
+                    renamed
+                        .iter()
+                        .find(|(now, _)| now == c)
+                        .map_or_else(|| c.clone(), |(_, then)| then.clone())
+                };
+                let wanted: BTreeMap<String, Vec<f64>> = wanted
+                    .into_iter()
+                    .map(|(c, e)| (then(&c), e))
+                    .filter(|(c, _)| source.schema().field_with_name(c).is_ok())
+                    .collect();
+                (
+                    profile::bins::count(&ctx, source, &wanted, false).await?,
+                    renamed.clone(),
+                )
+            }
+        };
+        let now_name = |c: &str| {
+            renamed
+                .iter()
+                .find(|(_, then)| then == c)
+                .map_or_else(|| c.to_string(), |(now, _)| now.clone())
+        };
+        let single = matches!(fresh, FreshScan::Source { .. });
+        for slice in self.slices.iter_mut().filter(|s| !s.stored) {
+            let key = if single { "" } else { slice.name.as_str() };
+            let Some(by_column) = counts.get(key) else {
+                continue;
+            };
+            for (column, c) in by_column {
+                let name = now_name(column);
+                let Some(edges) = edges.get(&name) else {
+                    continue;
+                };
+                if let Some(n) = slice
+                    .profile
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.name == name)
+                    .and_then(|f| f.numeric.as_mut())
+                {
+                    n.bins = Some(Bins {
+                        edges: edges.clone(),
+                        counts: c.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The last `n` slices (all when fewer).
     pub fn last(&self, n: usize) -> &[Slice] {
         &self.slices[self.slices.len().saturating_sub(n)..]
@@ -156,6 +271,17 @@ pub async fn partition_values(location: &str, key: &str) -> Result<Vec<String>> 
     Ok(values_of(files.iter(), key))
 }
 
+/// `KEY=VALUE` selectors of the given values.
+fn selectors(key: &str, values: &[String]) -> Vec<PartitionSelector> {
+    values
+        .iter()
+        .map(|v| PartitionSelector {
+            key: key.to_string(),
+            value: SelectValue::Value(v.clone()),
+        })
+        .collect()
+}
+
 /// Profiles the given partitions of `location` in one scan, one profile per partition.
 pub async fn profile_partitions(
     location: &str,
@@ -166,14 +292,7 @@ pub async fn profile_partitions(
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    let selectors: Vec<PartitionSelector> = values
-        .iter()
-        .map(|v| PartitionSelector {
-            key: key.to_string(),
-            value: SelectValue::Value(v.clone()),
-        })
-        .collect();
-    let source = Source::open(location, &selectors).await?;
+    let source = Source::open(location, &selectors(key, values)).await?;
     let columns = profile::resolve_columns(&source, columns)?;
     let options = Options {
         by_partition: true,

@@ -2,7 +2,7 @@
 //! once, run every check, store the run in the history.
 
 use super::{CheckArgs, CheckFormat, Outcome, json_text};
-use crate::baseline::{self, Baseline, BaselineSpec, Slice};
+use crate::baseline::{self, Baseline, BaselineSpec, FreshScan, Slice};
 use crate::check::{self, CheckResult, Status, Subject};
 use crate::contract::{self, Contract};
 use crate::error::{Error, Result};
@@ -238,6 +238,11 @@ pub(crate) async fn build_baseline(
             return Ok(Ok(Baseline {
                 description: format!("partition `{k}={v}`"),
                 slices,
+                fresh: Some(FreshScan::Partitions {
+                    location: r.location.to_string(),
+                    key: k.clone(),
+                    values: vec![v.clone()],
+                }),
             }));
         }
         Some(BaselineSpec::Preceding(_)) | None => {}
@@ -269,6 +274,7 @@ pub(crate) async fn build_baseline(
             return Ok(Ok(Baseline {
                 description: format!("the last {} run(s)", slices.len()),
                 slices,
+                fresh: None,
             }));
         }
         return Ok(Err(if r.source.iceberg().is_some() {
@@ -336,6 +342,11 @@ pub(crate) async fn build_baseline(
     Ok(Ok(Baseline {
         description,
         slices,
+        fresh: (!missing.is_empty()).then(|| FreshScan::Partitions {
+            location: r.location.to_string(),
+            key: key.clone(),
+            values: missing,
+        }),
     }))
 }
 
@@ -385,6 +396,10 @@ async fn one_slice(
             stored: false,
         }],
         description,
+        fresh: Some(FreshScan::Source {
+            source: Box::new(other.clone()),
+            renamed,
+        }),
     })
 }
 
@@ -518,7 +533,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
         } else {
             Err("no check of this table needs one".into())
         };
-        let (baseline, reason) = match baseline {
+        let (mut baseline, reason) = match baseline {
             Ok(b) => (Some(b), String::new()),
             Err(why) => (None, why),
         };
@@ -538,6 +553,9 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
                     }
                 }
             }
+        }
+        if let Some(b) = &mut baseline {
+            b.count_bins(&options.edges).await?;
         }
         let profiled = match &from_footers {
             Some(fields) => {

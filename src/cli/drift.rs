@@ -3,8 +3,9 @@
 use super::check::{BaselineRequest, build_baseline};
 use super::{DriftArgs, Outcome, ProfileFormat, json_text};
 use crate::check::Status;
+use crate::check::drift::status_of;
 use crate::contract::Drift;
-use crate::drift::{FieldDrift, edges_of, field_drift};
+use crate::drift::{BaselineField, FieldDrift, Method, NoDrift, edges_of, field_drift};
 use crate::error::{Error, Result};
 use crate::profile::{self, Options};
 use crate::source::Source;
@@ -14,20 +15,10 @@ use serde_json::json;
 struct Row {
     name: String,
     kind: &'static str,
-    drift: Option<FieldDrift>,
-    status: Status,
-}
-
-fn status_of(d: &FieldDrift, t: &Drift) -> Status {
-    if !d.enough_data() {
-        Status::Warn
-    } else if d.psi > t.max_psi {
-        Status::Fail
-    } else if d.psi > t.warn_psi {
-        Status::Warn
-    } else {
-        Status::Pass
-    }
+    /// The drift, or why there is none.
+    drift: std::result::Result<FieldDrift, String>,
+    /// None for a type PSI does not apply to (`n/a`).
+    status: Option<Status>,
 }
 
 /// A table name for the history: the last component of the location.
@@ -50,7 +41,7 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
         .name
         .clone()
         .unwrap_or_else(|| default_table_name(&a.source));
-    let baseline = build_baseline(&BaselineRequest {
+    let mut baseline = build_baseline(&BaselineRequest {
         location: &a.source,
         source: &source,
         table: &table_name,
@@ -77,6 +68,7 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
             options.edges.insert(c.clone(), edges);
         }
     }
+    baseline.count_bins(&options.edges).await?;
     let current = profile::profile_with(&source, &columns, &options)
         .await?
         .whole;
@@ -85,10 +77,27 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
         .fields
         .iter()
         .map(|f| {
-            let drift = merged.field(&f.name).and_then(|b| field_drift(b, f));
-            let status = drift
-                .as_ref()
-                .map_or(Status::Pass, |d| status_of(d, &thresholds));
+            let drift = match merged.field(&f.name) {
+                None => Err(NoDrift::BaselineEmpty),
+                Some(m) => {
+                    let base = BaselineField {
+                        merged: m,
+                        slices: baseline
+                            .slices
+                            .iter()
+                            .filter_map(|s| s.profile.field(&f.name))
+                            .collect(),
+                    };
+                    field_drift(&base, f)
+                }
+            };
+            let status = match &drift {
+                Ok(d) => Some(status_of(d, &thresholds)),
+                Err(NoDrift::Unsupported(_)) => None,
+                // A field whose values cannot be compared is not a pass.
+                Err(_) => Some(Status::Warn),
+            };
+            let drift = drift.map_err(|why| why.message(&f.name));
             Row {
                 name: f.name.clone(),
                 kind: f.kind.name(),
@@ -103,8 +112,7 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
     });
     let worst = rows
         .iter()
-        .filter(|r| r.drift.is_some())
-        .map(|r| r.status)
+        .filter_map(|r| r.status)
         .max()
         .unwrap_or(Status::Pass);
     let stdout = match a.format {
@@ -115,13 +123,13 @@ pub async fn run(a: DriftArgs) -> Result<Outcome> {
             "baseline_slices": baseline.slices.iter().map(|s| json!({ "name": s.name, "stored": s.stored, "rows": s.profile.row_count })).collect::<Vec<_>>(),
             "status": worst.as_str(),
             "fields": rows.iter().map(|r| match &r.drift {
-                Some(d) => {
+                Ok(d) => {
                     let mut v = serde_json::to_value(d).unwrap_or(json!({}));
-                    v["status"] = json!(r.status.as_str());
+                    v["status"] = json!(r.status.map_or("n/a", Status::as_str));
                     v["type"] = json!(r.kind);
                     v
                 }
-                None => json!({ "name": r.name, "type": r.kind, "psi": null, "status": "n/a" }),
+                Err(why) => json!({ "name": r.name, "type": r.kind, "psi": null, "status": r.status.map_or("n/a", Status::as_str), "message": why }),
             }).collect::<Vec<_>>(),
         })),
         ProfileFormat::Table => table(&a.source, &baseline.description, &rows),
@@ -159,17 +167,20 @@ fn table(source: &str, baseline: &str, rows: &[Row]) -> String {
         "EVIDENCE".into(),
     ]];
     for r in rows {
-        let Some(d) = &r.drift else {
-            lines.push(vec![
-                r.name.clone(),
-                r.kind.into(),
-                "-".into(),
-                "n/a".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-            continue;
+        let d = match &r.drift {
+            Ok(d) => d,
+            Err(why) => {
+                lines.push(vec![
+                    r.name.clone(),
+                    r.kind.into(),
+                    "-".into(),
+                    r.status.map_or("n/a".into(), |s| s.as_str().to_uppercase()),
+                    String::new(),
+                    String::new(),
+                    why.clone(),
+                ]);
+                continue;
+            }
         };
         let max = d
             .baseline_proportions
@@ -177,7 +188,7 @@ fn table(source: &str, baseline: &str, rows: &[Row]) -> String {
             .chain(&d.current_proportions)
             .cloned()
             .fold(0.0, f64::max);
-        let (b, c) = if d.method == "categorical" && d.categories.len() > 12 {
+        let (b, c) = if d.method == Method::Categorical && d.categories.len() > 12 {
             (String::from("(many values)"), String::new())
         } else {
             (
@@ -214,6 +225,15 @@ fn table(source: &str, baseline: &str, rows: &[Row]) -> String {
                     .join(", ")
             ));
         }
+        if let Some(r) = d
+            .psi_range
+            .filter(|_| d.baseline_counts == crate::drift::Counted::Sketch)
+        {
+            evidence.push(format!(
+                "sketched baseline: PSI {:.4}..{:.4}",
+                r.low, r.high
+            ));
+        }
         if !d.enough_data() {
             evidence.push(format!(
                 "too little data ({} / {})",
@@ -224,7 +244,7 @@ fn table(source: &str, baseline: &str, rows: &[Row]) -> String {
             r.name.clone(),
             r.kind.into(),
             format!("{:.4}", d.psi),
-            r.status.as_str().to_uppercase(),
+            r.status.map_or("n/a".into(), |s| s.as_str().to_uppercase()),
             b,
             c,
             evidence.join("; "),

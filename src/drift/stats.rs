@@ -162,6 +162,34 @@ pub fn psi(baseline_counts: &[u64], current_counts: &[u64], epsilon: f64) -> Psi
     }
 }
 
+/// The range PSI can take when the baseline's bin counts are only known within intervals
+/// (read from a sketch): `baseline_bounds[i]` bounds bin `i`'s count, `total` is the baseline's
+/// number of values, `current` the current proportions (floored).
+///
+/// Each term `(c − b) · (ln c − ln b)` is convex in `b` with its minimum 0 at `b = c`, so over
+/// an interval of `b` its maximum is at an end and its minimum at `c` (when inside) or the nearer
+/// end. Summing the per-bin extremes ignores that the proportions add up to 1, which only widens
+/// the range: the result is conservative.
+pub fn psi_range(
+    baseline_bounds: &[(u64, u64)],
+    total: u64,
+    current: &[f64],
+    epsilon: f64,
+) -> (f64, f64) {
+    if total == 0 {
+        return (0.0, 0.0);
+    }
+    let (mut lo, mut hi) = (0.0, 0.0);
+    for (&(a, b), &c) in baseline_bounds.iter().zip(current) {
+        let pa = (a as f64 / total as f64).max(epsilon);
+        let pb = (b.max(a) as f64 / total as f64).max(epsilon);
+        let (ta, tb) = (psi_term(pa, c), psi_term(pb, c));
+        hi += ta.max(tb);
+        lo += if pa <= c && c <= pb { 0.0 } else { ta.min(tb) };
+    }
+    (lo, hi)
+}
+
 /// Values seen (count > 0) in either map, in sorted order.
 fn seen_union(baseline: &BTreeMap<String, u64>, current: &BTreeMap<String, u64>) -> Vec<String> {
     let seen: BTreeSet<&String> = baseline

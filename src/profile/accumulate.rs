@@ -221,6 +221,7 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
     if values.is_empty() {
         return;
     }
+    super::model::FewValues::track(&mut n.few_values, values);
     let count = values.len() as f64;
     let mean = values.iter().sum::<f64>() / count;
     let (mut m2, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);

@@ -47,6 +47,10 @@ impl FieldFacts {
         p.null_count = null_count;
         p.count = self.rows - null_count;
         p.frequent = None;
+        if let Some(n) = &mut p.numeric {
+            // Footers know bounds, not the values in between.
+            n.few_values = None;
+        }
         let Some((lo, hi)) = bounds else {
             return Some(p);
         };

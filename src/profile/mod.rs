@@ -1,6 +1,7 @@
 //! The one-scan profiler: every metric of every requested field from one DataFusion plan.
 
 pub mod accumulate;
+pub mod bins;
 pub mod metadata;
 pub mod model;
 pub mod references;

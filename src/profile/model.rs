@@ -76,6 +76,49 @@ pub struct NumericStats {
     /// Exact counts against frozen bin edges (a baseline's deciles), when the scan was given them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Bins>,
+    /// Every distinct finite value with its exact count, while there are at most
+    /// [`FEW_VALUES`] of them; `None` once there are more (or when not tracked, as in profiles
+    /// from footers or stored before this existed). PSI bins such a field by its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub few_values: Option<FewValues>,
+}
+
+/// At most this many distinct finite values are tracked exactly ([`FewValues`]).
+pub const FEW_VALUES: usize = 10;
+
+/// The distinct finite values of a numeric field with their exact counts, sorted by value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FewValues(pub Vec<(f64, u64)>);
+
+impl FewValues {
+    /// Adds `count` occurrences of `v`; false when that makes more than [`FEW_VALUES`] values.
+    #[inline]
+    pub fn add(&mut self, v: f64, count: u64) -> bool {
+        // `+ 0.0` makes -0.0 and 0.0 one value, as `==` already does.
+        let v = v + 0.0;
+        match self.0.iter().position(|(x, _)| *x >= v) {
+            Some(i) if self.0[i].0 == v => self.0[i].1 += count,
+            _ if self.0.len() == FEW_VALUES => return false,
+            Some(i) => self.0.insert(i, (v, count)),
+            None => self.0.push((v, count)),
+        }
+        true
+    }
+
+    /// Tracks `values` in `few`, dropping the tracking once there are too many values.
+    pub fn track(few: &mut Option<FewValues>, values: &[f64]) {
+        if let Some(f) = few
+            && !values.iter().all(|&v| f.add(v, 1))
+        {
+            *few = None;
+        }
+    }
+
+    /// The union of two exact value sets, or None when it has too many values.
+    fn merged(a: &FewValues, b: &FewValues) -> Option<FewValues> {
+        let mut out = a.clone();
+        b.0.iter().all(|&(v, c)| out.add(v, c)).then_some(out)
+    }
 }
 
 /// Exact counts of values in the bins cut by `edges`: `(-inf, e0), [e0, e1), ..., [e_last, +inf)`.
@@ -145,6 +188,12 @@ impl NumericStats {
                 Some(a)
             }
             (a, None) if o.is_empty() => a,
+            (None, Some(b)) if self_empty => Some(b.clone()),
+            _ => None,
+        };
+        self.few_values = match (&self.few_values, &o.few_values) {
+            (Some(a), Some(b)) => FewValues::merged(a, b),
+            (a, None) if o.is_empty() => a.clone(),
             (None, Some(b)) if self_empty => Some(b.clone()),
             _ => None,
         };
@@ -249,7 +298,10 @@ impl FieldProfile {
             count: 0,
             null_count: 0,
             distinct: DistinctSketch::default(),
-            numeric: kind.is_numeric().then(NumericStats::default),
+            numeric: kind.is_numeric().then(|| NumericStats {
+                few_values: Some(FewValues::default()),
+                ..NumericStats::default()
+            }),
             text: matches!(kind, Kind::String | Kind::Binary).then(TextStats::default),
             temporal: match value_type {
                 DataType::Timestamp(_, tz) => Some(TemporalStats {
