@@ -120,6 +120,7 @@ fn contract_evaluation(c: &mut Criterion) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let profile = rt
         .block_on(plimsoll::profile::profile_location(
+            &plimsoll::Context::default(),
             root.join("testdata/orders").to_str().expect("path"),
             &[],
             None,

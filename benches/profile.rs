@@ -43,8 +43,10 @@ fn bench(c: &mut Criterion) {
     let dir = table(rows);
     let location = dir.to_str().expect("UTF-8 path").to_string();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let ctx = plimsoll::Context::default();
+    let what = plimsoll::source::SourceRef::new(&location);
     let source = rt
-        .block_on(plimsoll::source::Source::open(&location, &[]))
+        .block_on(plimsoll::source::Source::open(&ctx, &what, &[]))
         .expect("open bench table");
     let actual_rows = source.row_count();
     let columns = plimsoll::profile::resolve_columns(&source, None).expect("columns");
@@ -54,16 +56,16 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(actual_rows));
     g.bench_function(format!("all_fields/{actual_rows}_rows"), |b| {
         b.iter(|| {
-            rt.block_on(plimsoll::profile::profile(&source, &columns))
+            rt.block_on(plimsoll::profile::profile(&ctx, &source, &columns))
                 .expect("profile")
         })
     });
     g.bench_function(format!("footers_only/{actual_rows}_rows"), |b| {
         b.iter(|| {
             let s = rt
-                .block_on(plimsoll::source::Source::open(&location, &[]))
+                .block_on(plimsoll::source::Source::open(&ctx, &what, &[]))
                 .expect("open");
-            rt.block_on(plimsoll::profile::profile(&s, &[]))
+            rt.block_on(plimsoll::profile::profile(&ctx, &s, &[]))
                 .expect("profile")
         })
     });
@@ -72,7 +74,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function(format!("footer_statistics/{actual_rows}_rows"), |b| {
         b.iter(|| {
             let s = rt
-                .block_on(plimsoll::source::Source::open(&location, &[]))
+                .block_on(plimsoll::source::Source::open(&ctx, &what, &[]))
                 .expect("open");
             let columns = plimsoll::profile::resolve_columns(&s, None).expect("columns");
             plimsoll::profile::metadata::facts(&s, &columns).expect("facts")

@@ -106,8 +106,8 @@ pub enum Error {
         hint: String,
     },
 
-    #[error("history store: {0}")]
-    History(String),
+    #[error(transparent)]
+    History(#[from] crate::history::store::HistoryError),
 
     #[error("internal error: {0}")]
     Internal(String),
@@ -157,6 +157,9 @@ impl Error {
             }
             Error::Query { .. } => "the data may be corrupt or unreadable; see the cause above".into(),
             Error::Storage { hint, .. } => hint.clone(),
+            Error::History(crate::history::store::HistoryError::Missing { .. }) => {
+                "check the path; a history is created by the first `check` or `profile` run that writes to it".into()
+            }
             Error::History(_) => {
                 "check that the `--history` location is writable and holds only Plimsoll's files".into()
             }

@@ -1,13 +1,16 @@
-//! Plimsoll: a one-scan data-quality and semantic-drift profiler for Parquet tables.
+//! Plimsoll: a one-scan data-quality and semantic-drift profiler for Parquet and Iceberg tables.
 //!
-//! Data flows one way: [`source`] -> [`profile`] -> [`check`] -> [`report`].
+//! Data flows one way: [`source`] -> [`profile`] -> ([`history`], [`baseline`]) -> [`check`]
+//! -> [`report`]; [`run`] is the engine that drives it under an explicit [`Context`].
 
 /// Baselines: the slices today's profile is compared with.
 pub mod baseline;
 /// Checks of profiles against contracts, one per file.
 pub mod check;
-/// Argument parsing, validation and the commands.
+/// Argument parsing into plans, and the renderer each command picks.
 pub mod cli;
+/// The explicit context of a run: memory, object storage, catalog.
+pub mod context;
 /// Consumer contracts: model, strict parsing, loading.
 pub mod contract;
 /// Drift statistics: PSI, Kolmogorov–Smirnov, chi-square, over profiles.
@@ -20,7 +23,11 @@ pub mod generate;
 pub mod history;
 /// The one-scan profiler: sketches, the profile model, the DataFusion aggregate.
 pub mod profile;
-/// Renderers: table, JSON, JUnit.
+/// Renderers: table, JSON, JUnit; atomic report files.
 pub mod report;
-/// Sources: Parquet files and hive-partitioned directories.
+/// The engine: typed plans in, typed reports out (check, profile, drift; the run config).
+pub mod run;
+/// Sources: Parquet files and hive-partitioned directories, locally or on S3, and Iceberg tables.
 pub mod source;
+
+pub use context::Context;

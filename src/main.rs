@@ -33,6 +33,7 @@ fn main() -> ExitCode {
             let _ = stdout
                 .write_all(o.stdout.as_bytes())
                 .and_then(|_| stdout.flush());
+            eprint!("{}", o.stderr);
             ExitCode::from(o.code)
         }
         Ok(Err(e)) => {

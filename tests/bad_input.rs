@@ -269,13 +269,19 @@ fn a_file_that_vanishes_between_listing_and_reading() {
     good_parquet(dir.path(), "date=2024-03-01/a.parquet");
     let gone = good_parquet(dir.path(), "date=2024-03-02/b.parquet");
     let rt = tokio::runtime::Runtime::new().unwrap();
+    let ctx = plimsoll::Context::default();
+    let what = plimsoll::source::SourceRef::new(s(dir.path()));
     let source = rt
-        .block_on(plimsoll::source::Source::open(s(dir.path()), &[]))
+        .block_on(plimsoll::source::Source::open(&ctx, &what, &[]))
         .unwrap();
     // A compaction job removes a file after the listing and the footers, before the scan.
     std::fs::remove_file(&gone).unwrap();
     let err = rt
-        .block_on(plimsoll::profile::profile(&source, &["status".to_string()]))
+        .block_on(plimsoll::profile::profile(
+            &ctx,
+            &source,
+            &["status".to_string()],
+        ))
         .unwrap_err();
     assert!(
         matches!(&err, plimsoll::error::Error::Vanished { path } if path.ends_with("b.parquet")),

@@ -142,8 +142,12 @@ fn psi_of_a_table_with_itself_is_zero() {
 }
 
 fn drifting_table(dir: &Path, seed: u64, anomalies: Vec<(u32, Anomaly)>) -> String {
+    drifting_days(dir, seed, anomalies, 12)
+}
+
+fn drifting_days(dir: &Path, seed: u64, anomalies: Vec<(u32, Anomaly)>, days: u32) -> String {
     let spec = OrdersSpec {
-        days: 12,
+        days,
         seed,
         channel_from_day: 0,
         anomalies,
@@ -210,7 +214,7 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
     let dir = tempfile::tempdir().unwrap();
     // Days 0..=7 are normal; 8: 20% of amounts in cents; 9: new status values; 10: 30% of
     // customer ids null; 11: 30% of the usual rows.
-    let table = drifting_table(
+    let table = drifting_days(
         dir.path(),
         77,
         vec![
@@ -219,6 +223,7 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
             (10, Anomaly::NullCustomers(0.3)),
             (11, Anomaly::Volume(0.3)),
         ],
+        13,
     );
     let contract = dir.path().join("c.yaml");
     std::fs::write(&contract, CONTRACT).unwrap();
@@ -242,7 +247,8 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
         d["observed"]["new_values"],
         serde_json::json!(["on_hold", "refunded"])
     );
-    // The failed day 2024-03-09 is not part of this day's baseline.
+    // 2024-03-09 failed on `total_usd` only: it stays in the table's baseline (row count) and
+    // in every other field's, and is left out of `total_usd`'s alone, saying so.
     let rc = v["results"]
         .as_array()
         .unwrap()
@@ -255,8 +261,21 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    assert!(!slices.contains(&"date=2024-03-09"), "{slices:?}");
+    assert!(slices.contains(&"date=2024-03-09"), "{slices:?}");
     assert_eq!(slices.len(), 7);
+    let usd = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "drift" && r["field"] == "total_usd")
+        .unwrap();
+    let message = usd["message"].as_str().unwrap();
+    assert!(
+        message.contains("left out of `total_usd`'s baseline")
+            && message.contains("date=2024-03-09 (`drift` failed)"),
+        "{message}"
+    );
+    assert_eq!(usd["status"], "pass", "{message}");
     let (code, v) = check_day(&table, &contract, Some(&history), "2024-03-11");
     assert_eq!(code, 1);
     assert_eq!(status_of(&v, "null_rate", Some("customer_id")), "fail");
@@ -268,6 +287,32 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
     assert_eq!(code, 1);
     assert_eq!(status_of(&v, "row_count", None), "fail");
     assert_eq!(failures(&v).len(), 1, "{:?}", failures(&v));
+    // A table-level failure keeps the day out of the whole baseline of the next one.
+    let (_, v) = check_day(&table, &contract, Some(&history), "2024-03-13");
+    let rc = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "row_count")
+        .unwrap();
+    let slices: Vec<&str> = rc["observed"]["baseline_slices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(!slices.contains(&"date=2024-03-12"), "{slices:?}");
+    let skipped = &v["tables"][0]["baseline"]["skipped"];
+    assert!(
+        skipped
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["slice"] == "date=2024-03-12"
+                && s["field"].is_null()
+                && s["reason"] == "`row_count` failed"),
+        "{skipped}"
+    );
 
     // The history holds every day profiled, and the run log every run.
     let (code, st, _) = plimsoll_json(&[
@@ -279,8 +324,10 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
         "--expect-every",
         "24h",
     ]);
-    assert_eq!(code, 0);
+    // The last run (2024-03-13) passed; failing and overdue are told apart.
+    assert_eq!(code, 0, "{st}");
     assert_eq!(st["tables"][0]["table"], "orders");
+    assert_eq!(st["tables"][0]["states"], serde_json::json!(["ok"]));
 }
 
 #[test]

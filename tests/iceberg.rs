@@ -504,12 +504,10 @@ fn incremental_runs_read_only_the_files_added_since_the_stored_snapshot() {
     );
     // The stored profile of the incremental run is the profile of the whole snapshot.
     let stored = runtime().block_on(async {
-        let h = plimsoll::history::History::open(history.to_str().unwrap()).unwrap();
-        h.previous_runs("orders", 1, true)
-            .await
-            .unwrap()
-            .pop()
-            .unwrap()
+        let ctx = plimsoll::Context::default();
+        let h = plimsoll::history::History::open(&ctx, history.to_str().unwrap()).unwrap();
+        let newest = h.slices("orders").await.unwrap().remove(0);
+        h.get("orders", &newest).await.unwrap().unwrap()
     });
     let stored = plimsoll::report::json::profile(&stored.profile);
     assert_eq!(stored["snapshot"], full["snapshot"]);

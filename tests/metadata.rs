@@ -24,7 +24,13 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn all_facts(location: &str) -> Vec<FieldFacts> {
     runtime().block_on(async {
-        let source = Source::open(location, &[]).await.expect("open");
+        let source = Source::open(
+            &plimsoll::Context::default(),
+            &plimsoll::source::SourceRef::new(location),
+            &[],
+        )
+        .await
+        .expect("open");
         let columns = plimsoll::profile::resolve_columns(&source, None).unwrap();
         facts(&source, &columns).expect("facts")
     })

@@ -382,11 +382,13 @@ fn all_fields_are_profiled_by_one_scan() {
     let path = common::parquet(dir.path(), "edge.parquet", &[edge_batch()]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let plan = rt.block_on(async {
-        let source = plimsoll::source::Source::open(path.to_str().unwrap(), &[])
+        let context = plimsoll::Context::default();
+        let what = plimsoll::source::SourceRef::new(path.to_str().unwrap());
+        let source = plimsoll::source::Source::open(&context, &what, &[])
             .await
             .unwrap();
         let columns = plimsoll::profile::resolve_columns(&source, None).unwrap();
-        let ctx = plimsoll::profile::session();
+        let ctx = context.session();
         let df = plimsoll::profile::plan(&ctx, &source, &columns)
             .await
             .unwrap();

@@ -679,20 +679,29 @@ fn iceberg_faults(rt: &tokio::runtime::Runtime, clean: &Value) {
 /// A file deleted after the listing and the footers, before the scan: a plain error naming it.
 fn vanished(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
     upload(rt, s, &common::root().join("testdata/orders"), "churn");
-    // SAFETY: this binary runs one test; no other thread reads the environment meanwhile.
-    unsafe {
-        for (k, v) in GOOD {
-            std::env::set_var(k, v);
-        }
-    }
+    // The library takes its S3 settings from the context, not the environment.
+    let ctx = plimsoll::Context {
+        s3: plimsoll::context::S3Config {
+            endpoint: Some(ENDPOINT.into()),
+            access_key_id: Some(plimsoll::context::Secret::new(KEY)),
+            secret_access_key: Some(plimsoll::context::Secret::new(SECRET)),
+            ..plimsoll::context::S3Config::default()
+        },
+        ..plimsoll::Context::default()
+    };
+    let what = plimsoll::source::SourceRef::new("s3://lake/churn");
     let source = rt
-        .block_on(plimsoll::source::Source::open("s3://lake/churn", &[]))
+        .block_on(plimsoll::source::Source::open(&ctx, &what, &[]))
         .unwrap();
-    let victim = source.files[0].path.display().to_string();
+    let victim = source.files[0].path.clone();
     let key = victim.strip_prefix("s3://lake/").unwrap().to_string();
     rt.block_on(s.delete(&key.as_str().into())).unwrap();
     let err = rt
-        .block_on(plimsoll::profile::profile(&source, &["status".to_string()]))
+        .block_on(plimsoll::profile::profile(
+            &ctx,
+            &source,
+            &["status".to_string()],
+        ))
         .unwrap_err();
     let text = err.render();
     assert!(

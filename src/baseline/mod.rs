@@ -8,6 +8,15 @@
 //! before. Slices whose checks failed are left out unless asked. For an Iceberg table,
 //! `--baseline snapshot:ID` is another snapshot and `--baseline Nd` the snapshot that was current
 //! N days before the one read.
+//!
+//! A slice on which a table-level check failed (row count, freshness, files) is left out and
+//! replaced by an older one; a slice on which only some fields' checks failed stays in the
+//! baseline of every other field and is left out of those fields' baselines alone. The baseline
+//! says which slices were left out and why.
+
+mod build;
+
+pub use build::{BaselineRequest, build};
 
 use crate::error::{Error, Result};
 use crate::profile::model::Bins;
@@ -23,8 +32,8 @@ pub enum BaselineSpec {
     Preceding(usize),
     /// Another partition of the same table (`KEY=VALUE`).
     Partition(String, String),
-    /// Another table location.
-    Source(String),
+    /// Another table location (at its own snapshot: `LOCATION@snapshot:ID`).
+    Source(crate::source::SourceRef),
     /// Another snapshot of the same Iceberg table (`snapshot:ID`).
     Snapshot(i64),
 }
@@ -56,7 +65,7 @@ impl BaselineSpec {
         {
             return Ok(BaselineSpec::Partition(k.to_string(), v.to_string()));
         }
-        Ok(BaselineSpec::Source(s.to_string()))
+        Ok(BaselineSpec::Source(crate::source::SourceRef::parse(s)?))
     }
 }
 
@@ -67,6 +76,58 @@ pub struct Slice {
     pub profile: TableProfile,
     /// Read from the history store rather than profiled now.
     pub stored: bool,
+    /// Fields this slice is no baseline for (a check failed on them in it), with why.
+    pub excluded: BTreeMap<String, String>,
+}
+
+impl Slice {
+    /// A slice that serves every field.
+    pub fn new(name: String, profile: TableProfile, stored: bool) -> Self {
+        Self {
+            name,
+            profile,
+            stored,
+            excluded: BTreeMap::new(),
+        }
+    }
+
+    /// Whether this slice is part of `field`'s baseline.
+    pub fn serves(&self, field: &str) -> bool {
+        !self.excluded.contains_key(field)
+    }
+}
+
+/// A slice left out of a baseline, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    pub slice: String,
+    /// The field it was left out for; None when left out of the whole baseline.
+    pub field: Option<String>,
+    pub reason: String,
+}
+
+/// What a baseline request gave: a baseline, or why there is none (checks that need one warn
+/// with the reason).
+#[derive(Debug, Clone)]
+pub enum BaselineOutcome {
+    Ready(Baseline),
+    Unavailable(String),
+}
+
+impl BaselineOutcome {
+    pub fn baseline(&self) -> Option<&Baseline> {
+        match self {
+            BaselineOutcome::Ready(b) => Some(b),
+            BaselineOutcome::Unavailable(_) => None,
+        }
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            BaselineOutcome::Ready(_) => "",
+            BaselineOutcome::Unavailable(r) => r,
+        }
+    }
 }
 
 /// A baseline: its slices, oldest first.
@@ -74,6 +135,8 @@ pub struct Slice {
 pub struct Baseline {
     pub description: String,
     pub slices: Vec<Slice>,
+    /// Slices left out of the whole baseline (replaced by older ones) and of single fields'.
+    pub skipped: Vec<Skipped>,
     /// How to read again the slices profiled in this run (not read from the history), so their
     /// drift bins can be counted exactly once the edges are known.
     pub fresh: Option<FreshScan>,
@@ -82,12 +145,8 @@ pub struct Baseline {
 /// The slices of a baseline that were scanned in this run, and how to scan them again.
 #[derive(Debug, Clone)]
 pub enum FreshScan {
-    /// Partitions `key=value` of the table at `location`; slices are named by partition.
-    Partitions {
-        location: String,
-        key: String,
-        values: Vec<String>,
-    },
+    /// Partitions `key=value` of the current slice's table; slices are named by partition.
+    Partitions { key: String, values: Vec<String> },
     /// One other source (a location, or another Iceberg snapshot) that is the only slice;
     /// `renamed` maps current field names to the names in that source.
     Source {
@@ -101,7 +160,12 @@ impl Baseline {
     /// `edges` (field -> interior edges), in one more scan of just those columns, and keeps the
     /// counts on the slices' profiles, so PSI reads neither side from a sketch. Fields whose
     /// slices are already exact (few values, or a sketch holding every value) are not scanned.
-    pub async fn count_bins(&mut self, edges: &BTreeMap<String, Vec<f64>>) -> Result<()> {
+    pub async fn count_bins(
+        &mut self,
+        ctx: &crate::Context,
+        current: &Source,
+        edges: &BTreeMap<String, Vec<f64>>,
+    ) -> Result<()> {
         let Some(fresh) = &self.fresh else {
             return Ok(());
         };
@@ -121,20 +185,16 @@ impl Baseline {
         if wanted.is_empty() {
             return Ok(());
         }
-        let ctx = profile::session();
+        let session = ctx.session();
         let (counts, renamed) = match fresh {
-            FreshScan::Partitions {
-                location,
-                key,
-                values,
-            } => {
-                let source = Source::open(location, &selectors(key, values)).await?;
+            FreshScan::Partitions { key, values } => {
+                let source = current.select(&selectors(key, values), true).await?;
                 let wanted: BTreeMap<String, Vec<f64>> = wanted
                     .into_iter()
                     .filter(|(c, _)| source.schema().field_with_name(c).is_ok())
                     .collect();
                 (
-                    profile::bins::count(&ctx, &source, &wanted, true).await?,
+                    profile::bins::count(&session, &source, &wanted, true).await?,
                     Vec::new(),
                 )
             }
@@ -151,7 +211,7 @@ impl Baseline {
                     .filter(|(c, _)| source.schema().field_with_name(c).is_ok())
                     .collect();
                 (
-                    profile::bins::count(&ctx, source, &wanted, false).await?,
+                    profile::bins::count(&session, source, &wanted, false).await?,
                     renamed.clone(),
                 )
             }
@@ -190,17 +250,70 @@ impl Baseline {
         Ok(())
     }
 
+    /// A baseline of the given slices, none left out.
+    pub fn new(description: String, slices: Vec<Slice>, fresh: Option<FreshScan>) -> Self {
+        Self {
+            description,
+            slices,
+            skipped: Vec::new(),
+            fresh,
+        }
+    }
+
     /// The last `n` slices (all when fewer).
     pub fn last(&self, n: usize) -> &[Slice] {
         &self.slices[self.slices.len().saturating_sub(n)..]
     }
 
-    /// All slices merged into one profile (sketches merged, counts added).
+    /// The slices that are part of `field`'s baseline.
+    pub fn slices_for<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Slice> + 'a {
+        self.slices.iter().filter(move |s| s.serves(field))
+    }
+
+    /// Why slices were left out of `field`'s baseline, for the message of its checks.
+    pub fn exclusion_note(&self, field: &str) -> Option<String> {
+        let left: Vec<String> = self
+            .slices
+            .iter()
+            .filter_map(|s| {
+                s.excluded
+                    .get(field)
+                    .map(|why| format!("{} ({why})", s.name))
+            })
+            .collect();
+        (!left.is_empty()).then(|| {
+            format!(
+                "left out of `{field}`'s baseline, its checks failed there: {}",
+                left.join(", ")
+            )
+        })
+    }
+
+    /// All slices merged into one profile (sketches merged, counts added); each field only
+    /// over the slices that serve it (a field no slice serves is absent).
     pub fn merged(&self) -> Option<TableProfile> {
         let mut it = self.slices.iter();
         let mut p = it.next()?.profile.clone();
         for s in it {
             p.merge(&s.profile);
+        }
+        let excluded: std::collections::BTreeSet<&String> =
+            self.slices.iter().flat_map(|s| s.excluded.keys()).collect();
+        for field in excluded {
+            let mut only: Option<TableProfile> = None;
+            for s in self.slices_for(field) {
+                let mut part = s.profile.clone();
+                part.fields.retain(|f| &f.name == field);
+                match &mut only {
+                    None => only = Some(part),
+                    Some(o) => o.merge(&part),
+                }
+            }
+            let merged_field = only.and_then(|o| o.fields.into_iter().find(|f| &f.name == field));
+            p.fields.retain(|f| &f.name != field);
+            if let Some(f) = merged_field {
+                p.fields.push(f);
+            }
         }
         Some(p)
     }
@@ -264,11 +377,10 @@ fn values_of<'a>(
     values
 }
 
-/// Every value of partition `key` in the table at `location`, from the listing alone (no file
-/// is opened).
-pub async fn partition_values(location: &str, key: &str) -> Result<Vec<String>> {
-    let files = crate::source::list_files(location).await?;
-    Ok(values_of(files.iter(), key))
+/// Every value of partition `key` in the source's table, from its listing (no file is opened,
+/// nothing is listed again).
+pub fn partition_values(source: &Source, key: &str) -> Vec<String> {
+    values_of(source.listing().iter(), key)
 }
 
 /// `KEY=VALUE` selectors of the given values.
@@ -282,9 +394,10 @@ fn selectors(key: &str, values: &[String]) -> Vec<PartitionSelector> {
         .collect()
 }
 
-/// Profiles the given partitions of `location` in one scan, one profile per partition.
+/// Profiles the given partitions of the source's table in one scan, one profile per partition.
 pub async fn profile_partitions(
-    location: &str,
+    ctx: &crate::Context,
+    current: &Source,
     key: &str,
     values: &[String],
     columns: Option<&[String]>,
@@ -292,20 +405,26 @@ pub async fn profile_partitions(
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    let source = Source::open(location, &selectors(key, values)).await?;
-    let columns = profile::resolve_columns(&source, columns)?;
+    let source = current.select(&selectors(key, values), true).await?;
+    // Columns added after these partitions were written are not in them: their baseline is
+    // absent, not an error.
+    let schema = source.schema();
+    let columns: Vec<String> = match columns {
+        Some(c) => c
+            .iter()
+            .filter(|c| schema.field_with_name(c).is_ok())
+            .cloned()
+            .collect(),
+        None => profile::resolve_columns(&source, None)?,
+    };
     let options = Options {
         by_partition: true,
         ..Options::default()
     };
-    let profiled = profile::profile_with(&source, &columns, &options).await?;
+    let profiled = profile::profile_with(ctx, &source, &columns, &options).await?;
     Ok(profiled
         .partitions
         .into_iter()
-        .map(|(name, profile)| Slice {
-            name,
-            profile,
-            stored: false,
-        })
+        .map(|(name, profile)| Slice::new(name, profile, false))
         .collect())
 }

@@ -27,9 +27,12 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
         return vec![];
     };
     let mut out = Vec::new();
+    let note = b
+        .exclusion_note(&f.name)
+        .map(|n| format!("; {n}"))
+        .unwrap_or_default();
     let distincts: Vec<f64> = b
-        .slices
-        .iter()
+        .slices_for(&f.name)
         .filter_map(|x| x.profile.field(&f.name))
         .map(|x| x.distinct.estimate() as f64)
         .collect();
@@ -54,7 +57,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
                 observed_text: format!("{now:.0} vs {mean:.0} ({:+.0}%)", change * 100.0),
                 expected_text: format!("within ±{:.0}%", MAX_CARDINALITY_CHANGE * 100.0),
                 message: format!(
-                    "`{}` has {now:.0} distinct values against a baseline mean of {mean:.0} ({:+.0}%)",
+                    "`{}` has {now:.0} distinct values against a baseline mean of {mean:.0} ({:+.0}%){note}",
                     f.name,
                     change * 100.0
                 ),
@@ -75,7 +78,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
                 observed_text: format!("{} vs {}", pct(now), pct(before)),
                 expected_text: format!("within ±{:.0} points", MAX_NULL_RATE_CHANGE * 100.0),
                 message: format!(
-                    "`{}` is {} null against {} in the baseline ({:+.1} points)",
+                    "`{}` is {} null against {} in the baseline ({:+.1} points){note}",
                     f.name,
                     pct(now),
                     pct(before),

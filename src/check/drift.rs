@@ -45,12 +45,11 @@ pub fn status_of(d: &FieldDrift, t: &Drift) -> Status {
 }
 
 /// The baseline of one field: its merged profile and each slice that has the field.
-pub fn baseline_field<'a>(s: &'a Subject<'_>, name: &str) -> Option<BaselineField<'a>> {
+pub fn baseline_field<'a>(s: &'a Subject<'_>, name: &'a str) -> Option<BaselineField<'a>> {
     let merged = s.baseline_profile?.field(name)?;
     let slices = match s.baseline {
         Some(b) => b
-            .slices
-            .iter()
+            .slices_for(name)
             .filter_map(|x| x.profile.field(name))
             .collect(),
         None => vec![merged],
@@ -125,6 +124,9 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         .baseline
         .map_or(0, |b| b.slices.iter().filter(|x| x.stored).count());
     extra.push_str(&confidence_text(&d, &cfg, stored));
+    if let Some(note) = s.baseline.and_then(|b| b.exclusion_note(&f.name)) {
+        extra.push_str(&format!("; {note}"));
+    }
     let message = if !d.enough_data() {
         format!(
             "too little data to judge drift of `{}`: {} baseline and {} current value(s), at least {MIN_SAMPLE} each needed (PSI {:.4})",

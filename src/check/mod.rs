@@ -17,12 +17,13 @@ pub mod unique;
 use crate::baseline::Baseline;
 use crate::contract::{Contract, FieldContract, TableContract};
 use crate::profile::{FieldProfile, TableProfile};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The verdict of one check. Ordered from best to worst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The verdict of one check (and of a run: the worst of its checks). Ordered from best to
+/// worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,

@@ -1,678 +1,289 @@
-//! `plimsoll check`: bind contract tables to locations, build baselines, profile each location
-//! once, run every check, store the run in the history.
+//! `check`, `run` and `status`: flags (or a run config) into a check plan, the engine, and the
+//! reports: stdout and any number of `--output FORMAT=PATH` files, written atomically. A run
+//! that cannot be completed still writes its reports, carrying the error, and exits 2.
 
-use super::{CheckArgs, CheckFormat, Outcome, json_text};
-use crate::baseline::{self, Baseline, BaselineSpec, FreshScan, Slice};
-use crate::check::{self, CheckResult, Status, Subject};
-use crate::contract::{self, Contract};
+use super::{ContextArgs, Format, Outcome, SnapshotArgs, json_text, parse_now};
+use crate::check::Status;
+use crate::contract::units::parse_duration;
 use crate::error::{Error, Result};
 use crate::history::History;
-use crate::profile::{self, Options, TableProfile};
 use crate::report;
-use crate::source::Source;
-use crate::source::iceberg::SnapshotSelect;
-use std::collections::BTreeMap;
+use crate::run::config::{self, Config};
+use crate::run::plan::{Bindings, TableBinding};
+use crate::run::{CheckReport, check, plan};
+use crate::source::{PartitionSelector, SourceRef};
+use clap::ValueEnum;
+use std::path::PathBuf;
 
-/// The validated plan of a `check` run.
-struct CheckPlan {
-    contracts: Vec<Contract>,
-    /// location -> (contract index, table index) of every entry it serves.
-    bindings: BTreeMap<String, Vec<(usize, usize)>>,
-    now: chrono::DateTime<chrono::Utc>,
-}
-
-pub(crate) fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>> {
-    match now {
-        None => Ok(chrono::Utc::now()),
-        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
-            .map(|d| d.with_timezone(&chrono::Utc))
-            .map_err(|e| {
-                Error::usage(
-                    format!("invalid `--now` value `{t}`: {e}"),
-                    "give an RFC 3339 time such as `2024-01-15T06:00:00Z`",
-                )
-            }),
-    }
-}
-
-fn plan_check(a: &CheckArgs) -> Result<CheckPlan> {
-    let now = parse_now(a.now.as_deref())?;
-    let mut named: BTreeMap<String, String> = BTreeMap::new();
-    for t in &a.tables {
-        let (name, src) = t
-            .split_once('=')
-            .filter(|(n, s)| !n.is_empty() && !s.is_empty())
-            .ok_or_else(|| {
-                Error::usage(
-                    format!("invalid `--table {t}`"),
-                    "write `--table NAME=SOURCE`",
-                )
-            })?;
-        named.insert(name.to_string(), src.to_string());
-    }
-    let contracts = contract::load(&a.contracts)?;
-    // Entries not bound by --table; the positional SOURCE serves them if they name one table,
-    // otherwise those without their own `source:`.
-    let unbound: Vec<(usize, usize)> = contracts
-        .iter()
-        .enumerate()
-        .flat_map(|(ci, c)| (0..c.tables.len()).map(move |ti| (ci, ti)))
-        .filter(|(ci, ti)| !named.contains_key(&contracts[*ci].tables[*ti].table))
-        .collect();
-    let distinct = |entries: &[(usize, usize)]| {
-        let mut names: Vec<&str> = entries
-            .iter()
-            .map(|(c, t)| contracts[*c].tables[*t].table.as_str())
-            .collect();
-        names.sort();
-        names.dedup();
-        names.into_iter().map(String::from).collect::<Vec<_>>()
-    };
-    let positional_serves: Vec<(usize, usize)> = match &a.source {
-        None => vec![],
-        Some(_) if distinct(&unbound).len() <= 1 => unbound.clone(),
-        Some(_) => {
-            let without_source: Vec<(usize, usize)> = unbound
-                .iter()
-                .copied()
-                .filter(|(c, t)| contracts[*c].tables[*t].source.is_none())
-                .collect();
-            let names = distinct(&without_source);
-            if names.len() > 1 {
-                return Err(Error::usage(
-                    format!(
-                        "SOURCE is ambiguous: the contracts name tables {}",
-                        names
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    format!(
-                        "bind each table with `--table NAME=SOURCE`, e.g. `--table {}=PATH`",
-                        names[0]
-                    ),
-                ));
-            }
-            without_source
-        }
-    };
-    if let (Some(src), true) = (&a.source, positional_serves.is_empty()) {
-        let names = distinct(&unbound);
-        return Err(Error::usage(
-            format!(
-                "SOURCE `{src}` serves no table: every table the contracts name is bound by `--table` or its own `source:`"
-            ),
-            match names.first() {
-                Some(n) => format!("bind it explicitly, e.g. `--table {n}={src}`, or drop SOURCE"),
-                None => {
-                    "drop SOURCE, or remove the `--table` that binds the same table".to_string()
-                }
-            },
-        ));
-    }
-    let mut bindings: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
-    for (ci, c) in contracts.iter().enumerate() {
-        for (ti, t) in c.tables.iter().enumerate() {
-            let location = if let Some(src) = named.get(&t.table) {
-                src.clone()
-            } else if positional_serves.contains(&(ci, ti)) {
-                a.source
-                    .clone()
-                    .expect("positional SOURCE serves entries only when given")
-            } else if let Some(src) = &t.source {
-                src.clone()
-            } else {
-                return Err(Error::UnboundTable {
-                    table: t.table.clone(),
-                    consumer: c.consumer.clone(),
-                });
-            };
-            bindings.entry(location).or_default().push((ci, ti));
-        }
-    }
-    Ok(CheckPlan {
-        contracts,
-        bindings,
-        now,
-    })
-}
-
-/// The baseline of one location, or why there is none.
-pub(crate) struct BaselineRequest<'a> {
-    pub location: &'a str,
-    pub source: &'a Source,
-    pub table: &'a str,
-    pub spec: Option<&'a BaselineSpec>,
-    /// Slices wanted for a `Preceding` baseline.
-    pub slices: usize,
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The table to check; contracts' table entries without `--table` use it (or their `source:`)
+    pub source: Option<String>,
+    /// A contract file, or a directory of `*.yaml` contracts (repeat the flag for more)
+    #[arg(long = "contract", value_name = "FILE_OR_DIR", required = true)]
+    pub contracts: Vec<PathBuf>,
+    /// Select partitions: `KEY=VALUE` or `KEY=latest` (repeatable); with several tables, it
+    /// applies to those partitioned by KEY
+    #[arg(long = "partition", value_name = "KEY=VALUE")]
+    pub partitions: Vec<PartitionSelector>,
+    /// Locate a table named in the contracts: `NAME=SOURCE[@snapshot:ID]` (repeatable)
+    #[arg(long = "table", value_name = "NAME=SOURCE")]
+    pub tables: Vec<String>,
+    /// The baseline of a table: `NAME=SPEC` (repeatable), SPEC being a SOURCE, `KEY=VALUE`
+    /// (another partition), `Nd` (the N partitions, or the snapshot N days, before) or
+    /// `snapshot:ID`. A bare `Nd` or `KEY=VALUE` applies to every table it can; a bare SOURCE or
+    /// `snapshot:ID` only when the run checks one table. Default: the 7 partitions before the
+    /// selected date partition, or the history's last runs
+    #[arg(long = "baseline", value_name = "[NAME=]SPEC")]
+    pub baselines: Vec<String>,
+    /// The profile history store (a directory or `s3://`): baselines are read from it, runs
+    /// recorded in it
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<String>,
+    /// Compare with the same weekday of previous weeks (tables with weekly seasonality)
+    #[arg(long)]
     pub same_weekday: bool,
+    /// Keep slices whose checks failed in the baseline (left out by default)
+    #[arg(long)]
     pub include_failed: bool,
-    /// Columns to profile for slices not in the history (None: all).
-    pub columns: Option<&'a [String]>,
-    pub history: Option<&'a History>,
+    /// Refuse the `source:` of contract entries: every table must be bound with SOURCE or
+    /// `--table` (for CI running contracts from another repository)
+    #[arg(long)]
+    pub no_contract_sources: bool,
+    /// The time freshness is measured against (RFC 3339, or a date); default: now
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Also write the report in FORMAT to PATH (repeatable; written atomically)
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
 }
 
-/// Builds the baseline: stored profiles where the history has them, the rest profiled in one
-/// scan (and stored). Returns the reason when there is no baseline.
-pub(crate) async fn build_baseline(
-    r: &BaselineRequest<'_>,
-) -> Result<std::result::Result<Baseline, String>> {
-    let (key, current) = match baseline::current_date_partition(r.source) {
-        Some(kc) => (Some(kc.0), Some(kc.1)),
-        None => (None, None),
-    };
-    if let Some(table) = r.source.iceberg() {
-        match r.spec {
-            Some(BaselineSpec::Snapshot(id)) => {
-                let other = Source::open_at(r.location, &[], true, SnapshotSelect::Id(*id)).await?;
-                return Ok(Ok(one_slice(
-                    format!("snapshot {id}"),
-                    &other,
-                    r.columns,
-                    Some(r.source),
-                )
-                .await?));
-            }
-            Some(BaselineSpec::Preceding(days)) => {
-                let Some(current) = &table.snapshot else {
-                    return Ok(Err(format!("`{}` has no snapshot yet", r.location)));
-                };
-                let at = current.timestamp_ms() - *days as i64 * 86_400_000;
-                let other =
-                    match Source::open_at(r.location, &[], true, SnapshotSelect::AsOf(at)).await {
-                        Ok(o) => o,
-                        Err(Error::Usage { .. }) => {
-                            return Ok(Err(format!(
-                                "`{}` had no snapshot yet {days} day(s) before snapshot {}",
-                                r.location,
-                                current.snapshot_id()
-                            )));
-                        }
-                        Err(e) => return Err(e),
-                    };
-                let id = other.iceberg().and_then(|t| t.snapshot_id()).unwrap_or(0);
-                return Ok(Ok(one_slice(
-                    format!(
-                        "snapshot {id}, current {days} day(s) before snapshot {}",
-                        current.snapshot_id()
-                    ),
-                    &other,
-                    r.columns,
-                    Some(r.source),
-                )
-                .await?));
-            }
-            Some(BaselineSpec::Partition(..)) => {
-                return Err(Error::usage(
-                    format!(
-                        "`{}` is an Iceberg table: it has no partition directories",
-                        r.location
-                    ),
-                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`",
-                ));
-            }
-            _ => {}
-        }
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The run config
+    #[arg(long, value_name = "PATH", default_value = config::DEFAULT_NAME)]
+    pub config: PathBuf,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+    /// Also write the report in FORMAT to PATH (repeatable), besides the config's `outputs`
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Json,
+    Junit,
+}
+
+/// A report to render: the run's, or the error that ended it.
+enum Rendered<'a> {
+    Report(&'a CheckReport),
+    Error(&'a Error),
+}
+
+fn render(format: CheckFormat, r: &Rendered<'_>) -> String {
+    match (format, r) {
+        (CheckFormat::Table, Rendered::Report(r)) => report::table::check(r),
+        (CheckFormat::Json, Rendered::Report(r)) => json_text(&report::json::check(r)),
+        (CheckFormat::Junit, Rendered::Report(r)) => report::junit::render(r),
+        (CheckFormat::Table, Rendered::Error(e)) => e.render(),
+        (CheckFormat::Json, Rendered::Error(e)) => json_text(&report::json::check_error(e)),
+        (CheckFormat::Junit, Rendered::Error(e)) => report::junit::render_error(e),
     }
-    match r.spec {
-        Some(BaselineSpec::Snapshot(id)) => {
-            return Err(Error::usage(
-                format!(
-                    "`--baseline snapshot:{id}` needs an Iceberg table; `{}` is not one",
-                    r.location
-                ),
-                "give a location, `KEY=VALUE` or `Nd`",
-            ));
-        }
-        Some(BaselineSpec::Source(loc)) => {
-            let other = Source::open(loc, &[]).await?;
-            return Ok(Ok(
-                one_slice(format!("`{loc}`"), &other, r.columns, None).await?
-            ));
-        }
-        Some(BaselineSpec::Partition(k, v)) => {
-            let slices =
-                baseline::profile_partitions(r.location, k, std::slice::from_ref(v), r.columns)
-                    .await?;
-            return Ok(Ok(Baseline {
-                description: format!("partition `{k}={v}`"),
-                slices,
-                fresh: Some(FreshScan::Partitions {
-                    location: r.location.to_string(),
-                    key: k.clone(),
-                    values: vec![v.clone()],
-                }),
-            }));
-        }
-        Some(BaselineSpec::Preceding(_)) | None => {}
+}
+
+/// `FORMAT=PATH`.
+fn parse_output(s: &str) -> Result<(CheckFormat, PathBuf)> {
+    let bad = || {
+        Error::usage(
+            format!("invalid `--output {s}`"),
+            "write `--output FORMAT=PATH` with FORMAT `table`, `json` or `junit`",
+        )
+    };
+    let (f, p) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(bad)?;
+    let format = CheckFormat::from_str(f, true).map_err(|_| bad())?;
+    Ok((format, PathBuf::from(p)))
+}
+
+/// Runs a plan and writes every report: to stdout in `format`, to each output file in its own.
+/// A run that cannot be completed writes reports carrying the error and exits 2.
+async fn finish(
+    ctx: &crate::Context,
+    bindings: Result<Bindings>,
+    format: CheckFormat,
+    outputs: &[(CheckFormat, PathBuf)],
+) -> Result<Outcome> {
+    let result = match bindings {
+        Ok(b) => match plan(&b) {
+            Ok(p) => check(ctx, &p).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let rendered = match &result {
+        Ok(r) => Rendered::Report(r),
+        Err(e) => Rendered::Error(e),
+    };
+    for (f, path) in outputs {
+        report::write_atomic(path, &render(*f, &rendered))?;
     }
-    let n = match r.spec {
-        Some(BaselineSpec::Preceding(n)) => *n,
-        _ => r.slices,
-    };
-    let (Some(key), Some(current)) = (key, current) else {
-        if let Some(BaselineSpec::Preceding(_)) = r.spec {
-            return Err(Error::usage(
-                format!(
-                    "`--baseline {n}d` needs one date partition of `{}` selected",
-                    r.location
-                ),
-                "select the current day with `--partition date=YYYY-MM-DD` or `--partition date=latest`",
-            ));
+    match &result {
+        Ok(r) => {
+            let code = match r.status() {
+                Status::Pass | Status::Warn => 0,
+                Status::Fail => 1,
+                Status::Error => 2,
+            };
+            let mut o = Outcome::new(render(format, &rendered), code);
+            o = o.with_notes(&r.notes);
+            Ok(o)
         }
-        // Not date-partitioned: earlier runs from the history.
-        if let Some(h) = r.history {
-            let slices = h.previous_runs(r.table, n, r.include_failed).await?;
-            if slices.is_empty() {
-                return Ok(Err(format!(
-                    "the history at `{}` holds no earlier run of `{}`",
-                    h.location(),
-                    r.table
-                )));
-            }
-            return Ok(Ok(Baseline {
-                description: format!("the last {} run(s)", slices.len()),
-                slices,
-                fresh: None,
-            }));
-        }
-        return Ok(Err(if r.source.iceberg().is_some() {
-            "pass `--baseline snapshot:ID` or `--baseline Nd` (another snapshot), or keep a `--history`".into()
-        } else {
-            "select one date partition with `--partition date=...`, or pass `--baseline` or `--history`".into()
-        }));
-    };
-    let all = baseline::partition_values(r.location, &key).await?;
-    // The newest `n` earlier partitions whose checks did not fail (failed ones are replaced by
-    // older ones, so a repaired table is not compared with its broken self).
-    let earlier = baseline::preceding_values(&all, &current, usize::MAX, r.same_weekday);
-    let mut slices: Vec<Slice> = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
-    let mut excluded: Vec<String> = Vec::new();
-    for v in earlier.iter().rev() {
-        if slices.len() + missing.len() == n {
-            break;
-        }
-        let name = format!("{key}={v}");
-        match r.history {
-            Some(h) => match h.get(r.table, &name).await? {
-                Some((_, status)) if status == Status::Fail && !r.include_failed => {
-                    excluded.push(name)
-                }
-                Some((p, _)) => slices.push(Slice {
-                    name,
-                    profile: p,
-                    stored: true,
-                }),
-                None => missing.push(v.clone()),
+        Err(e) => Ok(Outcome {
+            // The table format's report is the error itself, on stderr.
+            stdout: match format {
+                CheckFormat::Table => String::new(),
+                _ => render(format, &rendered),
             },
-            None => missing.push(v.clone()),
-        }
-    }
-    let fresh = baseline::profile_partitions(r.location, &key, &missing, r.columns).await?;
-    if let Some(h) = r.history {
-        for s in &fresh {
-            h.put(r.table, &s.name, &s.profile, None).await?;
-        }
-    }
-    slices.extend(fresh);
-    slices.sort_by(|a, b| a.name.cmp(&b.name));
-    if slices.is_empty() {
-        return Ok(Err(if excluded.is_empty() {
-            format!("`{}` has no partition before `{key}={current}`", r.location)
-        } else {
-            format!(
-                "every earlier partition failed its checks: {}",
-                excluded.join(", ")
-            )
-        }));
-    }
-    let mut description = format!(
-        "{} {}partition(s) before `{key}={current}`",
-        slices.len(),
-        if r.same_weekday { "same-weekday " } else { "" }
-    );
-    if !excluded.is_empty() {
-        description.push_str(&format!(
-            " (left out, their checks failed: {})",
-            excluded.join(", ")
-        ));
-    }
-    Ok(Ok(Baseline {
-        description,
-        slices,
-        fresh: (!missing.is_empty()).then(|| FreshScan::Partitions {
-            location: r.location.to_string(),
-            key: key.clone(),
-            values: missing,
+            stderr: e.render(),
+            code: 2,
         }),
-    }))
+    }
 }
 
-/// A baseline of one other source, profiled over the wanted columns it has.
-/// For another snapshot of an Iceberg table, its fields are named as the current snapshot names
-/// them (matched by field id), so a renamed column is compared with itself.
-async fn one_slice(
-    description: String,
-    other: &Source,
-    columns: Option<&[String]>,
-    current: Option<&Source>,
-) -> Result<Baseline> {
-    // Current name -> name in `other`, for fields renamed in between.
-    let renamed: Vec<(String, String)> = match (current.and_then(Source::iceberg), other.iceberg())
-    {
-        (Some(now), Some(then)) => now.renamed_since(then),
-        _ => Vec::new(),
-    };
-    let old_name = |c: &String| {
-        renamed
+pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
+    let ctx = a.context.context()?;
+    let outputs: Vec<(CheckFormat, PathBuf)> = a
+        .outputs
+        .iter()
+        .map(|o| parse_output(o))
+        .collect::<Result<_>>()?;
+    let bindings = (|| -> Result<Bindings> {
+        Ok(Bindings {
+            contracts: a.contracts.clone(),
+            source: a.source.as_deref().map(SourceRef::parse).transpose()?,
+            tables: a
+                .tables
+                .iter()
+                .map(|t| TableBinding::parse(t))
+                .collect::<Result<_>>()?,
+            baselines: a.baselines.clone(),
+            snapshot: a.snapshot.select()?,
+            partitions: a.partitions.clone(),
+            contract_sources: !a.no_contract_sources,
+            history: a.history.clone(),
+            now: parse_now(a.now.as_deref())?,
+            same_weekday: a.same_weekday,
+            include_failed: a.include_failed,
+        })
+    })();
+    finish(&ctx, bindings, a.format, &outputs).await
+}
+
+/// A run config as a check run.
+fn bindings_of(c: &Config) -> Result<Bindings> {
+    Ok(Bindings {
+        contracts: c.contracts.clone(),
+        source: None,
+        tables: c
+            .tables
             .iter()
-            .find(|(now, _)| now == c)
-            .map_or_else(|| c.clone(), |(_, then)| then.clone())
-    };
-    let schema = other.schema();
-    let cols: Vec<String> = match columns {
-        Some(c) => c
-            .iter()
-            .map(old_name)
-            .filter(|c| schema.field_with_name(c).is_ok())
+            .map(|t| TableBinding {
+                name: t.name.clone(),
+                source: t.source.clone(),
+                partitions: t.partitions.clone(),
+                baseline: t.baseline.clone(),
+            })
             .collect(),
-        None => profile::resolve_columns(other, None)?,
-    };
-    let mut p = profile::profile(other, &cols).await?;
-    for (now, then) in &renamed {
-        for f in p.fields.iter_mut().filter(|f| &f.name == then) {
-            f.name = now.clone();
-        }
-        for c in p.schema.iter_mut().filter(|c| &c.name == then) {
-            c.name = now.clone();
-        }
-    }
-    Ok(Baseline {
-        slices: vec![Slice {
-            name: description.trim_matches('`').to_string(),
-            profile: p,
-            stored: false,
-        }],
-        description,
-        fresh: Some(FreshScan::Source {
-            source: Box::new(other.clone()),
-            renamed,
-        }),
+        baselines: Vec::new(),
+        snapshot: crate::source::iceberg::SnapshotSelect::Current,
+        partitions: Vec::new(),
+        contract_sources: c.contract_sources,
+        history: c.history.clone(),
+        now: parse_now(c.now.as_deref())?,
+        same_weekday: c.same_weekday,
+        include_failed: c.include_failed,
     })
 }
 
-/// The location of a table named in the contracts (for references): `--table`, else an entry's
-/// `source:`.
-fn locate(plan: &CheckPlan, a: &CheckArgs, table: &str) -> Option<String> {
-    for t in &a.tables {
-        if let Some((n, s)) = t.split_once('=')
-            && n == table
-        {
-            return Some(s.to_string());
-        }
+pub async fn run_config(a: RunArgs) -> Result<Outcome> {
+    let c = config::load(&a.config)?;
+    let mut args = a.context.clone();
+    args.memory_limit = args
+        .memory_limit
+        .or_else(|| c.memory_limit.map(|b| format!("{b}B")));
+    args.s3_endpoint = args.s3_endpoint.or_else(|| c.s3_endpoint.clone());
+    if let (None, Some((uri, name, warehouse))) = (&args.catalog, &c.catalog) {
+        args.catalog = Some(uri.clone());
+        args.catalog_name = name.clone();
+        args.catalog_warehouse = warehouse.clone();
     }
-    for (location, entries) in &plan.bindings {
-        if entries
-            .iter()
-            .any(|(c, t)| plan.contracts[*c].tables[*t].table == table)
-        {
-            return Some(location.clone());
-        }
+    let ctx = args.context()?;
+    let mut outputs: Vec<(CheckFormat, PathBuf)> = Vec::new();
+    for o in &c.outputs {
+        let f = CheckFormat::from_str(&o.format, true)
+            .map_err(|_| Error::Internal(format!("output format `{}`", o.format)))?;
+        outputs.push((f, o.path.clone()));
     }
-    plan.contracts
-        .iter()
-        .flat_map(|c| &c.tables)
-        .find(|t| t.table == table)
-        .and_then(|t| t.source.clone())
+    for o in &a.outputs {
+        outputs.push(parse_output(o)?);
+    }
+    finish(&ctx, bindings_of(&c), a.format, &outputs).await
 }
 
-/// Profiles each bound source once (only the columns some contract needs, or every column when
-/// the profile is stored), builds its baseline, then runs every contract entry against it.
-pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
-    let plan = plan_check(a)?;
-    let (spec, history) = a.baseline.open()?;
-    let started = chrono::Utc::now();
-    let mut results = Vec::new();
-    // With several tables, `--partition` selects in those partitioned by its key.
-    let strict = plan.bindings.len() == 1;
-    if !strict {
-        for p in &a.partitions {
-            let mut keyed = false;
-            for location in plan.bindings.keys() {
-                let files = crate::source::list_files(location)
-                    .await
-                    .unwrap_or_default();
-                keyed |= files
-                    .first()
-                    .is_some_and(|f| f.partition.iter().any(|(k, _)| k == &p.key));
-            }
-            if !keyed {
-                return Err(Error::usage(
-                    format!("no table of this run is partitioned by `{}`", p.key),
-                    "`--partition KEY=...` needs a table with `KEY=value/` directories",
-                ));
-            }
+pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
+    let every = parse_duration(&a.expect_every)
+        .map_err(|e| Error::usage(e, "write a duration such as `24h` or `26h`"))?;
+    let now = parse_now(a.now.as_deref())?;
+    let config = a.config.as_deref().map(config::load).transpose()?;
+    let location = match (&a.history, config.as_ref().and_then(|c| c.history.clone())) {
+        (Some(h), _) => h.clone(),
+        (None, Some(h)) => h,
+        (None, None) => {
+            return Err(Error::usage(
+                "no history to read",
+                "pass `--history DIR`, or a `--config` whose `history:` is set",
+            ));
+        }
+    };
+    let mut ctx = crate::Context::from_env();
+    super::s3_endpoint(&mut ctx.s3, a.s3_endpoint.as_deref())?;
+    let history = History::open_existing(&ctx, &location)?;
+    let per_table = |t: &str| {
+        config
+            .as_ref()
+            .and_then(|c| c.tables.iter().find(|x| x.name == t))
+            .and_then(|x| x.expect_every)
+            .unwrap_or(every)
+    };
+    let mut tables = history.status(now, per_table).await?;
+    // Tables the config expects that never ran at all are overdue too.
+    for t in config.iter().flat_map(|c| &c.tables) {
+        if !tables.iter().any(|x| x.table == t.name) {
+            tables.push(crate::history::TableStatus::of(
+                &t.name,
+                &[],
+                now,
+                per_table(&t.name),
+            ));
         }
     }
-    for (location, entries) in &plan.bindings {
-        let source = Source::open_with(location, &a.partitions, strict).await?;
-        let schema = source.schema();
-        let tables: Vec<&crate::contract::TableContract> = entries
-            .iter()
-            .map(|(c, t)| &plan.contracts[*c].tables[*t])
-            .collect();
-        let mut names: Vec<&str> = tables.iter().map(|t| t.table.as_str()).collect();
-        names.sort();
-        names.dedup();
-        let table_name = names.join("+");
-        let mut columns: Vec<String> = Vec::new();
-        let mut want = |name: &str| {
-            if schema.field_with_name(name).is_ok() && !columns.iter().any(|c| c == name) {
-                columns.push(name.to_string());
-            }
-        };
-        for t in &tables {
-            if let Some(f) = &t.freshness {
-                want(&f.column);
-            }
-            for f in &t.fields {
-                want(&f.name);
-            }
-        }
-        if history.is_some() {
-            // Stored profiles cover every column, so tomorrow's baseline has what any contract needs.
-            columns = profile::resolve_columns(&source, None)?;
-        }
-        // Table-level checks only (row count, files, freshness): the footers answer exactly when
-        // their statistics are present and untruncated, and no data page is read.
-        let from_footers: Option<Vec<profile::FieldProfile>> = if history.is_none()
-            && source.counts_exact()
-            && tables
-                .iter()
-                .all(|t| t.fields.is_empty() && t.drift.is_none())
-        {
-            profile::metadata::facts(&source, &columns)?
-                .iter()
-                .map(profile::metadata::FieldFacts::to_profile)
-                .collect()
-        } else {
-            None
-        };
-        let baseline_columns: &[String] = if from_footers.is_some() {
-            &[]
-        } else {
-            &columns
-        };
-        let needs_baseline = tables
-            .iter()
-            .any(|t| t.row_count.is_some() || t.drift.is_some() || !t.fields.is_empty());
-        let slices_wanted = tables
-            .iter()
-            .filter_map(|t| t.row_count.as_ref().map(|r| r.baseline_days as usize))
-            .max()
-            .unwrap_or(7);
-        let baseline = if needs_baseline {
-            build_baseline(&BaselineRequest {
-                location,
-                source: &source,
-                table: &table_name,
-                spec: spec.as_ref(),
-                slices: slices_wanted,
-                same_weekday: a.baseline.same_weekday,
-                include_failed: a.baseline.include_failed,
-                columns: if history.is_some() {
-                    None
-                } else {
-                    Some(baseline_columns)
-                },
-                history: history.as_ref(),
-            })
-            .await?
-        } else {
-            Err("no check of this table needs one".into())
-        };
-        let (mut baseline, reason) = match baseline {
-            Ok(b) => (Some(b), String::new()),
-            Err(why) => (None, why),
-        };
-        let merged: Option<TableProfile> = baseline.as_ref().and_then(Baseline::merged);
-        // Frozen edges: the current slice's numeric values are counted exactly against them.
-        let mut options = Options {
-            by_partition: history.is_some(),
-            ..Options::default()
-        };
-        if let Some(m) = &merged {
-            for t in &tables {
-                for f in &t.fields {
-                    if (f.drift.is_some() || t.drift.is_some())
-                        && let Some(edges) = m.field(&f.name).and_then(crate::drift::edges_of)
-                    {
-                        options.edges.insert(f.name.clone(), edges);
-                    }
-                }
-            }
-        }
-        if let Some(b) = &mut baseline {
-            b.count_bins(&options.edges).await?;
-        }
-        let profiled = match &from_footers {
-            Some(fields) => {
-                let mut whole = profile::footer_profile(&source);
-                whole.fields = fields.clone();
-                profile::Profiled {
-                    whole,
-                    partitions: Vec::new(),
-                }
-            }
-            None => match &history {
-                Some(h) => {
-                    crate::history::incremental::profile_or_scan(
-                        &source,
-                        h,
-                        &table_name,
-                        &columns,
-                        &options,
-                    )
-                    .await?
-                }
-                None => profile::profile_with(&source, &columns, &options).await?,
-            },
-        };
-        let profile = &profiled.whole;
-        // Referential integrity: one anti-join per referencing field.
-        let mut refs: BTreeMap<
-            String,
-            std::result::Result<check::references::ReferenceStats, String>,
-        > = BTreeMap::new();
-        for t in &tables {
-            for f in &t.fields {
-                let (Some(r), true) = (&f.references, schema.field_with_name(&f.name).is_ok())
-                else {
-                    continue;
-                };
-                if refs.contains_key(&f.name) {
-                    continue;
-                }
-                let stats = match locate(&plan, a, &r.table) {
-                    None => Err(format!(
-                        "table `{}` is not located: pass `--table {}=SOURCE` or give its contract entry a `source:`",
-                        r.table, r.table
-                    )),
-                    Some(loc) => {
-                        let other = Source::open(&loc, &[]).await?;
-                        Ok(
-                            profile::references::unmatched(&source, &f.name, &other, &r.field)
-                                .await?,
-                        )
-                    }
-                };
-                refs.insert(f.name.clone(), stats);
-            }
-        }
-        let mut here = Vec::new();
-        for (ci, ti) in entries {
-            let subject = Subject {
-                contract: &plan.contracts[*ci],
-                table: &plan.contracts[*ci].tables[*ti],
-                profile,
-                baseline: baseline.as_ref(),
-                baseline_profile: merged.as_ref(),
-                no_baseline_reason: &reason,
-                references: &refs,
-            };
-            here.extend(check::run_table(&subject, plan.now));
-        }
-        if from_footers.is_some() {
-            for r in &mut here {
-                if let Some(o) = r.observed.as_object_mut() {
-                    o.insert("answered_from".into(), source.metadata_origin().into());
-                }
-            }
-        }
-        if let Some(h) = &history {
-            let status = check::overall(&here);
-            let run_id = crate::history::new_run_id(started);
-            let slices: Vec<(String, &TableProfile)> = if profiled.partitions.is_empty() {
-                vec![(run_id.clone(), profile)]
-            } else {
-                profiled
-                    .partitions
-                    .iter()
-                    .map(|(n, p)| (n.clone(), p))
-                    .collect()
-            };
-            for (name, p) in &slices {
-                h.put(&table_name, name, p, Some(status)).await?;
-            }
-            h.record(
-                &table_name,
-                location,
-                &run_id,
-                started,
-                &slices,
-                &here,
-                profile.row_count,
-            )
-            .await?;
-        }
-        results.extend(here);
-    }
-    Ok(results)
-}
-
-pub async fn run(a: CheckArgs) -> Result<Outcome> {
-    let results = check_results(&a).await?;
+    let problems = tables.iter().any(|t| t.is_problem());
     let stdout = match a.format {
-        CheckFormat::Table => report::table::check(&results),
-        CheckFormat::Json => json_text(&report::json::check(&results)),
-        CheckFormat::Junit => report::junit::render(&results),
+        Format::Json => json_text(&report::status::json(history.location(), &tables)),
+        Format::Table => report::status::table(&tables),
     };
-    let code = match check::overall(&results) {
-        Status::Pass | Status::Warn => 0,
-        Status::Fail => 1,
-        Status::Error => 2,
-    };
-    Ok(Outcome { stdout, code })
+    Ok(Outcome::new(stdout, u8::from(problems)))
 }

@@ -7,7 +7,11 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
             "invalid duration `{s}`: expected a number followed by s, m, h or d (e.g. `30m`, `2h`, `1d`)"
         )
     };
-    let t = s.trim().replace('_', "");
+    // `1d 2h` as written by people (and by earlier versions of `format_duration`) is `1d2h`.
+    let t: String = s
+        .chars()
+        .filter(|c| *c != '_' && !c.is_whitespace())
+        .collect();
     if t.is_empty() {
         return Err(bad());
     }
@@ -87,18 +91,15 @@ pub fn format_duration(secs: u64) -> String {
         return "0s".into();
     }
     let parts = [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
-    let mut out = Vec::new();
+    let mut out = String::new();
     let mut rest = secs;
     for (unit, name) in parts {
         if rest >= unit {
-            out.push(format!("{}{name}", rest / unit));
+            out.push_str(&format!("{}{name}", rest / unit));
             rest %= unit;
         }
-        if out.len() == 2 {
-            break;
-        }
     }
-    out.join(" ")
+    out
 }
 
 /// Renders bytes with a decimal unit (`1.5 MB`).
@@ -135,7 +136,7 @@ mod tests {
         );
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5").is_err());
-        assert_eq!(format_duration(93_784), "1d 2h");
+        assert_eq!(format_duration(93_784), "1d2h3m4s");
     }
 
     #[test]
@@ -146,5 +147,42 @@ mod tests {
         assert!(parse_size("12 parsecs").is_err());
         assert_eq!(format_size(1500), "1.5 KB");
         assert_eq!(format_size(128_000_000), "128.0 MB");
+    }
+}
+
+/// A point in time: RFC 3339, or a date meaning its midnight UTC.
+pub fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .map_err(|e| {
+            format!("invalid time `{s}`: {e}; expected RFC 3339 (`2024-01-15T06:00:00Z`) or a date (`2024-01-15`)")
+        })
+}
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip() {
+        for secs in [0, 1, 59, 60, 3600, 86_400, 93_600, 90_061, 1_000_000] {
+            let text = format_duration(secs);
+            assert_eq!(parse_duration(&text), Ok(secs), "{text}");
+        }
+        assert_eq!(format_duration(93_600), "1d2h");
+        assert_eq!(parse_duration("1d 2h"), Ok(93_600));
+    }
+
+    #[test]
+    fn times_are_rfc3339_or_dates() {
+        assert_eq!(
+            parse_time("2013-03-13").unwrap().to_rfc3339(),
+            "2013-03-13T00:00:00+00:00"
+        );
+        assert!(parse_time("2024-03-11T00:30:00Z").is_ok());
+        assert!(parse_time("yesterday").is_err());
     }
 }

@@ -8,10 +8,11 @@
 //! stored profile lacks a column, the run scans the whole snapshot as usual.
 
 use super::History;
+use crate::context::Context;
 use crate::error::Result;
 use crate::profile::{self, Options, Profiled};
-use crate::source::Source;
 use crate::source::iceberg::SnapshotSelect;
+use crate::source::{Source, SourceRef};
 use std::collections::HashSet;
 
 /// What an incremental run read.
@@ -35,26 +36,28 @@ impl Incremental {
 }
 
 /// The profile of `source` for a run that keeps `history`: incremental when it can be (an Iceberg
-/// table; a note on stderr says what was read), else one scan of the whole slice.
+/// table; the second value says what was read), else one scan of the whole slice.
 pub async fn profile_or_scan(
+    ctx: &Context,
     source: &Source,
     history: &History,
     table: &str,
     columns: &[String],
     options: &Options,
-) -> Result<Profiled> {
-    match profile(source, history, table, columns, options).await? {
-        Some((p, inc)) => {
-            eprintln!("{}", inc.note(&source.location));
-            Ok(p)
-        }
-        None => profile::profile_with(source, columns, options).await,
+) -> Result<(Profiled, Option<Incremental>)> {
+    match profile(ctx, source, history, table, columns, options).await? {
+        Some((p, inc)) => Ok((p, Some(inc))),
+        None => Ok((
+            profile::profile_with(ctx, source, columns, options).await?,
+            None,
+        )),
     }
 }
 
 /// The profile of the current snapshot of an Iceberg `source`, from the last stored run of
 /// `table` plus the files added since; `None` when that is not exact (see the module docs).
 pub async fn profile(
+    ctx: &Context,
     source: &Source,
     history: &History,
     table: &str,
@@ -68,7 +71,10 @@ pub async fn profile(
     if !source.counts_exact() {
         return Ok(None);
     }
-    let Some(last) = history.previous_runs(table, 1, true).await?.pop() else {
+    let Some(newest) = history.slices(table).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let Some(last) = history.get(table, &newest).await? else {
         return Ok(None);
     };
     let Some(prev) = last.profile.snapshot.clone() else {
@@ -81,11 +87,11 @@ pub async fn profile(
         return Ok(None);
     }
     // The earlier snapshot may have been expired since: then there is nothing to build on.
-    let Ok(old) = Source::open_at(&source.location, &[], true, SnapshotSelect::Id(prev.id)).await
-    else {
+    let then = SourceRef::at(&source.location, SnapshotSelect::Id(prev.id));
+    let Ok(old) = Source::open(ctx, &then, &[]).await else {
         return Ok(None);
     };
-    let path = |f: &crate::source::FileInfo| f.path.to_string_lossy().to_string();
+    let path = |f: &crate::source::FileInfo| f.path.clone();
     let before: HashSet<String> = old.files.iter().map(path).collect();
     let now: HashSet<String> = source.files.iter().map(path).collect();
     if !before.is_subset(&now) {
@@ -100,7 +106,7 @@ pub async fn profile(
             by_partition: false,
             ..options.clone()
         };
-        let fresh = profile::profile_with(&part, &stored_columns, &options).await?;
+        let fresh = profile::profile_with(ctx, &part, &stored_columns, &options).await?;
         whole.merge(&fresh.whole);
     }
     if whole.row_count != source.row_count() {

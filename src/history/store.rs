@@ -40,6 +40,8 @@ pub enum HistoryError {
         #[source]
         source: std::io::Error,
     },
+    #[error("the history `{location}` does not exist")]
+    Missing { location: String },
     #[error(
         "stored object `{path}` is not readable ({reason}); it may come from another version of Plimsoll"
     )]
@@ -50,15 +52,7 @@ pub enum HistoryError {
     DuplicateRun { run_id: String },
 }
 
-/// The outcome of the checks of a run (or of the run a profile was stored by).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Pass,
-    Warn,
-    Fail,
-    Error,
-}
+use crate::check::Status;
 
 /// One stored profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,7 +61,7 @@ pub struct StoredProfile<T> {
     pub slice: String,
     pub run_id: String,
     pub written_at: chrono::DateTime<chrono::Utc>,
-    pub status: RunStatus,
+    pub status: Status,
     pub profile: T,
 }
 
@@ -88,10 +82,14 @@ pub struct RunRecord {
     pub slices: Vec<String>,
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub finished_at: chrono::DateTime<chrono::Utc>,
-    pub status: RunStatus,
+    /// `error` when the run could not be completed (then `error` says why).
+    pub status: Status,
     pub checks: CheckCounts,
     pub rows: u64,
     pub source: String,
+    /// Why the run could not be completed (its `error:` text), for runs that ended in an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A sortable run id: the time, then 8 random hex digits.
@@ -170,13 +168,18 @@ impl std::fmt::Debug for HistoryStore {
 }
 
 impl HistoryStore {
-    /// A store in a local directory (created when missing).
-    pub fn open_local(dir: &std::path::Path) -> Result<Self, HistoryError> {
+    /// A store in a local directory, created when missing if `create` (a run that writes),
+    /// else an error (a reader such as `status` never creates one).
+    pub fn open_local(dir: &std::path::Path, create: bool) -> Result<Self, HistoryError> {
         let location = dir.display().to_string();
-        std::fs::create_dir_all(dir).map_err(|source| HistoryError::Create {
-            location: location.clone(),
-            source,
-        })?;
+        if create {
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Create {
+                location: location.clone(),
+                source,
+            })?;
+        } else if !dir.is_dir() {
+            return Err(HistoryError::Missing { location });
+        }
         let fs = object_store::local::LocalFileSystem::new_with_prefix(dir).map_err(|source| {
             HistoryError::Io {
                 location: location.clone(),
@@ -399,7 +402,7 @@ mod tests {
             slice: slice.into(),
             run_id: "r".into(),
             written_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
-            status: RunStatus::Pass,
+            status: Status::Pass,
             profile: v,
         }
     }
@@ -421,7 +424,7 @@ mod tests {
     #[tokio::test]
     async fn put_get_replace_and_list() {
         let dir = tempfile::tempdir().unwrap();
-        let h = HistoryStore::open_local(dir.path()).unwrap();
+        let h = HistoryStore::open_local(dir.path(), true).unwrap();
         h.put_profile(&profile("orders", "date=2024-03-02", 2))
             .await
             .unwrap();
@@ -458,7 +461,7 @@ mod tests {
     #[tokio::test]
     async fn odd_names_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let h = HistoryStore::open_local(dir.path()).unwrap();
+        let h = HistoryStore::open_local(dir.path(), true).unwrap();
         for name in ["a/b c", "ünï", ".hidden", "x+y%z"] {
             h.put_profile(&profile(name, name, 1)).await.unwrap();
             assert_eq!(h.slices(name).await.unwrap(), [name]);
@@ -472,7 +475,7 @@ mod tests {
     #[tokio::test]
     async fn temporaries_of_killed_runs_are_ignored_and_collected() {
         let dir = tempfile::tempdir().unwrap();
-        let h = HistoryStore::open_local(dir.path()).unwrap();
+        let h = HistoryStore::open_local(dir.path(), true).unwrap();
         h.put_profile(&profile("t", "s", 1)).await.unwrap();
         let tmp = dir.path().join("profiles/t/.tmp-s-0000.json");
         std::fs::write(&tmp, b"{ partial").unwrap();
@@ -497,7 +500,7 @@ mod tests {
     #[tokio::test]
     async fn run_log_is_append_only() {
         let dir = tempfile::tempdir().unwrap();
-        let h = HistoryStore::open_local(dir.path()).unwrap();
+        let h = HistoryStore::open_local(dir.path(), true).unwrap();
         let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let run = |id: &str, t: chrono::DateTime<chrono::Utc>| RunRecord {
             run_id: id.into(),
@@ -505,10 +508,11 @@ mod tests {
             slices: vec!["date=2024-03-01".into()],
             started_at: t,
             finished_at: t,
-            status: RunStatus::Pass,
+            status: Status::Pass,
             checks: CheckCounts::default(),
             rows: 10,
             source: "x".into(),
+            error: None,
         };
         h.record_run(&run("b", t0 + chrono::Duration::hours(1)))
             .await
@@ -532,7 +536,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_objects_are_named() {
         let dir = tempfile::tempdir().unwrap();
-        let h = HistoryStore::open_local(dir.path()).unwrap();
+        let h = HistoryStore::open_local(dir.path(), true).unwrap();
         h.put_profile(&profile("t", "s", 1)).await.unwrap();
         std::fs::write(dir.path().join("profiles/t/s.json"), b"not json").unwrap();
         let e = h.get_profile::<u64>("t", "s").await.unwrap_err();

@@ -231,7 +231,7 @@ pub fn facts(source: &Source, columns: &[String]) -> Result<Vec<FieldFacts>> {
             let meta = f
                 .footer
                 .as_ref()
-                .ok_or_else(|| Error::Internal(format!("{}: footer not read", f.path.display())))?;
+                .ok_or_else(|| Error::Internal(format!("{}: footer not read", f.path)))?;
             let fm = meta.file_metadata();
             parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
                 .map_err(|e| Error::Internal(e.to_string()))
@@ -319,10 +319,7 @@ fn file_facts(
     for (f, file_schema) in files.iter().zip(file_schemas) {
         rows += f.rows;
         let Some(meta) = f.footer.as_ref() else {
-            return Err(Error::Internal(format!(
-                "{}: footer not read",
-                f.path.display()
-            )));
+            return Err(Error::Internal(format!("{}: footer not read", f.path)));
         };
         let fm = meta.file_metadata();
         if file_schema.field_with_name(name).is_err() {
@@ -363,7 +360,7 @@ fn file_facts(
                 (Ok(_), None) => {
                     nulls = Err(format!(
                         "{} does not record null counts in its statistics",
-                        f.path.display()
+                        f.path
                     ))
                 }
                 _ => {}
@@ -378,14 +375,14 @@ fn file_facts(
             if mins.is_null(i) || maxes.is_null(i) {
                 bounds_err = Some(format!(
                     "{} has a row group without min/max statistics for `{name}`",
-                    f.path.display()
+                    f.path
                 ));
                 continue;
             }
             if !exact {
                 bounds_err = Some(format!(
                     "{} stores truncated min/max statistics for `{name}`",
-                    f.path.display()
+                    f.path
                 ));
                 continue;
             }

@@ -14,35 +14,11 @@ use crate::error::{Error, Result};
 use crate::source::Source;
 use arrow::array::AsArray;
 
+use crate::context::Context;
 use arrow::datatypes::DataType;
 use datafusion::logical_expr::{AggregateUDF, Expr};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use std::collections::BTreeMap;
-
-static MEMORY_LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-
-/// Caps the memory of every scan of this process (`--memory-limit`): exceeding it is an error
-/// (DataFusion's `ResourcesExhausted`), never an out-of-memory kill. Set once, before scanning.
-pub fn set_memory_limit(bytes: usize) {
-    let _ = MEMORY_LIMIT.set(bytes);
-}
-
-/// A DataFusion session configured for profiling.
-pub fn session() -> SessionContext {
-    let config = SessionConfig::new().with_batch_size(8192);
-    match MEMORY_LIMIT.get() {
-        Some(limit) => {
-            let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
-                .with_memory_limit(*limit, 1.0)
-                .build_arc();
-            match runtime {
-                Ok(rt) => SessionContext::new_with_config_rt(config, rt),
-                Err(_) => SessionContext::new_with_config(config),
-            }
-        }
-        None => SessionContext::new_with_config(config),
-    }
-}
 
 /// The columns to profile: `None` means every field of the source.
 pub fn resolve_columns(source: &Source, wanted: Option<&[String]>) -> Result<Vec<String>> {
@@ -188,14 +164,15 @@ fn read_fields(
 
 /// Profiles the selected slice of `source`. With no columns, the footers answer (row count,
 /// files, bytes) and no data page is read.
-pub async fn profile(source: &Source, columns: &[String]) -> Result<TableProfile> {
-    Ok(profile_with(source, columns, &Options::default())
+pub async fn profile(ctx: &Context, source: &Source, columns: &[String]) -> Result<TableProfile> {
+    Ok(profile_with(ctx, source, columns, &Options::default())
         .await?
         .whole)
 }
 
 /// Profiles the selected slice of `source` in one scan, with the extras of `options`.
 pub async fn profile_with(
+    ctx: &Context,
     source: &Source,
     columns: &[String],
     options: &Options,
@@ -221,12 +198,12 @@ pub async fn profile_with(
         }
         return Ok(Profiled { whole, partitions });
     }
-    let ctx = session();
+    let session = ctx.session();
     let options = Options {
         by_partition,
         ..options.clone()
     };
-    let df = plan_with(&ctx, source, columns, &options).await?;
+    let df = plan_with(&session, source, columns, &options).await?;
     let batches = df.collect().await.map_err(|e| source.scan_error(e))?;
     let keys = if by_partition {
         source.partition_cols.len()
@@ -288,18 +265,8 @@ pub async fn profile_with(
         if field.rows() != whole.row_count {
             // DataFusion lists the table again when it scans: a file removed or rewritten in
             // between changes what it reads. Name the file when one is gone.
-            let now: Vec<_> = crate::source::list_files(&source.location)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| f.path)
-                .collect();
-            if !now.is_empty()
-                && let Some(gone) = source.files.iter().find(|f| !now.contains(&f.path))
-            {
-                return Err(Error::Vanished {
-                    path: gone.path.display().to_string(),
-                });
+            if let Some(path) = source.vanished_file().await? {
+                return Err(Error::Vanished { path });
             }
             return Err(Error::TableChanged {
                 location: source.location.clone(),
@@ -317,11 +284,12 @@ pub async fn profile_with(
 
 /// Convenience: open a source and profile the given columns (all when `None`).
 pub async fn profile_location(
+    ctx: &Context,
     location: &str,
     selectors: &[crate::source::PartitionSelector],
     columns: Option<&[String]>,
 ) -> Result<TableProfile> {
-    let source = Source::open(location, selectors).await?;
+    let source = Source::open(ctx, &crate::source::SourceRef::new(location), selectors).await?;
     let columns = resolve_columns(&source, columns)?;
-    profile(&source, &columns).await
+    profile(ctx, &source, &columns).await
 }

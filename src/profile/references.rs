@@ -1,7 +1,6 @@
 //! Referential integrity: the keys of one table without a match in another, from one DataFusion
 //! anti-join that reads only the two key columns.
 
-use super::session;
 use crate::check::references::ReferenceStats;
 use crate::error::{Error, Result};
 use crate::source::Source;
@@ -9,7 +8,7 @@ use arrow::array::AsArray;
 use arrow::datatypes::DataType;
 use datafusion::common::{Column, JoinType};
 use datafusion::functions_aggregate::expr_fn::count;
-use datafusion::logical_expr::{Expr, cast, lit};
+use datafusion::logical_expr::{Expr, cast, lit, try_cast};
 
 fn column(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
@@ -17,6 +16,7 @@ fn column(name: &str) -> Expr {
 
 /// Counts the non-null `field` values of `current` without a match in `other.other_field`.
 pub async fn unmatched(
+    ctx: &crate::Context,
     current: &Source,
     field: &str,
     other: &Source,
@@ -32,7 +32,27 @@ pub async fn unmatched(
             source_name: current.location.clone(),
             available: String::new(),
         })?;
-    if other.schema().field_with_name(other_field).is_err() {
+    let right_type = other
+        .schema()
+        .field_with_name(other_field)
+        .map(|f| f.data_type().clone());
+    if let Ok(right_type) = &right_type {
+        use crate::profile::Kind;
+        let (l, r) = (Kind::of(&left_type), Kind::of(right_type));
+        let keys = |k: Kind| matches!(k, Kind::Integer | Kind::Decimal);
+        if l != r && !(keys(l) && keys(r)) {
+            return Err(Error::usage(
+                format!(
+                    "`{field}` is {} ({left_type}) but `{other_field}` of {} is {} ({right_type}): keys of different types never match",
+                    l.name(),
+                    other.location,
+                    r.name()
+                ),
+                "reference a key of the same type, or fix the type on one side",
+            ));
+        }
+    }
+    if right_type.is_err() {
         let available = other
             .schema()
             .fields()
@@ -46,7 +66,7 @@ pub async fn unmatched(
             available,
         });
     }
-    let ctx = session();
+    let ctx = ctx.session();
     let left = current
         .dataframe(&ctx)
         .await?
@@ -56,7 +76,10 @@ pub async fn unmatched(
     let right = other
         .dataframe(&ctx)
         .await?
-        .select(vec![cast(column(other_field), left_type).alias("__ref")])
+        // A key that does not fit the referencing column's type (a wider integer) cannot match.
+        .select(vec![
+            try_cast(column(other_field), left_type).alias("__ref"),
+        ])
         .and_then(|d| d.filter(column("__ref").is_not_null()))
         .and_then(|d| d.distinct())
         .map_err(|e| query(other, e))?;

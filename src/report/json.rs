@@ -1,10 +1,11 @@
 //! JSON: the stable machine-readable output of `profile` and `check`.
 
 use super::Summary;
-use crate::check::{CheckResult, overall};
+use crate::check::overall;
 use crate::profile::metadata::FieldFacts;
 use crate::profile::model::{QUANTILES, ratio};
 use crate::profile::{FieldProfile, Kind, TableProfile};
+use crate::run::CheckReport;
 use serde_json::{Map, Value, json};
 
 /// Number of equal-width histogram bins reported for numbers.
@@ -133,10 +134,25 @@ pub fn metadata(p: &TableProfile, facts: &[FieldFacts], origin: &str) -> Value {
     })
 }
 
-pub fn check(results: &[CheckResult]) -> Value {
+/// `check --format json`: the status, counts, every result, and each table with its baseline.
+pub fn check(report: &CheckReport) -> Value {
+    let results = &report.results;
     json!({
         "status": overall(results).as_str(),
         "summary": Summary::of(results),
         "results": results,
+        "tables": report.tables,
+    })
+}
+
+/// The JSON report of a run that could not be completed: status `error` and the error, so a
+/// CI step that reads the file finds why.
+pub fn check_error(e: &crate::error::Error) -> Value {
+    let (message, causes, hint) = super::error_parts(e);
+    json!({
+        "status": "error",
+        "summary": Summary::default(),
+        "results": [],
+        "error": { "message": message, "causes": causes, "hint": hint },
     })
 }

@@ -1,6 +1,7 @@
 //! JUnit XML: one `testsuite` per consumer and table, one `testcase` per check.
 
 use crate::check::{CheckResult, Status};
+use crate::run::CheckReport;
 use std::collections::BTreeMap;
 
 pub fn escape(s: &str) -> String {
@@ -19,7 +20,36 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub fn render(results: &[CheckResult]) -> String {
+/// `path:line` of a contract as JUnit's `file` and `line` attributes.
+fn file_and_line(contract: &str) -> (String, Option<&str>) {
+    match contract.rsplit_once(':') {
+        Some((path, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
+            (escape(path), Some(line))
+        }
+        _ => (escape(contract), None),
+    }
+}
+
+/// The JUnit report of a run that could not be completed: one errored testcase carrying the
+/// error, so a CI report step finds a file and shows why.
+pub fn render_error(e: &crate::error::Error) -> String {
+    let (message, causes, hint) = super::error_parts(e);
+    let mut body = message.clone();
+    for c in &causes {
+        body.push_str(&format!("\n  Caused by: {c}"));
+    }
+    if let Some(h) = &hint {
+        body.push_str(&format!("\n\nhint: {h}"));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"plimsoll\" tests=\"1\" failures=\"0\" errors=\"1\">\n  <testsuite name=\"plimsoll\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    <testcase classname=\"plimsoll\" name=\"run\">\n      <error message=\"{}\" type=\"run\">{}</error>\n    </testcase>\n  </testsuite>\n</testsuites>\n",
+        escape(&message),
+        escape(&body)
+    )
+}
+
+pub fn render(report: &CheckReport) -> String {
+    let results = &report.results;
     let mut suites: BTreeMap<(String, String), Vec<&CheckResult>> = BTreeMap::new();
     for r in results {
         suites
@@ -48,11 +78,12 @@ pub fn render(results: &[CheckResult]) -> String {
                 Some(f) => format!("{} {}", r.check, f),
                 None => r.check.to_string(),
             };
+            let (file, line) = file_and_line(&r.contract);
             out.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\">",
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{file}\"{}>",
                 escape(&format!("{consumer}.{table}")),
                 escape(&name),
-                escape(&r.contract),
+                line.map(|l| format!(" line=\"{l}\"")).unwrap_or_default(),
             ));
             let body = format!(
                 "{}\nobserved: {}\nexpected: {}\ncontract: {}",

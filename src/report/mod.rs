@@ -1,9 +1,53 @@
-//! Rendering: profiles and check results for terminals (`table`), machines (`json`) and CI
-//! systems (`junit`). Renderers return strings; only `main` writes to stdout.
+//! Rendering: profiles, check results, drift and status for terminals (`table`), machines
+//! (`json`) and CI systems (`junit`). Renderers return strings; the front ends write them (to
+//! stdout, or atomically to files with [`write_atomic`]).
 
+pub mod drift;
 pub mod json;
 pub mod junit;
+pub mod status;
 pub mod table;
+
+use crate::error::{Error, Result};
+
+/// Writes a report file atomically: a temporary file in the same directory, then a rename, so a
+/// reader (a CI step, a textfile collector) sees the old file or the new one, never part of one.
+pub fn write_atomic(path: &std::path::Path, text: &str) -> Result<()> {
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// An error as the lines reports carry: the message, its causes, the hint.
+pub fn error_parts(e: &Error) -> (String, Vec<String>, Option<String>) {
+    use std::error::Error as _;
+    let mut causes = Vec::new();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        causes.push(c.to_string());
+        cause = c.source();
+    }
+    if let Error::Contract { problems } = e {
+        causes.extend(problems.iter().map(|p| p.to_string()));
+    }
+    (e.to_string(), causes, e.hint())
+}
 
 /// Pads cells into aligned columns (left-aligned text, right-aligned when `right[i]`).
 pub fn align(rows: &[Vec<String>], right: &[bool]) -> String {

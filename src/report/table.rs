@@ -198,7 +198,10 @@ pub fn profile(p: &TableProfile, origin: &str) -> String {
     out
 }
 
-pub fn check(results: &[CheckResult]) -> String {
+/// `check --format table`: every result (failures first), a detail line per non-passing one,
+/// what each table was compared with and what was left out, then the summary.
+pub fn check(report: &crate::run::CheckReport) -> String {
+    let results = &report.results;
     let mut sorted: Vec<&CheckResult> = results.iter().collect();
     // Failures first; stable, so contract order is kept within a status.
     sorted.sort_by_key(|r| std::cmp::Reverse(r.status));
@@ -241,6 +244,33 @@ pub fn check(results: &[CheckResult]) -> String {
                 r.contract
             ));
         }
+    }
+    let mut baselines = String::new();
+    for t in &report.tables {
+        match (&t.baseline, &t.no_baseline) {
+            (Some(b), _) => {
+                baselines.push_str(&format!("{}: compared with {}\n", t.name, b.description));
+                for s in &b.skipped {
+                    baselines.push_str(&format!(
+                        "  left out{}: {} ({})\n",
+                        s.field
+                            .as_deref()
+                            .map(|f| format!(" of `{f}`'s baseline"))
+                            .unwrap_or_default(),
+                        s.slice,
+                        s.reason
+                    ));
+                }
+            }
+            (None, Some(why)) => {
+                baselines.push_str(&format!("{}: no baseline ({why})\n", t.name));
+            }
+            _ => {}
+        }
+    }
+    if !baselines.is_empty() {
+        out.push('\n');
+        out.push_str(&baselines);
     }
     let s = Summary::of(results);
     let verdict = crate::check::overall(results).as_str().to_uppercase();

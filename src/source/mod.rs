@@ -1,15 +1,21 @@
 //! SOURCE -> a DataFusion table, plus what is known without a scan: the files, their sizes and
 //! row counts (Parquet footers), the hive partitions and their typed values.
 //!
-//! Partition selection happens on paths, before any file is opened; only the footers of the
-//! selected files are read, and the scan is pruned to them by an exact partition filter.
+//! Local paths and `s3://` locations go through one object-store path ([`storage`]): one hive
+//! lister, concurrent footer reads. A location is listed once; slices of it (other partitions,
+//! for a baseline) are selected from that listing. Partition selection happens on paths, before
+//! any file is opened; only the footers of the selected files are read, and the scan is pruned
+//! to them by an exact partition filter.
 
+pub mod errors;
+pub mod files;
 pub mod iceberg;
-mod local;
 pub mod s3;
+pub mod storage;
 
-pub use local::{FileInfo, list_parquet_files};
+pub use files::FileInfo;
 
+use crate::context::Context;
 use crate::error::{Error, Result};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
@@ -19,8 +25,78 @@ use datafusion::datasource::listing::{
 };
 use datafusion::logical_expr::{Expr, col, lit};
 use datafusion::prelude::{DataFrame, SessionContext};
-use std::path::{Path, PathBuf};
+use iceberg::SnapshotSelect;
 use std::sync::Arc;
+use storage::Storage;
+
+/// What to read: a location and, for an Iceberg table, which snapshot.
+///
+/// Written `LOCATION`, `LOCATION@snapshot:ID` or `LOCATION@as-of:TIME` (RFC 3339 or a date), so
+/// each table of a run (a referenced table, a baseline source) names its own snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRef {
+    pub location: String,
+    pub snapshot: SnapshotSelect,
+}
+
+impl SourceRef {
+    /// The current state of `location`.
+    pub fn new(location: &str) -> Self {
+        Self::at(location, SnapshotSelect::Current)
+    }
+
+    pub fn at(location: &str, snapshot: SnapshotSelect) -> Self {
+        SourceRef {
+            location: location.to_string(),
+            snapshot,
+        }
+    }
+
+    /// Parses `LOCATION[@snapshot:ID|@as-of:TIME]`.
+    pub fn parse(s: &str) -> Result<SourceRef> {
+        if let Some((loc, id)) = s.rsplit_once("@snapshot:") {
+            let id = id.parse().map_err(|_| {
+                Error::usage(
+                    format!("invalid snapshot in `{}`", redact(s)),
+                    "write `LOCATION@snapshot:ID` with a numeric Iceberg snapshot id",
+                )
+            })?;
+            return Ok(Self::at(loc, SnapshotSelect::Id(id)));
+        }
+        if let Some((loc, t)) = s.rsplit_once("@as-of:") {
+            let at = crate::contract::units::parse_time(t).map_err(|e| {
+                Error::usage(
+                    format!("invalid time in `{}`: {e}", redact(s)),
+                    "write `LOCATION@as-of:2024-03-01T00:00:00Z` or `LOCATION@as-of:2024-03-01`",
+                )
+            })?;
+            return Ok(Self::at(loc, SnapshotSelect::AsOf(at.timestamp_millis())));
+        }
+        Ok(Self::new(s))
+    }
+}
+
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.snapshot {
+            SnapshotSelect::Current => write!(f, "{}", redact(&self.location)),
+            s => write!(f, "{}@{s}", redact(&self.location)),
+        }
+    }
+}
+
+/// A location as it may be shown: credentials written into a URL (`scheme://USER:PASS@host`)
+/// are replaced by `***`.
+pub fn redact(location: &str) -> String {
+    let Some((scheme, rest)) = location.split_once("://") else {
+        return location.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => location.to_string(),
+    }
+}
 
 /// `--partition KEY=VALUE` or `KEY=latest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,48 +174,19 @@ fn typed(value: &str, dt: &DataType) -> Option<PartValue> {
     }
 }
 
-/// The Parquet files of a location (local or `s3://`), listed without opening any.
-pub async fn list_files(location: &str) -> Result<Vec<FileInfo>> {
-    match s3::S3Location::parse(location) {
-        Some(loc) => {
-            let loc = loc?;
-            let store = s3::store(&loc)?;
-            Ok(s3::list(&store, &loc, location).await?.1)
-        }
-        None => {
-            let p = std::path::Path::new(location);
-            if p.is_file() {
-                Ok(vec![])
-            } else {
-                list_parquet_files(p)
-            }
-        }
-    }
-}
-
 /// Where the files are.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 enum Backend {
-    Local(PathBuf),
-    S3 {
-        loc: s3::S3Location,
-        store: Arc<dyn object_store::ObjectStore>,
+    /// Parquet files on the local filesystem or S3.
+    Files {
+        storage: Storage,
+        root: object_store::path::Path,
     },
     Iceberg(Arc<iceberg::IcebergTable>),
 }
 
-/// Never shows the store's configuration: it may hold credentials.
-impl std::fmt::Debug for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Backend::Local(root) => f.debug_tuple("Local").field(root).finish(),
-            Backend::S3 { loc, .. } => write!(f, "S3({}, credentials hidden)", loc.bucket_url()),
-            Backend::Iceberg(t) => t.fmt(f),
-        }
-    }
-}
-
-/// A table of Parquet files, with the slice of it selected for profiling.
+/// A table of Parquet files (or an Iceberg snapshot), with the slice of it selected for
+/// profiling.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// The location as the user gave it.
@@ -148,6 +195,8 @@ pub struct Source {
     is_file: bool,
     /// Hive partition columns, typed from their values.
     pub partition_cols: Vec<(String, DataType)>,
+    /// Every file of the table as listed (footers unread), shared by the slices selected from it.
+    listing: Arc<Vec<FileInfo>>,
     /// The selected files, footers read.
     pub files: Vec<FileInfo>,
     /// Schema of the files merged (as DataFusion reads them), without partition columns.
@@ -157,108 +206,99 @@ pub struct Source {
 
 impl Source {
     /// Lists the source, selects partitions, reads the footers of the selected files.
-    pub async fn open(location: &str, selectors: &[PartitionSelector]) -> Result<Source> {
-        Self::open_with(location, selectors, true).await
+    pub async fn open(
+        ctx: &Context,
+        what: &SourceRef,
+        selectors: &[PartitionSelector],
+    ) -> Result<Source> {
+        Self::open_with(ctx, what, selectors, true).await
     }
 
     /// As [`Source::open`]; with `strict` false, selectors on keys this source is not
     /// partitioned by are ignored (a check run over several tables, some unpartitioned).
     pub async fn open_with(
-        location: &str,
+        ctx: &Context,
+        what: &SourceRef,
         selectors: &[PartitionSelector],
         strict: bool,
     ) -> Result<Source> {
-        Self::open_at(location, selectors, strict, iceberg::default_snapshot()).await
-    }
-
-    /// As [`Source::open_with`], reading an Iceberg table at the given snapshot.
-    pub async fn open_at(
-        location: &str,
-        selectors: &[PartitionSelector],
-        strict: bool,
-        snapshot: iceberg::SnapshotSelect,
-    ) -> Result<Source> {
-        if let Some(target) = iceberg::detect(location).await? {
-            return Self::open_iceberg(location, &target, selectors, snapshot).await;
+        let location = what.location.as_str();
+        if let Some(target) = iceberg::detect(ctx, location).await? {
+            return Self::open_iceberg(ctx, location, &target, selectors, what.snapshot).await;
         }
-        let (backend, is_file, mut files) = match s3::S3Location::parse(location) {
-            Some(loc) => {
-                let loc = loc?;
-                let store = s3::store(&loc)?;
-                let (is_file, files) = s3::list(&store, &loc, location).await?;
-                (Backend::S3 { loc, store }, is_file, files)
-            }
-            None => {
-                let root = PathBuf::from(location);
-                let meta = std::fs::metadata(&root).map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => Error::SourceNotFound {
-                        path: location.to_string(),
-                    },
-                    _ => Error::Io {
-                        path: location.to_string(),
-                        source: e,
-                    },
-                })?;
-                let is_file = meta.is_file();
-                let files = if is_file {
-                    vec![FileInfo::new(root.clone(), meta.len(), vec![])]
-                } else {
-                    list_parquet_files(&root)?
-                };
-                (Backend::Local(root), is_file, files)
-            }
-        };
-        if files.is_empty() {
+        if what.snapshot != SnapshotSelect::Current {
+            return Err(Error::usage(
+                format!(
+                    "`{}` is a Parquet table: it has no snapshots to select ({})",
+                    redact(location),
+                    what.snapshot
+                ),
+                "`--snapshot`, `--as-of` and `@snapshot:`/`@as-of:` apply to Iceberg tables only; drop them for this table",
+            ));
+        }
+        let (storage, root) = Storage::open(ctx, location)?;
+        let listing = storage.list(location, &root).await?;
+        if listing.files.is_empty() {
             return Err(Error::NoParquetFiles {
                 path: location.to_string(),
             });
         }
-        let partition_cols = partition_columns(location, &files)?;
-        let selectors: Vec<PartitionSelector> = selectors
-            .iter()
-            .filter(|s| strict || partition_cols.iter().any(|(k, _)| k == &s.key))
-            .cloned()
-            .collect();
-        let filter = select(location, &partition_cols, &mut files, &selectors)?;
-        let mut schema: Option<Schema> = None;
-        let schemas: Vec<Schema> = match &backend {
-            Backend::Local(_) => files
-                .iter_mut()
-                .map(FileInfo::read_footer)
-                .collect::<Result<_>>()?,
-            Backend::Iceberg(_) => {
-                return Err(Error::Internal(
-                    "an Iceberg table is opened from its metadata, not listed".into(),
+        let partition_cols = partition_columns(location, &listing.files)?;
+        let source = Source {
+            location: location.to_string(),
+            backend: Backend::Files { storage, root },
+            is_file: listing.is_file,
+            partition_cols,
+            listing: Arc::new(listing.files),
+            files: Vec::new(),
+            file_schema: Arc::new(Schema::empty()),
+            filter: None,
+        };
+        source.select(selectors, strict).await
+    }
+
+    /// Another slice of the same table: the files of the selected partitions, from the listing
+    /// this source was opened with (nothing is listed again), footers read.
+    pub async fn select(&self, selectors: &[PartitionSelector], strict: bool) -> Result<Source> {
+        let Backend::Files { storage, .. } = &self.backend else {
+            if let Some(s) = selectors.first() {
+                return Err(Error::usage(
+                    format!(
+                        "`--partition {}=...` does not apply to the Iceberg table `{}`",
+                        s.key, self.location
+                    ),
+                    "select an Iceberg snapshot with `--snapshot ID` or `--as-of TIME` instead",
                 ));
             }
-            Backend::S3 { loc, store } => {
-                // Footers are read concurrently: on object storage each is a round trip.
-                use futures::StreamExt;
-                let reads = files.iter_mut().map(|f| s3::read_footer(store, loc, f));
-                futures::stream::iter(reads)
-                    .buffered(16)
-                    .collect::<Vec<_>>()
-                    .await
-                    .into_iter()
-                    .collect::<Result<_>>()?
-            }
+            return Ok(self.clone());
         };
+        let location = self.location.as_str();
+        let selectors: Vec<PartitionSelector> = selectors
+            .iter()
+            .filter(|s| strict || self.partition_cols.iter().any(|(k, _)| k == &s.key))
+            .cloned()
+            .collect();
+        let mut files: Vec<FileInfo> = self.listing.as_ref().clone();
+        let filter = select(location, &self.partition_cols, &mut files, &selectors)?;
+        let schemas = storage.read_footers(&mut files).await?;
+        let mut schema: Option<Schema> = None;
         for (f, file_schema) in files.iter().zip(schemas) {
             schema = Some(match schema {
                 None => file_schema,
                 Some(s) => {
                     Schema::try_merge([s, file_schema]).map_err(|e| Error::SchemaMismatch {
                         path: location.to_string(),
-                        reason: format!(
-                            "{} differs from the files before it: {e}",
-                            f.path.display()
-                        ),
+                        reason: format!("{} differs from the files before it: {e}", f.path),
                     })?
                 }
             });
         }
-        let schema = schema.expect("at least one file");
-        let part_names: Vec<&str> = partition_cols.iter().map(|(n, _)| n.as_str()).collect();
+        let schema = schema.unwrap_or_else(Schema::empty);
+        let part_names: Vec<&str> = self
+            .partition_cols
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
         if let Some(clash) = schema
             .fields()
             .iter()
@@ -273,21 +313,19 @@ impl Source {
             });
         }
         Ok(Source {
-            location: location.to_string(),
-            backend,
-            is_file,
-            partition_cols,
             files,
             file_schema: Arc::new(view_types(&schema)),
             filter,
+            ..self.clone()
         })
     }
 
     async fn open_iceberg(
+        ctx: &Context,
         location: &str,
         target: &iceberg::Target,
         selectors: &[PartitionSelector],
-        snapshot: iceberg::SnapshotSelect,
+        snapshot: SnapshotSelect,
     ) -> Result<Source> {
         if let Some(s) = selectors.first() {
             return Err(Error::usage(
@@ -298,12 +336,17 @@ impl Source {
                 "select an Iceberg snapshot with `--snapshot ID` or `--as-of TIME` instead",
             ));
         }
-        let table = iceberg::open(location, target, snapshot).await?;
-        let files = table
+        let table = iceberg::open(ctx, location, target, snapshot).await?;
+        let files: Vec<FileInfo> = table
             .files
             .iter()
             .map(|f| {
-                let mut info = FileInfo::new(PathBuf::from(&f.path), f.size, vec![]);
+                let mut info = FileInfo::new(
+                    f.path.clone(),
+                    object_store::path::Path::from(f.path.as_str()),
+                    f.size,
+                    vec![],
+                );
                 info.rows = f.records;
                 info
             })
@@ -312,6 +355,7 @@ impl Source {
             location: location.to_string(),
             is_file: false,
             partition_cols: vec![],
+            listing: Arc::new(files.clone()),
             files,
             file_schema: table.arrow_schema.clone(),
             filter: None,
@@ -325,6 +369,11 @@ impl Source {
             Backend::Iceberg(t) => Some(t),
             _ => None,
         }
+    }
+
+    /// Every file of the table as listed (not only the selected slice).
+    pub fn listing(&self) -> &[FileInfo] {
+        &self.listing
     }
 
     /// Whether the files' row counts (footers, manifests) are the table's: false for an Iceberg
@@ -345,8 +394,7 @@ impl Source {
     /// reads only the files the source holds).
     pub fn only_files(&self, paths: &std::collections::HashSet<String>) -> Source {
         let mut s = self.clone();
-        s.files
-            .retain(|f| paths.contains(&f.path.to_string_lossy().to_string()));
+        s.files.retain(|f| paths.contains(&f.path));
         s
     }
 
@@ -392,6 +440,22 @@ impl Source {
         self.files.iter().map(|f| f.size).sum()
     }
 
+    /// Lists the location again (after a scan read other rows than the footers promised) and
+    /// names a selected file that is gone, if one is.
+    pub async fn vanished_file(&self) -> Result<Option<String>> {
+        let Backend::Files { storage, root } = &self.backend else {
+            return Ok(None);
+        };
+        let now = storage.list(&self.location, root).await?;
+        let present: std::collections::HashSet<&str> =
+            now.files.iter().map(|f| f.path.as_str()).collect();
+        Ok(self
+            .files
+            .iter()
+            .find(|f| !present.contains(f.path.as_str()))
+            .map(|f| f.path.clone()))
+    }
+
     /// The error of a scan of this source, with a storage failure inside it made plain: a file
     /// that vanished after listing, or an object-store error with its hint.
     pub fn scan_error(&self, e: datafusion::error::DataFusionError) -> Error {
@@ -403,15 +467,15 @@ impl Source {
             if let Some(os) = c.downcast_ref::<object_store::Error>() {
                 if let object_store::Error::NotFound { path, .. } = os {
                     let path = match &self.backend {
-                        Backend::S3 { loc, .. } => loc.url_of(path.trim_start_matches('/')),
-                        Backend::Local(_) | Backend::Iceberg(_) => {
-                            format!("/{}", path.trim_start_matches('/'))
-                        }
+                        Backend::Files { storage, .. } => storage.display(
+                            &object_store::path::Path::from(path.trim_start_matches('/')),
+                        ),
+                        Backend::Iceberg(_) => format!("/{}", path.trim_start_matches('/')),
                     };
                     return Error::Vanished { path };
                 }
-                if let Backend::S3 { loc, .. } = &self.backend {
-                    return s3::storage_error(&self.location, &loc.bucket, os);
+                if let Backend::Files { storage, .. } = &self.backend {
+                    return storage.error(&self.location, os);
                 }
             }
             if let Some(io) = c.downcast_ref::<std::io::Error>()
@@ -429,35 +493,23 @@ impl Source {
         }
     }
 
-    /// The selected slice as a DataFusion DataFrame (one ListingTable, partition-pruned).
+    /// The selected slice as a DataFusion DataFrame (one ListingTable over the selected files'
+    /// partitions, partition-pruned, or the Iceberg provider).
     pub async fn dataframe(&self, ctx: &SessionContext) -> Result<DataFrame> {
         let query_err = |e| Error::Query {
             source_name: self.location.clone(),
             source: e,
         };
-        let mut url = match &self.backend {
+        let (storage, root) = match &self.backend {
             Backend::Iceberg(t) => {
-                let files = self
-                    .files
-                    .iter()
-                    .map(|f| f.path.to_string_lossy().to_string());
+                let files = self.files.iter().map(|f| f.path.clone());
                 let provider = iceberg::IcebergProvider::new(t, files.collect());
                 return ctx.read_table(Arc::new(provider)).map_err(query_err);
             }
-            Backend::Local(root) => {
-                let abs = std::fs::canonicalize(root).map_err(|e| Error::Io {
-                    path: self.location.clone(),
-                    source: e,
-                })?;
-                abs.to_string_lossy().to_string()
-            }
-            Backend::S3 { loc, store } => {
-                let bucket = url::Url::parse(&loc.bucket_url())
-                    .map_err(|e| Error::Internal(e.to_string()))?;
-                ctx.register_object_store(&bucket, store.clone());
-                loc.url_of(&loc.prefix)
-            }
+            Backend::Files { storage, root } => (storage, root),
         };
+        storage.register(ctx)?;
+        let mut url = storage.url(root);
         if !self.is_file && !url.ends_with('/') {
             url.push('/');
         }
@@ -505,9 +557,9 @@ fn partition_columns(location: &str, files: &[FileInfo]) -> Result<Vec<(String, 
                 path: location.to_string(),
                 reason: format!(
                     "`{}` is under `{}` but `{}` is under `{}`",
-                    files[0].path.display(),
+                    files[0].path,
                     display_keys(&keys),
-                    f.path.display(),
+                    f.path,
                     display_keys(&these)
                 ),
             });
@@ -625,9 +677,4 @@ fn summarize(mut values: Vec<String>, key: &str) -> String {
         s
     };
     shown.join(", ")
-}
-
-/// Is this path inside a source root? (For error messages.)
-pub fn display_path(p: &Path) -> String {
-    p.display().to_string()
 }

@@ -60,6 +60,7 @@ pub fn profile(path: &Path) -> plimsoll::profile::TableProfile {
         .build()
         .unwrap();
     rt.block_on(plimsoll::profile::profile_location(
+        &plimsoll::Context::default(),
         path.to_str().unwrap(),
         &[],
         None,
