@@ -58,10 +58,7 @@ pub fn load_file(path: &Path) -> std::result::Result<Contract, Vec<ContractProbl
         }]
     };
     let bytes = read_capped(path).map_err(problem)?;
-    match String::from_utf8(bytes) {
-        Ok(text) => parse::parse_contract(path, &text),
-        Err(_) => Err(problem("the file is not UTF-8 text".into())),
-    }
+    parse::parse_contract_bytes(path, &bytes)
 }
 
 /// The file's bytes, refusing anything but a regular file of at most [`MAX_CONTRACT_BYTES`].
