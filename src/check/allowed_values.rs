@@ -8,6 +8,16 @@
 //! **Why it matters.** A producer adding a `status` value breaks every consumer's `CASE`
 //! statement and dashboard filter; new values must be announced before they ship.
 //!
+//! **Example.** `allowed_values: [pending, confirmed, shipped]` on `status` fails when a row
+//! holds `cancelled`, naming it with its count.
+//!
+//! Values are compared as text with the column's values as the profile writes them: integers
+//! in decimal (`42`, `-7`), booleans as `true`/`false`, dates as `YYYY-MM-DD`, strings as
+//! stored. The contract parser keeps every allowed value in that form (see
+//! `contract::parse::allowed_value`): a `string` field's `02139` stays `02139`, and a value that
+//! could never match its field's type (`1.50` on an `integer` field) is a contract problem, not a
+//! value that silently never matches.
+//!
 //! **Defaults.** Off unless `allowed_values` is given; any unexpected value fails.
 
 use super::{CheckResult, Status, Subject, Verdict};

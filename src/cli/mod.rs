@@ -365,10 +365,12 @@ pub(crate) fn json_text(v: &serde_json::Value) -> String {
 fn run_lint(a: LintArgs) -> Result<Outcome> {
     let files = contract::contract_files(&a.contracts)?;
     let mut out = String::new();
-    let mut problems = 0;
+    let (mut problems, mut files_with_problems) = (0, 0);
     for f in &files {
+        // Every problem of the file, in file order: structure, values and checks across fields.
         if let Err(ps) = contract::load_file(f) {
             problems += ps.len();
+            files_with_problems += 1;
             for p in ps {
                 out.push_str(&format!("{p}\n"));
             }
@@ -379,7 +381,7 @@ fn run_lint(a: LintArgs) -> Result<Outcome> {
         Ok(Outcome::new(out, 0))
     } else {
         out.push_str(&format!(
-            "\n{problems} problem(s) in {} contract file(s)\n",
+            "\n{problems} problem(s) in {files_with_problems} of {} contract file(s)\n",
             files.len()
         ));
         Ok(Outcome::new(out, 1))

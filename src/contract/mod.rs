@@ -42,30 +42,60 @@ pub fn contract_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Parses one contract file.
+/// The largest contract file read, in bytes. Real contracts are a few kilobytes; a contract
+/// listing tens of thousands of fields stays well below this.
+pub const MAX_CONTRACT_BYTES: u64 = 16_000_000;
+
+/// Parses one contract file. Only regular files of at most [`MAX_CONTRACT_BYTES`] are read, so
+/// a device (`/dev/zero`), a FIFO or a runaway file is a problem, never a hang.
 pub fn load_file(path: &Path) -> std::result::Result<Contract, Vec<ContractProblem>> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                return Err(vec![ContractProblem {
-                    path: path.to_path_buf(),
-                    line: 1,
-                    column: 1,
-                    message: "the file is not UTF-8 text".into(),
-                }]);
-            }
-        },
-        Err(e) => {
-            return Err(vec![ContractProblem {
-                path: path.to_path_buf(),
-                line: 1,
-                column: 1,
-                message: format!("cannot read the file: {e}"),
-            }]);
-        }
+    let problem = |message: String| {
+        vec![ContractProblem {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message,
+        }]
     };
-    parse::parse_contract(path, &text)
+    let bytes = read_capped(path).map_err(problem)?;
+    parse::parse_contract_bytes(path, &bytes)
+}
+
+/// The file's bytes, refusing anything but a regular file of at most [`MAX_CONTRACT_BYTES`].
+fn read_capped(path: &Path) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read;
+    // Checked before opening: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "not a regular file ({}): contracts are read from regular files only",
+            if meta.is_dir() {
+                "a directory"
+            } else {
+                "a device, FIFO or socket"
+            }
+        ));
+    }
+    if meta.len() > MAX_CONTRACT_BYTES {
+        return Err(format!(
+            "the file is {} bytes; contracts larger than {} are refused",
+            meta.len(),
+            units::format_size(MAX_CONTRACT_BYTES)
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    // The file may have grown since the metadata was read: never read past the cap.
+    file.take(MAX_CONTRACT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_CONTRACT_BYTES {
+        return Err(format!(
+            "the file grew past {} while it was read; contracts larger than that are refused",
+            units::format_size(MAX_CONTRACT_BYTES)
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Loads every contract named by the arguments; any problem in any file fails the whole load

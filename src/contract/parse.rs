@@ -1,53 +1,273 @@
 //! Strict contract parsing over a spanned YAML tree: every problem is collected with its file,
-//! line and column (unknown keys, wrong types, bad thresholds), so `lint` can report them all.
+//! line and column (unknown keys, wrong types, bad thresholds, duplicated keys and fields), in
+//! file order, so `lint` can report them all in one pass.
+//!
+//! Scalars are read as written. The YAML loader runs without its own scalar resolution
+//! (`early_parse(false)`), so `02139`, `1.50` or `0x1F` reach this module as the text in the
+//! file; each key then decides what that text means (a name stays text, a threshold must be a
+//! decimal number, an allowed value must match how the column renders its values). Nothing is
+//! retyped behind the user's back.
+//!
+//! The YAML is fed event by event (not through saphyr's recursive `load`), so nesting deeper
+//! than [`MAX_DEPTH`] is refused before any recursive structure is built, and duplicated mapping
+//! keys are reported with both positions instead of stopping the load.
 
 use super::model::*;
-use super::units::{parse_duration, parse_number, parse_size};
+use super::units::{parse_duration, parse_size};
 use crate::error::ContractProblem;
-use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, ScalarStyle, YamlDataOwned};
+use saphyr::{MarkedYamlOwned, Marker, ScalarStyle, Tag, YamlDataOwned, YamlLoader};
+use saphyr_parser::{Event, Parser as EventParser, SpannedEventReceiver};
+use std::collections::HashMap;
 use std::path::Path;
 
 type Node = MarkedYamlOwned;
 
-/// Parses one contract file's text. Returns the contract when there was no problem.
+/// The deepest nesting of lists and mappings a contract file may have. A contract needs six
+/// levels (contract, `depends_on`, table, `fields`, field, `references`); the cap keeps every
+/// recursive walk over the tree (building, cloning aliases, dropping) far from the stack's end.
+pub const MAX_DEPTH: usize = 64;
+
+/// Parses one contract file's bytes: text that is not UTF-8 is reported at the first invalid
+/// byte.
+pub fn parse_contract_bytes(path: &Path, bytes: &[u8]) -> Result<Contract, Vec<ContractProblem>> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_contract(path, text),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let (line, column) = end_position(valid);
+            Err(vec![ContractProblem {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: format!(
+                    "the file is not UTF-8 text (byte 0x{:02X} at offset {})",
+                    bytes[e.valid_up_to()],
+                    e.valid_up_to()
+                ),
+            }])
+        }
+    }
+}
+
+/// Parses one contract file's text. Returns the contract when there was no problem, else every
+/// problem found, in file order.
 pub fn parse_contract(path: &Path, text: &str) -> Result<Contract, Vec<ContractProblem>> {
     let mut p = Parser {
         path,
         problems: Vec::new(),
     };
-    let docs = match Node::load_from_str(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let m = e.marker();
-            return Err(vec![ContractProblem {
-                path: path.to_path_buf(),
-                line: m.line().max(1),
-                column: m.col() + 1,
-                message: format!("malformed YAML: {}", e.info()),
-            }]);
-        }
+    let contract = match load_yaml(text, &mut p) {
+        None => None,
+        Some(docs) => match docs.as_slice() {
+            [] => {
+                p.problem_at(
+                    1,
+                    1,
+                    "the contract is empty: expected `consumer:` and `depends_on:`".into(),
+                );
+                None
+            }
+            [doc, rest @ ..] => {
+                if let Some(second) = rest.first() {
+                    p.problem(
+                        second,
+                        "one contract per file: this file holds more than one YAML document".into(),
+                    );
+                }
+                p.contract(doc)
+            }
+        },
     };
-    let contract = match docs.as_slice() {
-        [] => {
-            p.problem_at(
-                1,
-                1,
-                "the contract is empty: expected `consumer:` and `depends_on:`".into(),
-            );
-            None
+    let mut problems = p.problems;
+    if problems.is_empty() {
+        if let Some(c) = contract {
+            return Ok(c);
         }
-        [doc] => p.contract(doc),
-        [_, second, ..] => {
-            p.problem(
-                second,
-                "one contract per file: this file holds more than one YAML document".into(),
-            );
-            None
+        // Unreachable in practice: every path that yields no contract records a problem.
+        problems.push(ContractProblem {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "the contract could not be read".into(),
+        });
+    }
+    clamp_positions(&mut problems, text);
+    problems.sort_by_key(|p| (p.line, p.column));
+    Err(problems)
+}
+
+/// The 1-based line and column just after `text` (YAML line breaks: `\r\n`, `\r`, `\n`).
+fn end_position(text: &str) -> (usize, usize) {
+    let lens = line_lengths(text);
+    (lens.len(), lens.last().copied().unwrap_or(0) + 1)
+}
+
+/// The length in characters of each line of `text`, as YAML breaks lines.
+fn line_lengths(text: &str) -> Vec<usize> {
+    let mut lens = vec![0];
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lens.push(0);
+            }
+            '\n' => lens.push(0),
+            _ => {
+                if let Some(n) = lens.last_mut() {
+                    *n += 1;
+                }
+            }
         }
+    }
+    lens
+}
+
+/// Keeps every position inside the file: a problem at the end of the input (after the final
+/// line break) points at the end of the last line.
+fn clamp_positions(problems: &mut [ContractProblem], text: &str) {
+    let lens = line_lengths(text);
+    let last = if lens.len() > 1 && lens[lens.len() - 1] == 0 {
+        lens.len() - 1
+    } else {
+        lens.len()
     };
-    match contract {
-        Some(c) if p.problems.is_empty() => Ok(c),
-        _ => Err(p.problems),
+    for p in problems {
+        if p.line > last {
+            p.line = last;
+            p.column = usize::MAX;
+        }
+        p.line = p.line.max(1);
+        p.column = p.column.clamp(1, lens[p.line - 1] + 1);
+    }
+}
+
+/// Loads the YAML documents event by event, refusing nesting beyond [`MAX_DEPTH`] and
+/// reporting duplicated keys. `None` when the text cannot be loaded at all (the problem is
+/// recorded).
+fn load_yaml(text: &str, p: &mut Parser<'_>) -> Option<Vec<Node>> {
+    let mut loader: YamlLoader<'_, Node> = YamlLoader::default();
+    loader.early_parse(false);
+    // Duplicated keys are found below with both positions; the loader would stop at the first.
+    loader.allow_duplicate_keys(true);
+    let mut guard = Guard::default();
+    for item in EventParser::new_from_str(text) {
+        let (event, span) = match item {
+            Ok(e) => e,
+            Err(e) if e.info() == "recursion limit exceeded" => {
+                // The scanner's own cap: flow collections (`[`, `{`) nested 256 deep.
+                p.problem_at_marker(
+                    e.marker(),
+                    "the YAML is nested too deep (more than 255 levels of `[` or `{`); a contract needs at most 6".into(),
+                );
+                return None;
+            }
+            Err(e) => {
+                p.problem_at_marker(e.marker(), format!("malformed YAML: {}", e.info()));
+                return None;
+            }
+        };
+        if let Err(message) = guard.observe(&event, span.start, p) {
+            p.problem_at_marker(&span.start, message);
+            return None;
+        }
+        loader.on_event(event, span);
+        if let Some(e) = loader.error() {
+            p.problem_at_marker(e.marker(), format!("malformed YAML: {}", e.info()));
+            return None;
+        }
+    }
+    Some(loader.into_documents())
+}
+
+/// Watches the event stream: nesting depth (aliases count with the depth of what they copy)
+/// and duplicated keys in each mapping.
+#[derive(Default)]
+struct Guard {
+    stack: Vec<Frame>,
+    /// The height (levels of nesting inside) of each anchored node, by anchor id.
+    heights: HashMap<usize, usize>,
+}
+
+struct Frame {
+    anchor: usize,
+    /// Levels of nesting below this collection's children.
+    height: usize,
+    /// For a mapping: the keys seen (text and position), and whether the next node is a key.
+    keys: Option<(HashMap<String, Marker>, bool)>,
+}
+
+impl Guard {
+    fn observe(&mut self, event: &Event<'_>, at: Marker, p: &mut Parser<'_>) -> Result<(), String> {
+        let too_deep = || {
+            format!(
+                "the YAML is nested more than {MAX_DEPTH} levels deep; a contract needs at most 6"
+            )
+        };
+        match event {
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                let keys = matches!(event, Event::MappingStart(..)).then(|| (HashMap::new(), true));
+                self.stack.push(Frame {
+                    anchor: *anchor,
+                    height: 0,
+                    keys,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(frame) = self.stack.pop() {
+                    let height = frame.height + 1;
+                    if frame.anchor > 0 {
+                        self.heights.insert(frame.anchor, height);
+                    }
+                    self.complete(None, at, height, p);
+                }
+            }
+            Event::Scalar(text, _, anchor, _) => {
+                if *anchor > 0 {
+                    self.heights.insert(*anchor, 0);
+                }
+                self.complete(Some(text), at, 0, p);
+            }
+            Event::Alias(id) => {
+                let height = self.heights.get(id).copied().unwrap_or(0);
+                if self.stack.len() + height > MAX_DEPTH {
+                    return Err(too_deep());
+                }
+                self.complete(None, at, height, p);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A node ended: raise its parent's height, and check it as a key when it is one.
+    fn complete(&mut self, text: Option<&str>, at: Marker, height: usize, p: &mut Parser<'_>) {
+        let Some(parent) = self.stack.last_mut() else {
+            return;
+        };
+        parent.height = parent.height.max(height);
+        if let Some((keys, next_is_key)) = &mut parent.keys {
+            if *next_is_key && let Some(key) = text {
+                if let Some(first) = keys.get(key) {
+                    p.problem_at_marker(
+                        &at,
+                        format!(
+                            "duplicated key `{key}` (first at line {}, column {})",
+                            first.line(),
+                            first.col() + 1
+                        ),
+                    );
+                } else {
+                    keys.insert(key.to_string(), at);
+                }
+            }
+            *next_is_key = !*next_is_key;
+        }
     }
 }
 
@@ -56,59 +276,141 @@ struct Parser<'a> {
     problems: Vec<ContractProblem>,
 }
 
-/// A scalar as text, with whether it was quoted.
-enum Scalar<'n> {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(&'n str, bool),
+/// A scalar as written in the file (quoted scalars unescaped).
+#[derive(Clone, Copy)]
+struct Scalar<'n> {
+    text: &'n str,
+    /// Quoted, a block scalar, or tagged `!!str`: text whatever it looks like.
+    quoted: bool,
 }
 
-fn scalar(node: &Node) -> Option<Scalar<'_>> {
-    match &node.data {
-        YamlDataOwned::Value(v) => Some(match v {
-            ScalarOwned::Null => Scalar::Null,
-            ScalarOwned::Boolean(b) => Scalar::Bool(*b),
-            ScalarOwned::Integer(i) => Scalar::Int(*i),
-            ScalarOwned::FloatingPoint(f) => Scalar::Float(f.into_inner()),
-            ScalarOwned::String(s) => Scalar::Str(s, false),
-        }),
-        YamlDataOwned::Representation(s, style, _) => {
-            if *style != ScalarStyle::Plain {
-                return Some(Scalar::Str(s, true));
-            }
-            Some(match s.as_str() {
-                "" | "~" | "null" | "Null" | "NULL" => Scalar::Null,
-                "true" | "True" | "TRUE" => Scalar::Bool(true),
-                "false" | "False" | "FALSE" => Scalar::Bool(false),
-                t => {
-                    if let Ok(i) = t.parse::<i64>() {
-                        Scalar::Int(i)
-                    } else if let Ok(f) = t.parse::<f64>() {
-                        Scalar::Float(f)
-                    } else {
-                        Scalar::Str(t, false)
-                    }
-                }
-            })
+/// What a plain scalar means under the YAML 1.2 core schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Core {
+    Null,
+    Bool,
+    Int,
+    Float,
+    Str,
+}
+
+impl Scalar<'_> {
+    fn core(&self) -> Core {
+        if self.quoted {
+            return Core::Str;
         }
-        YamlDataOwned::Tagged(_, inner) => scalar(inner),
-        _ => None,
+        core_schema(self.text)
+    }
+
+    /// The text in backticks, shortened when long.
+    fn shown(&self) -> String {
+        shown(self.text)
     }
 }
 
-fn describe(node: &Node) -> &'static str {
+/// The text in backticks on one line (control characters escaped), shortened when long.
+fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    format!("`{out}`")
+}
+
+fn is_digits(s: &str, radix: u32) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_digit(radix))
+}
+
+/// The YAML 1.2 core schema's resolution of a plain scalar.
+fn core_schema(t: &str) -> Core {
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Core::Null,
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => return Core::Bool,
+        _ => {}
+    }
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if is_digits(unsigned, 10)
+        || t.strip_prefix("0o").is_some_and(|d| is_digits(d, 8))
+        || t.strip_prefix("0x").is_some_and(|d| is_digits(d, 16))
+    {
+        return Core::Int;
+    }
+    if matches!(unsigned, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return Core::Float;
+    }
+    // [0-9]+(\.[0-9]*)? or \.[0-9]+, then an optional exponent.
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (is_digits(int, 10) && (frac.is_empty() || is_digits(frac, 10)))
+                || (int.is_empty() && is_digits(frac, 10))
+        }
+        None => is_digits(mantissa, 10),
+    };
+    let exponent_ok =
+        exponent.is_none_or(|e| is_digits(e.strip_prefix(['+', '-']).unwrap_or(e), 10));
+    if mantissa_ok && exponent_ok {
+        Core::Float
+    } else {
+        Core::Str
+    }
+}
+
+/// `!!str` as written, not as the parser spells the core schema's handle.
+fn tag_text(tag: &Tag) -> String {
+    if tag.is_yaml_core_schema() {
+        format!("!!{}", tag.suffix)
+    } else {
+        tag.to_string()
+    }
+}
+
+/// The scalar of a node, or a description of what was found instead.
+fn scalar(node: &Node) -> Result<Scalar<'_>, String> {
     match &node.data {
-        YamlDataOwned::Mapping(_) => "a mapping",
-        YamlDataOwned::Sequence(_) => "a list",
-        _ => match scalar(node) {
-            Some(Scalar::Null) => "null",
-            Some(Scalar::Bool(_)) => "a boolean",
-            Some(Scalar::Int(_)) | Some(Scalar::Float(_)) => "a number",
-            Some(Scalar::Str(..)) => "a string",
-            None => "an unsupported value",
-        },
+        YamlDataOwned::Representation(s, style, tag) => {
+            let quoted = match tag {
+                None => *style != ScalarStyle::Plain,
+                Some(t) if t.is_yaml_core_schema() && t.suffix == "str" => true,
+                Some(t) => return Err(format!("a value tagged `{}`", tag_text(t))),
+            };
+            Ok(Scalar { text: s, quoted })
+        }
+        YamlDataOwned::Tagged(tag, _) => Err(format!("a value tagged `{}`", tag_text(tag))),
+        YamlDataOwned::Mapping(_) => Err("a mapping".into()),
+        YamlDataOwned::Sequence(_) => Err("a list".into()),
+        _ => Err("an unsupported value".into()),
+    }
+}
+
+fn describe(node: &Node) -> String {
+    match scalar(node) {
+        Ok(s) => describe_scalar(s),
+        Err(found) => found,
+    }
+}
+
+fn describe_scalar(s: Scalar<'_>) -> String {
+    match s.core() {
+        Core::Null if s.text.is_empty() => "nothing".into(),
+        Core::Null => format!("null ({})", s.shown()),
+        Core::Bool => format!("a boolean ({})", s.shown()),
+        Core::Int | Core::Float => format!("a number ({})", s.shown()),
+        Core::Str => format!("a string ({})", s.shown()),
     }
 }
 
@@ -129,6 +431,13 @@ fn levenshtein(a: &str, b: &str) -> usize {
 /// A mapping's entries, keyed by text.
 type Entries<'n> = Vec<(&'n str, &'n Node, &'n Node)>;
 
+/// A number with the text it was written as (messages quote the text, not a re-rendering).
+#[derive(Clone, Copy)]
+struct Num<'n> {
+    value: f64,
+    text: &'n str,
+}
+
 impl Parser<'_> {
     fn problem_at(&mut self, line: usize, column: usize, message: String) {
         self.problems.push(ContractProblem {
@@ -139,12 +448,17 @@ impl Parser<'_> {
         });
     }
 
-    fn problem(&mut self, node: &Node, message: String) {
-        let m = node.span.start;
+    fn problem_at_marker(&mut self, m: &Marker, message: String) {
         self.problem_at(m.line().max(1), m.col() + 1, message);
     }
 
-    /// The entries of a mapping, reporting unknown and duplicate keys.
+    fn problem(&mut self, node: &Node, message: String) {
+        let m = node.span.start;
+        self.problem_at_marker(&m, message);
+    }
+
+    /// The entries of a mapping, reporting unknown keys (duplicated keys are reported while
+    /// loading).
     fn mapping<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Entries<'n>> {
         let YamlDataOwned::Mapping(map) = &node.data else {
             self.problem(
@@ -156,7 +470,7 @@ impl Parser<'_> {
         let mut out: Entries<'n> = Vec::new();
         for (k, v) in map.iter() {
             let key = match scalar(k) {
-                Some(Scalar::Str(s, _)) => s,
+                Ok(s) if s.core() != Core::Null => s.text,
                 _ => {
                     self.problem(
                         k,
@@ -182,7 +496,7 @@ impl Parser<'_> {
                             .join(", ")
                     ),
                 };
-                self.problem(k, format!("unknown key `{key}` in {what}{hint}"));
+                self.problem(k, format!("unknown key {} in {what}{hint}", shown(key)));
                 continue;
             }
             out.push((key, k, v));
@@ -190,26 +504,38 @@ impl Parser<'_> {
         Some(out)
     }
 
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+    /// A scalar that is not null, or a problem saying what `what` must be.
+    fn some_scalar<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        expected: &str,
+    ) -> Option<Scalar<'n>> {
         match scalar(node) {
-            Some(Scalar::Str(s, _)) if !s.trim().is_empty() => Some(s.to_string()),
-            Some(Scalar::Str(..)) => {
-                self.problem(node, format!("`{what}` must not be empty"));
-                None
-            }
+            Ok(s) if s.core() != Core::Null => Some(s),
             _ => {
                 self.problem(
                     node,
-                    format!("`{what}` must be a string, found {}", describe(node)),
+                    format!("`{what}` must be {expected}, found {}", describe(node)),
                 );
                 None
             }
         }
     }
 
+    /// Text as written: `consumer: 007` is the consumer `007`, `name: 2024` the column `2024`.
+    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        let s = self.some_scalar(node, what, "a string")?;
+        if s.text.trim().is_empty() {
+            self.problem(node, format!("`{what}` must not be empty"));
+            return None;
+        }
+        Some(s.text.to_string())
+    }
+
     fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
         match scalar(node) {
-            Some(Scalar::Bool(b)) => Some(b),
+            Ok(s) if s.core() == Core::Bool => Some(s.text.eq_ignore_ascii_case("true")),
             _ => {
                 self.problem(
                     node,
@@ -223,29 +549,62 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self, node: &Node, what: &str) -> Option<f64> {
-        let v = match scalar(node) {
-            Some(Scalar::Int(i)) => Some(i as f64),
-            Some(Scalar::Float(f)) if f.is_finite() => Some(f),
-            Some(Scalar::Str(s, false)) => parse_number(s),
-            _ => None,
-        };
-        if v.is_none() {
+    /// A finite number written in decimal, `_` separators allowed.
+    fn number<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
+        let s = self.some_scalar(node, what, "a number")?;
+        if s.quoted {
             self.problem(
                 node,
-                format!("`{what}` must be a number, found {}", describe(node)),
+                format!("`{what}` must be a number, found {}", describe_scalar(s)),
             );
+            return None;
         }
-        v
+        let t = s.text.trim().replace('_', "");
+        let unsigned = t
+            .strip_prefix(['+', '-'])
+            .unwrap_or(&t)
+            .to_ascii_lowercase();
+        let special = matches!(
+            unsigned.as_str(),
+            ".inf" | ".nan" | "inf" | "nan" | "infinity"
+        );
+        match t.parse::<f64>() {
+            _ if special => {}
+            Ok(v) if v.is_finite() => {
+                return Some(Num {
+                    value: v,
+                    text: s.text,
+                });
+            }
+            Ok(_) => {}
+            Err(_) => {
+                let message = if s.core() == Core::Int {
+                    format!(
+                        "`{what}` must be a number written in decimal, found {}",
+                        s.shown()
+                    )
+                } else {
+                    format!("`{what}` must be a number, found {}", describe_scalar(s))
+                };
+                self.problem(node, message);
+                return None;
+            }
+        }
+        self.problem(
+            node,
+            format!("`{what}` must be a finite number, found {}", s.shown()),
+        );
+        None
     }
 
-    fn rate(&mut self, node: &Node, what: &str) -> Option<f64> {
+    fn rate<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
         let v = self.number(node, what)?;
-        if !(0.0..=1.0).contains(&v) {
+        if !(0.0..=1.0).contains(&v.value) {
             self.problem(
                 node,
                 format!(
-                    "`{what}` must be between 0 and 1 (a fraction, not a percentage), found {v}"
+                    "`{what}` must be between 0 and 1 (a fraction, not a percentage), found {}",
+                    v.text
                 ),
             );
             return None;
@@ -253,10 +612,13 @@ impl Parser<'_> {
         Some(v)
     }
 
-    fn positive(&mut self, node: &Node, what: &str) -> Option<f64> {
+    fn positive<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
         let v = self.number(node, what)?;
-        if v <= 0.0 {
-            self.problem(node, format!("`{what}` must be greater than 0, found {v}"));
+        if v.value <= 0.0 {
+            self.problem(
+                node,
+                format!("`{what}` must be greater than 0, found {}", v.text),
+            );
             return None;
         }
         Some(v)
@@ -264,28 +626,19 @@ impl Parser<'_> {
 
     fn whole(&mut self, node: &Node, what: &str) -> Option<u64> {
         let v = self.number(node, what)?;
-        if v < 0.0 || v.fract() != 0.0 || v > u32::MAX as f64 {
-            self.problem(node, format!("`{what}` must be a whole number, found {v}"));
+        if v.value < 0.0 || v.value.fract() != 0.0 || v.value > u32::MAX as f64 {
+            self.problem(
+                node,
+                format!("`{what}` must be a whole number, found {}", v.text),
+            );
             return None;
         }
-        Some(v as u64)
+        Some(v.value as u64)
     }
 
     fn duration(&mut self, node: &Node, what: &str) -> Option<u64> {
-        let text = match scalar(node) {
-            Some(Scalar::Str(s, _)) => s.to_string(),
-            _ => {
-                self.problem(
-                    node,
-                    format!(
-                        "`{what}` must be a duration such as `30m`, `2h` or `1d`, found {}",
-                        describe(node)
-                    ),
-                );
-                return None;
-            }
-        };
-        match parse_duration(&text) {
+        let s = self.some_scalar(node, what, "a duration such as `30m`, `2h` or `1d`")?;
+        match parse_duration(s.text) {
             Ok(0) => {
                 self.problem(node, format!("`{what}` must be longer than 0"));
                 None
@@ -347,11 +700,32 @@ impl Parser<'_> {
                 "`depends_on` is empty: list at least one table".into(),
             );
         }
-        let parsed: Vec<Option<TableContract>> = items.iter().map(|t| self.table(t)).collect();
-        parsed.into_iter().collect()
+        // Every entry is read (and checked against the others) even when one has a problem.
+        let parsed: Vec<Option<(TableContract, Marker)>> =
+            items.iter().map(|t| self.table(t)).collect();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (t, at) in parsed.iter().flatten() {
+            if t.table.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.get(t.table.as_str()) {
+                self.problem_at_marker(
+                    at,
+                    format!(
+                        "table `{}` is listed twice in `depends_on` (first at line {first}); list its fields in one entry",
+                        t.table
+                    ),
+                );
+            } else {
+                seen.insert(&t.table, at.line());
+            }
+        }
+        parsed.into_iter().map(|t| t.map(|t| t.0)).collect()
     }
 
-    fn table(&mut self, node: &Node) -> Option<TableContract> {
+    /// A `depends_on` entry, with the position of its name; `None` only when the entry is not
+    /// a mapping. Problems are recorded either way.
+    fn table(&mut self, node: &Node) -> Option<(TableContract, Marker)> {
         const KEYS: [&str; 10] = [
             "table",
             "topic",
@@ -376,57 +750,56 @@ impl Parser<'_> {
             fields: Vec::new(),
             line: node.span.start.line(),
         };
-        let mut ok = true;
         let mut named = false;
+        let mut at = node.span.start;
+        let mut fields = Vec::new();
         for (key, k, v) in &entries {
             match *key {
                 "table" | "topic" => {
                     if named {
                         self.problem(k, "give either `table` or `topic`, not both".into());
-                        ok = false;
                     }
                     named = true;
-                    match self.string(v, key) {
-                        Some(s) => t.table = s,
-                        None => ok = false,
+                    if let Some(s) = self.string(v, key) {
+                        t.table = s;
+                        at = v.span.start;
                     }
                 }
-                "source" => {
-                    t.source = self.string(v, "source").or_else(|| {
-                        ok = false;
-                        None
-                    })
-                }
+                "source" => t.source = self.string(v, "source"),
                 "description" => {
                     self.string(v, "description");
                 }
                 "freshness" => t.freshness = self.freshness(v),
                 "row_count" => t.row_count = self.row_count(v),
                 "files" => t.files = self.files(v),
-                "max_null_rate" => t.max_null_rate = self.rate(v, "max_null_rate"),
+                "max_null_rate" => t.max_null_rate = self.rate(v, "max_null_rate").map(|r| r.value),
                 "drift" => t.drift = self.drift(v),
-                "fields" => match self.fields(v) {
-                    Some(f) => t.fields = f,
-                    None => ok = false,
-                },
+                "fields" => fields = self.fields(v),
                 _ => unreachable!(),
             }
         }
         if !named {
             self.problem(node, "missing required key `table` (or `topic`)".into());
-            ok = false;
         }
-        let mut seen = std::collections::HashSet::new();
-        for f in &t.fields {
-            if !seen.insert(f.name.clone()) {
-                self.problem_at(
-                    f.line,
-                    1,
-                    format!("field `{}` is listed twice in table `{}`", f.name, t.table),
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (f, name_at) in &fields {
+            if f.name.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.get(f.name.as_str()) {
+                self.problem_at_marker(
+                    name_at,
+                    format!(
+                        "field `{}` is listed twice in table `{}` (first at line {first})",
+                        f.name, t.table
+                    ),
                 );
+            } else {
+                seen.insert(&f.name, name_at.line());
             }
         }
-        ok.then_some(t)
+        t.fields = fields.into_iter().map(|f| f.0).collect();
+        Some((t, at))
     }
 
     fn freshness(&mut self, node: &Node) -> Option<Freshness> {
@@ -439,8 +812,8 @@ impl Parser<'_> {
                 _ => unreachable!(),
             }
         }
-        for (req, present) in [("column", column.is_some()), ("max_lag", max_lag.is_some())] {
-            if !present && !entries.iter().any(|e| e.0 == req) {
+        for req in ["column", "max_lag"] {
+            if !entries.iter().any(|e| e.0 == req) {
                 self.problem(node, format!("`freshness` needs `{req}`"));
             }
         }
@@ -457,6 +830,7 @@ impl Parser<'_> {
             &["baseline_days", "min_ratio", "max_ratio"],
         )?;
         let mut r = RowCount::default();
+        let (mut min_text, mut max_text) = (r.min_ratio.to_string(), r.max_ratio.to_string());
         for (key, _, v) in &entries {
             match *key {
                 "baseline_days" => match self.whole(v, "row_count.baseline_days") {
@@ -467,14 +841,16 @@ impl Parser<'_> {
                     None => {}
                 },
                 "min_ratio" => {
-                    r.min_ratio = self
-                        .positive(v, "row_count.min_ratio")
-                        .unwrap_or(r.min_ratio)
+                    if let Some(n) = self.positive(v, "row_count.min_ratio") {
+                        r.min_ratio = n.value;
+                        min_text = n.text.to_string();
+                    }
                 }
                 "max_ratio" => {
-                    r.max_ratio = self
-                        .positive(v, "row_count.max_ratio")
-                        .unwrap_or(r.max_ratio)
+                    if let Some(n) = self.positive(v, "row_count.max_ratio") {
+                        r.max_ratio = n.value;
+                        max_text = n.text.to_string();
+                    }
                 }
                 _ => unreachable!(),
             }
@@ -482,10 +858,7 @@ impl Parser<'_> {
         if r.min_ratio > r.max_ratio {
             self.problem(
                 node,
-                format!(
-                    "`row_count.min_ratio` ({}) is above `max_ratio` ({})",
-                    r.min_ratio, r.max_ratio
-                ),
+                format!("`row_count.min_ratio` ({min_text}) is above `max_ratio` ({max_text})"),
             );
         }
         Some(r)
@@ -495,21 +868,11 @@ impl Parser<'_> {
         let entries = self.mapping(node, "`files`", &["min_mean_size"])?;
         let mut out = None;
         for (_, _, v) in &entries {
-            let text = match scalar(v) {
-                Some(Scalar::Str(s, _)) => s.to_string(),
-                Some(Scalar::Int(i)) if i >= 0 => i.to_string(),
-                _ => {
-                    self.problem(
-                        v,
-                        format!(
-                            "`files.min_mean_size` must be a size such as `128MB`, found {}",
-                            describe(v)
-                        ),
-                    );
-                    continue;
-                }
+            let Some(s) = self.some_scalar(v, "files.min_mean_size", "a size such as `128MB`")
+            else {
+                continue;
             };
-            match parse_size(&text) {
+            match parse_size(s.text) {
                 Ok(b) => out = Some(Files { min_mean_size: b }),
                 Err(e) => self.problem(v, e),
             }
@@ -523,44 +886,50 @@ impl Parser<'_> {
     fn drift(&mut self, node: &Node) -> Option<Drift> {
         let entries = self.mapping(node, "`drift`", &["max_psi", "warn_psi"])?;
         let mut d = Drift::default();
-        let mut warn_given = false;
+        let (mut max_text, mut warn_text) = (d.max_psi.to_string(), None);
         for (key, _, v) in &entries {
             match *key {
-                "max_psi" => d.max_psi = self.positive(v, "drift.max_psi").unwrap_or(d.max_psi),
+                "max_psi" => {
+                    if let Some(n) = self.positive(v, "drift.max_psi") {
+                        d.max_psi = n.value;
+                        max_text = n.text.to_string();
+                    }
+                }
                 "warn_psi" => {
-                    warn_given = true;
-                    d.warn_psi = self.positive(v, "drift.warn_psi").unwrap_or(d.warn_psi)
+                    warn_text = Some(None);
+                    if let Some(n) = self.positive(v, "drift.warn_psi") {
+                        d.warn_psi = n.value;
+                        warn_text = Some(Some(n.text.to_string()));
+                    }
                 }
                 _ => unreachable!(),
             }
         }
-        if !warn_given {
-            d.warn_psi = d.warn_psi.min(d.max_psi / 2.0);
-        } else if d.warn_psi > d.max_psi {
-            self.problem(
+        match warn_text {
+            None => d.warn_psi = d.warn_psi.min(d.max_psi / 2.0),
+            Some(Some(warn)) if d.warn_psi > d.max_psi => self.problem(
                 node,
-                format!(
-                    "`drift.warn_psi` ({}) is above `max_psi` ({})",
-                    d.warn_psi, d.max_psi
-                ),
-            );
+                format!("`drift.warn_psi` ({warn}) is above `max_psi` ({max_text})"),
+            ),
+            Some(_) => {}
         }
         Some(d)
     }
 
-    fn fields(&mut self, node: &Node) -> Option<Vec<FieldContract>> {
+    /// Every field of the list with the position of its name (for the duplicate check); a
+    /// field with problems is still returned, so checks across fields see it.
+    fn fields(&mut self, node: &Node) -> Vec<(FieldContract, Marker)> {
         let YamlDataOwned::Sequence(items) = &node.data else {
             self.problem(
                 node,
                 format!("`fields` must be a list, found {}", describe(node)),
             );
-            return None;
+            return Vec::new();
         };
-        let parsed: Vec<Option<FieldContract>> = items.iter().map(|f| self.field(f)).collect();
-        parsed.into_iter().collect()
+        items.iter().filter_map(|f| self.field(f)).collect()
     }
 
-    fn field(&mut self, node: &Node) -> Option<FieldContract> {
+    fn field(&mut self, node: &Node) -> Option<(FieldContract, Marker)> {
         const KEYS: [&str; 11] = [
             "name",
             "type",
@@ -588,16 +957,23 @@ impl Parser<'_> {
             references: None,
             line: node.span.start.line(),
         };
-        let before = self.problems.len();
+        let mut at = node.span.start;
+        // The type first: how allowed values are read depends on it, wherever it is written.
+        if let Some((_, _, v)) = entries.iter().find(|e| e.0 == "type") {
+            f.r#type = self.type_name(v);
+        }
         for (key, _, v) in &entries {
             match *key {
-                "name" => f.name = self.string(v, "name").unwrap_or_default(),
-                "type" => f.r#type = self.type_name(v),
+                "name" => {
+                    f.name = self.string(v, "name").unwrap_or_default();
+                    at = v.span.start;
+                }
+                "type" => {}
                 "required" => f.required = self.bool(v, "required").unwrap_or(false),
                 "unique" => f.unique = self.bool(v, "unique").unwrap_or(false),
-                "max_null_rate" => f.max_null_rate = self.rate(v, "max_null_rate"),
+                "max_null_rate" => f.max_null_rate = self.rate(v, "max_null_rate").map(|r| r.value),
                 "constraints" => f.constraints = self.constraints(v),
-                "allowed_values" => f.allowed_values = self.allowed(v),
+                "allowed_values" => f.allowed_values = self.allowed(v, f.r#type),
                 "drift" => f.drift = self.drift(v),
                 "skew" => f.skew = self.skew(v),
                 "references" => f.references = self.reference(v),
@@ -610,7 +986,7 @@ impl Parser<'_> {
         if !entries.iter().any(|e| e.0 == "name") {
             self.problem(node, "a field needs a `name`".into());
         }
-        (self.problems.len() == before).then_some(f)
+        Some((f, at))
     }
 
     fn type_name(&mut self, node: &Node) -> Option<TypeName> {
@@ -623,7 +999,11 @@ impl Parser<'_> {
                 .collect();
             self.problem(
                 node,
-                format!("unknown type `{s}`; expected one of {}", names.join(", ")),
+                format!(
+                    "unknown type {}; expected one of {}",
+                    shown(&s),
+                    names.join(", ")
+                ),
             );
         }
         found
@@ -636,21 +1016,27 @@ impl Parser<'_> {
             &["min", "max", "min_length", "max_length"],
         )?;
         let mut c = Constraints::default();
+        let (mut min, mut max) = (None, None);
         for (key, _, v) in &entries {
             match *key {
-                "min" => c.min = self.number(v, "constraints.min"),
-                "max" => c.max = self.number(v, "constraints.max"),
+                "min" => min = self.number(v, "constraints.min"),
+                "max" => max = self.number(v, "constraints.max"),
                 "min_length" => c.min_length = self.whole(v, "constraints.min_length"),
                 "max_length" => c.max_length = self.whole(v, "constraints.max_length"),
                 _ => unreachable!(),
             }
         }
-        if let (Some(lo), Some(hi)) = (c.min, c.max)
-            && lo > hi
+        c.min = min.map(|n| n.value);
+        c.max = max.map(|n| n.value);
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo.value > hi.value
         {
             self.problem(
                 node,
-                format!("`constraints.min` ({lo}) is above `constraints.max` ({hi})"),
+                format!(
+                    "`constraints.min` ({}) is above `constraints.max` ({})",
+                    lo.text, hi.text
+                ),
             );
         }
         if let (Some(lo), Some(hi)) = (c.min_length, c.max_length)
@@ -670,7 +1056,9 @@ impl Parser<'_> {
         Some(c)
     }
 
-    fn allowed(&mut self, node: &Node) -> Option<Vec<String>> {
+    /// Allowed values, kept as they will be compared: with the text of the column's frequent
+    /// values. See [`allowed_value`].
+    fn allowed(&mut self, node: &Node, ty: Option<TypeName>) -> Option<Vec<String>> {
         let YamlDataOwned::Sequence(items) = &node.data else {
             self.problem(
                 node,
@@ -684,17 +1072,42 @@ impl Parser<'_> {
                 "`allowed_values` is empty: every value would be rejected".into(),
             );
         }
+        if let Some(t @ (TypeName::Decimal | TypeName::Timestamp | TypeName::Binary)) = ty {
+            self.problem(
+                node,
+                format!(
+                    "`allowed_values` cannot be checked on a `{}` field: values are counted for string, integer, boolean and date columns only",
+                    t.name()
+                ),
+            );
+            return None;
+        }
         let mut out = Vec::new();
         for item in items {
-            match scalar(item) {
-                Some(Scalar::Str(s, _)) => out.push(s.to_string()),
-                Some(Scalar::Int(i)) => out.push(i.to_string()),
-                Some(Scalar::Bool(b)) => out.push(b.to_string()),
-                Some(Scalar::Float(f)) => out.push(f.to_string()),
-                _ => self.problem(
-                    item,
-                    format!("allowed values must be scalars, found {}", describe(item)),
-                ),
+            let s = match scalar(item) {
+                Ok(s) if s.core() == Core::Null => {
+                    self.problem(
+                        item,
+                        format!(
+                            "{} is not an allowed value: nulls are governed by `required` and `max_null_rate`; quote it (`'{}'`) to mean the text",
+                            if s.text.is_empty() { "an empty item".to_string() } else { s.shown() },
+                            s.text
+                        ),
+                    );
+                    continue;
+                }
+                Ok(s) => s,
+                Err(found) => {
+                    self.problem(
+                        item,
+                        format!("allowed values must be scalars, found {found}"),
+                    );
+                    continue;
+                }
+            };
+            match allowed_value(s, ty) {
+                Ok(v) => out.push(v),
+                Err(e) => self.problem(item, e),
             }
         }
         Some(out)
@@ -705,7 +1118,9 @@ impl Parser<'_> {
         let mut out = None;
         for (_, _, v) in &entries {
             if let Some(r) = self.rate(v, "skew.max_top_share") {
-                out = Some(Skew { max_top_share: r });
+                out = Some(Skew {
+                    max_top_share: r.value,
+                });
             }
         }
         if entries.is_empty() {
@@ -726,9 +1141,9 @@ impl Parser<'_> {
                 "table" => table = self.string(v, "references.table"),
                 "field" => field = self.string(v, "references.field"),
                 "max_unmatched_rate" => {
-                    rate = self
-                        .rate(v, "references.max_unmatched_rate")
-                        .unwrap_or(rate)
+                    if let Some(r) = self.rate(v, "references.max_unmatched_rate") {
+                        rate = r.value;
+                    }
                 }
                 _ => unreachable!(),
             }
@@ -743,5 +1158,170 @@ impl Parser<'_> {
             field: field?,
             max_unmatched_rate: rate,
         })
+    }
+}
+
+/// One allowed value, as the `allowed_values` check will compare it: with the text of the
+/// column's values (`src/check/allowed_values.rs`), which integer columns write in decimal
+/// (`42`, `-7`), boolean columns as `true`/`false` and date columns as `YYYY-MM-DD`.
+///
+/// - `string` fields, and fields without a `type`: the value exactly as written (`02139`,
+///   `1.50`, `0x1F`, `yes` stay text).
+/// - `integer` and `number` fields: a whole number in decimal, `_` separators allowed
+///   (`1_000` is `1000`); `1.50`, `0x1F`, `+5` or `007` would never equal a value of an
+///   integer column, so they are problems that name the value to write instead.
+/// - `boolean`: `true` or `false` (`True`/`TRUE` are the same boolean in YAML).
+/// - `date`: a calendar date written `YYYY-MM-DD`.
+fn allowed_value(s: Scalar<'_>, ty: Option<TypeName>) -> Result<String, String> {
+    let text = s.text;
+    match ty {
+        None | Some(TypeName::String) => Ok(text.to_string()),
+        Some(t @ (TypeName::Integer | TypeName::Number)) => {
+            let column = if t == TypeName::Number {
+                "the integer column behind a `number` field (float and decimal columns have no value counts)"
+            } else {
+                "an `integer` column"
+            };
+            integer_value(text).map_err(|canonical| match canonical {
+                None => format!(
+                    "allowed value {} is not a whole number, so it can never equal a value of {column}",
+                    s.shown()
+                ),
+                Some(v) => {
+                    let hint = if text.len() > 1 && text.starts_with('0') && is_digits(text, 10) {
+                        ", or declare the field `type: string` if it holds codes with leading zeros"
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "allowed value {} can never equal a value of {column}, whose values read as decimal text: write `{v}`{hint}",
+                        s.shown()
+                    )
+                }
+            })
+        }
+        Some(TypeName::Boolean) => match text {
+            "true" | "True" | "TRUE" => Ok("true".into()),
+            "false" | "False" | "FALSE" => Ok("false".into()),
+            _ => Err(format!(
+                "allowed value {} can never match: a `boolean` field's values are `true` and `false`",
+                s.shown()
+            )),
+        },
+        Some(TypeName::Date) => match chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            Ok(d) if d.to_string() == text => Ok(text.to_string()),
+            Ok(d) => Err(format!(
+                "allowed value {} can never match: a `date` column's values are written `YYYY-MM-DD`; write `{d}`",
+                s.shown()
+            )),
+            Err(_) => Err(format!(
+                "allowed value {} can never match: a `date` field's values are dates written `YYYY-MM-DD`",
+                s.shown()
+            )),
+        },
+        // Refused for the whole list before the values are read.
+        Some(TypeName::Decimal | TypeName::Timestamp | TypeName::Binary) => Ok(text.to_string()),
+    }
+}
+
+/// A whole number in canonical decimal (`_` separators dropped), or `Err` with the canonical
+/// form of what was written when there is one.
+fn integer_value(text: &str) -> Result<String, Option<String>> {
+    let t = text.trim().replace('_', "");
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    if is_digits(digits, 10) {
+        // A canonical spelling: no sign but `-`, no leading zero, no `-0`.
+        let canonical = match digits.trim_start_matches('0') {
+            "" => "0".to_string(),
+            d if negative => format!("-{d}"),
+            d => d.to_string(),
+        };
+        return if canonical == t {
+            Ok(canonical)
+        } else {
+            Err(Some(canonical))
+        };
+    }
+    let radix = [("0x", 16), ("0o", 8)]
+        .into_iter()
+        .find_map(|(p, r)| digits.strip_prefix(p).map(|d| (d, r)));
+    if let Some((d, r)) = radix
+        && let Ok(v) = i128::from_str_radix(d, r)
+    {
+        return Err(Some(if negative {
+            format!("-{v}")
+        } else {
+            v.to_string()
+        }));
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 => {
+            Err(Some(format!("{}", v as i64)))
+        }
+        _ => Err(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_schema_resolution() {
+        for (t, want) in [
+            ("", Core::Null),
+            ("~", Core::Null),
+            ("NULL", Core::Null),
+            ("True", Core::Bool),
+            ("yes", Core::Str),
+            ("02139", Core::Int),
+            ("-7", Core::Int),
+            ("0x1F", Core::Int),
+            ("0o17", Core::Int),
+            ("1.50", Core::Float),
+            (".5", Core::Float),
+            ("1e3", Core::Float),
+            ("-.inf", Core::Float),
+            (".nan", Core::Float),
+            ("nan", Core::Str),
+            ("1_000", Core::Str),
+            ("2024-03-01", Core::Str),
+            ("1.2.3", Core::Str),
+        ] {
+            assert_eq!(core_schema(t), want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn integer_values() {
+        assert_eq!(integer_value("42"), Ok("42".into()));
+        assert_eq!(integer_value("-7"), Ok("-7".into()));
+        assert_eq!(integer_value("1_000"), Ok("1000".into()));
+        assert_eq!(integer_value("0"), Ok("0".into()));
+        assert_eq!(integer_value("02139"), Err(Some("2139".into())));
+        assert_eq!(integer_value("+5"), Err(Some("5".into())));
+        assert_eq!(integer_value("-0"), Err(Some("0".into())));
+        assert_eq!(integer_value("0x1F"), Err(Some("31".into())));
+        assert_eq!(integer_value("0o17"), Err(Some("15".into())));
+        assert_eq!(integer_value("2.0"), Err(Some("2".into())));
+        assert_eq!(integer_value("1.50"), Err(None));
+        assert_eq!(integer_value("abc"), Err(None));
+    }
+
+    #[test]
+    fn positions_stay_inside_the_text() {
+        assert_eq!(line_lengths("ab\r\ncd\re\n"), vec![2, 2, 1, 0]);
+        assert_eq!(end_position("ab\ncd"), (2, 3));
+        let mut ps = vec![ContractProblem {
+            path: "x".into(),
+            line: 9,
+            column: 1,
+            message: "m".into(),
+        }];
+        clamp_positions(&mut ps, "a: 1\nbcd\n");
+        assert_eq!((ps[0].line, ps[0].column), (2, 4));
     }
 }
