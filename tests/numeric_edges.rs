@@ -1,10 +1,10 @@
-//! Numbers at the edges of f64, each checked against a value worked
+//! Numbers at the edges of f64 and of Arrow's decimal types, each checked against a value worked
 //! out in the test by another route (rescaled plain arithmetic, or by hand).
 
 mod common;
 
-use arrow::array::{ArrayRef, Float64Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{ArrayRef, Decimal256Array, Float64Array, RecordBatch};
+use arrow::datatypes::{DataType, Field, Schema, i256};
 use common::{plimsoll, plimsoll_json};
 use plimsoll::profile::model::NumericStats;
 use std::path::{Path, PathBuf};
@@ -229,4 +229,76 @@ fn non_finite_numbers_survive_the_json_round_trip() {
     let old = text.replace("\"NaN\"", "null");
     let back: NumericStats = serde_json::from_str(&old).unwrap();
     assert!(back.mean.is_nan());
+}
+
+fn decimal256_file(dir: &Path) -> PathBuf {
+    let v = |s: &str| Some(i256::from_string(s).unwrap());
+    let values = vec![
+        // 123456789012345678901234567890123456789012.34: beyond i128 unscaled.
+        v("12345678901234567890123456789012345678901234"),
+        v("-105"),
+        v("0"),
+        None,
+        v("750"),
+        v("750"),
+    ];
+    let array = Decimal256Array::from(values)
+        .with_precision_and_scale(50, 2)
+        .unwrap();
+    let batch = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![Field::new(
+            "amount",
+            DataType::Decimal256(50, 2),
+            true,
+        )])),
+        vec![Arc::new(array) as ArrayRef],
+    )
+    .unwrap();
+    common::parquet(dir, "d.parquet", &[batch])
+}
+
+#[test]
+fn decimal256_columns_are_profiled() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = decimal256_file(dir.path());
+    let p = common::profile(&f);
+    let field = p.field("amount").unwrap();
+    assert_eq!(field.data_type, "Decimal256(50, 2)");
+    assert_eq!((field.count, field.null_count), (5, 1));
+    assert_eq!(field.distinct.estimate(), 4);
+    let n = field.numeric.as_ref().unwrap();
+    // The values by hand; the big one is the nearest f64 to its decimal text.
+    let big: f64 = "123456789012345678901234567890123456789012.34"
+        .parse()
+        .unwrap();
+    assert_eq!(n.min, Some(-1.05));
+    assert_eq!(n.max, Some(big));
+    let mean = (big - 1.05 + 0.0 + 7.5 + 7.5) / 5.0;
+    assert!(close(n.mean, mean, 1e-15), "{} vs {mean}", n.mean);
+    assert_eq!(n.sketch.quantile(0.5), Some(7.5));
+
+    // A range check sees the values: the maximum breaks `max: 1000`.
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: t\ndepends_on:\n  - table: d\n    fields:\n      - name: amount\n        type: decimal\n        constraints: { min: -2, max: 1000 }\n",
+    )
+    .unwrap();
+    let r = plimsoll(&[
+        "check",
+        f.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let range = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "range")
+        .unwrap_or_else(|| panic!("no range result: {json}"));
+    assert_eq!(range["status"], "fail", "{range}");
 }

@@ -53,6 +53,17 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
                     .map(|v| v as f64 / scale),
             )
         }
+        DataType::Decimal256(_, s) => {
+            let (s, scale) = (*s, 10f64.powi(*s as i32));
+            floats(
+                p,
+                array
+                    .as_primitive::<Decimal256Type>()
+                    .iter()
+                    .flatten()
+                    .map(|v| decimal256_to_f64(v, s, scale)),
+            )
+        }
         DataType::Decimal64(_, s) => {
             let scale = 10f64.powi(*s as i32);
             floats(
@@ -122,6 +133,18 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         }
     }
     Ok(())
+}
+
+/// A Decimal256 value as f64: as Decimal128 does while it fits i128 (the same column profiles
+/// alike at either width), else the nearest f64 to the exact decimal.
+fn decimal256_to_f64(v: i256, scale: i8, factor: f64) -> f64 {
+    match v.to_i128() {
+        Some(small) => small as f64 / factor,
+        // Rust's float parsing rounds correctly; |v| < 2^255 with |scale| <= 127 is in range.
+        None => format!("{v}e{}", -i32::from(scale))
+            .parse()
+            .unwrap_or(f64::NAN),
+    }
 }
 
 fn timestamp_values(array: &ArrayRef) -> Box<dyn Iterator<Item = i64> + '_> {
