@@ -226,7 +226,7 @@ pub async fn profile_with(
         ..options.clone()
     };
     let df = plan_with(&ctx, source, columns, &options).await?;
-    let batches = df.collect().await.map_err(|e| source.scan_error(e))?;
+    let batches = source.collect(df).await?;
     let keys = if by_partition {
         source.partition_cols.len()
     } else {

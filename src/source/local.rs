@@ -1,8 +1,9 @@
 //! Local files: listing a directory tree like DataFusion does, and reading Parquet footers.
 
+use super::footer;
 use crate::error::{Error, Result};
 use arrow::datatypes::Schema;
-use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::metadata::ParquetMetaData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,45 +40,45 @@ impl FileInfo {
             .join("/")
     }
 
-    /// Reads the footer: the row count and the Arrow schema. A file that is empty, truncated
-    /// or not Parquet gives [`Error::CorruptParquet`].
+    /// Reads the footer: the row count and the Arrow schema. A file that is empty, truncated,
+    /// not Parquet or corrupt gives [`Error::CorruptParquet`] naming it (see [`super::footer`]).
     pub fn read_footer(&mut self) -> Result<Schema> {
-        let corrupt = |reason: String| Error::CorruptParquet {
-            path: self.path.display().to_string(),
-            reason,
-        };
-        if self.size == 0 {
-            return Err(corrupt("the file is empty (0 bytes)".into()));
-        }
-        let file = std::fs::File::open(&self.path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::Vanished {
-                path: self.path.display().to_string(),
-            },
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.path.display().to_string();
+        let io = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::Vanished { path: path.clone() },
             _ => Error::Io {
-                path: self.path.display().to_string(),
+                path: path.clone(),
                 source: e,
             },
-        })?;
-        let meta = ParquetMetaDataReader::new()
-            .parse_and_finish(&file)
-            .map_err(|e| corrupt(footer_reason(e)))?;
-        let fm = meta.file_metadata();
-        self.rows =
-            u64::try_from(fm.num_rows()).map_err(|_| corrupt("negative row count".into()))?;
-        let schema =
-            parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
-                .map_err(|e| corrupt(format!("unsupported schema: {e}")))?;
+        };
+        if self.size == 0 {
+            footer::metadata_len(&path, 0, &[])?;
+        }
+        let mut file = std::fs::File::open(&self.path).map_err(io)?;
+        // The size as listed; a file that shrank since reads short and is reported as truncated.
+        let size = self.size;
+        let mut tail = [0u8; footer::TAIL as usize];
+        if size >= footer::TAIL {
+            file.seek(SeekFrom::Start(size - footer::TAIL))
+                .and_then(|_| file.read_exact(&mut tail))
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => Error::CorruptParquet {
+                        path: path.clone(),
+                        reason: "the file is shorter than when it was listed".into(),
+                    },
+                    _ => io(e),
+                })?;
+        }
+        let len = footer::metadata_len(&path, size, &tail)?;
+        let mut metadata = vec![0u8; len as usize];
+        file.seek(SeekFrom::Start(size - footer::TAIL - len))
+            .and_then(|_| file.read_exact(&mut metadata))
+            .map_err(io)?;
+        let (meta, schema) = footer::decode(&path, size, &metadata)?;
+        self.rows = meta.file_metadata().num_rows() as u64;
         self.footer = Some(Arc::new(meta));
         Ok(schema)
-    }
-}
-
-pub(super) fn footer_reason(e: parquet::errors::ParquetError) -> String {
-    let text = e.to_string();
-    if text.contains("magic") || text.contains("Invalid Parquet file") {
-        format!("no Parquet footer ({text}); the file is truncated or is not Parquet")
-    } else {
-        text
     }
 }
 

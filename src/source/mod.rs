@@ -4,8 +4,10 @@
 //! Partition selection happens on paths, before any file is opened; only the footers of the
 //! selected files are read, and the scan is pruned to them by an exact partition filter.
 
+pub mod footer;
 pub mod iceberg;
 mod local;
+pub mod panics;
 pub mod s3;
 
 pub use local::{FileInfo, list_parquet_files};
@@ -426,6 +428,23 @@ impl Source {
         Error::Query {
             source_name: self.location.clone(),
             source: e,
+        }
+    }
+
+    /// Runs a plan over this source. A scan's error is this source's (see [`Source::scan_error`]),
+    /// and so is a panic a dependency raises on a corrupt data page (DataFusion re-raises the
+    /// panics of the tasks it spawns where the plan is awaited).
+    pub async fn collect(&self, df: DataFrame) -> Result<Vec<arrow::array::RecordBatch>> {
+        match panics::catch_async(df.collect()).await {
+            Ok(result) => result.map_err(|e| self.scan_error(e)),
+            Err(p) if p.own_code => Err(Error::Internal(p.message)),
+            Err(p) => Err(Error::CorruptParquet {
+                path: self.location.clone(),
+                reason: format!(
+                    "the Parquet reader gave up during the scan ({}): a data page or page index of one of its files is corrupt",
+                    p.message
+                ),
+            }),
         }
     }
 

@@ -9,6 +9,7 @@
 //! for at most 5 retries and 60 s (`PLIMSOLL_S3_RETRY_TIMEOUT`), so a dead endpoint fails
 //! instead of hanging. 4xx answers (403, 404) are not retried.
 
+use super::footer;
 use super::local::FileInfo;
 use crate::error::{Error, Result};
 use arrow::datatypes::Schema;
@@ -16,8 +17,6 @@ use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
-use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
-use parquet::arrow::async_reader::ParquetObjectReader;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -299,46 +298,48 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads a file's footer: its row count and Arrow schema.
+/// Reads a file's footer: its row count and Arrow schema. Checked and decoded as local footers
+/// are (see [`super::footer`]); the tail is fetched in one request when the metadata is small.
 pub async fn read_footer(
     store: &Arc<dyn ObjectStore>,
     loc: &S3Location,
     f: &mut FileInfo,
 ) -> Result<Schema> {
+    /// Most footers fit in this tail, read in one request.
+    const PREFETCH: u64 = 64 * 1024;
     let url = f.path.display().to_string();
     let key = url
         .strip_prefix(&loc.bucket_url())
         .unwrap_or(&url)
         .to_string();
-    let corrupt = |reason: String| Error::CorruptParquet {
-        path: url.clone(),
-        reason,
-    };
-    if f.size == 0 {
-        return Err(corrupt("the file is empty (0 bytes)".into()));
+    let path = ObjectPath::from(key.as_str());
+    let size = f.size;
+    if size == 0 {
+        footer::metadata_len(&url, 0, &[])?;
     }
-    let mut reader = ParquetObjectReader::new(store.clone(), ObjectPath::from(key.as_str()))
-        .with_file_size(f.size);
-    let meta = ArrowReaderMetadata::load_async(&mut reader, ArrowReaderOptions::new())
-        .await
-        .map_err(|e| match e {
-            parquet::errors::ParquetError::External(inner) => {
-                match inner.downcast::<object_store::Error>() {
-                    Ok(os) => match *os {
-                        object_store::Error::NotFound { .. } => {
-                            Error::Vanished { path: url.clone() }
-                        }
-                        os => storage_error(&url, &loc.bucket, &os),
-                    },
-                    Err(other) => corrupt(other.to_string()),
-                }
-            }
-            other => corrupt(super::local::footer_reason(other)),
-        })?;
-    f.rows = u64::try_from(meta.metadata().file_metadata().num_rows())
-        .map_err(|_| corrupt("negative row count".into()))?;
-    f.footer = Some(meta.metadata().clone());
-    Ok(meta.schema().as_ref().clone())
+    let fetch = |range: std::ops::Range<u64>| {
+        let (store, path, url) = (store.clone(), path.clone(), url.clone());
+        async move {
+            store.get_range(&path, range).await.map_err(|e| match e {
+                object_store::Error::NotFound { .. } => Error::Vanished { path: url },
+                e => storage_error(&url, &loc.bucket, &e),
+            })
+        }
+    };
+    let start = size.saturating_sub(PREFETCH);
+    let tail = fetch(start..size).await?;
+    let len = footer::metadata_len(&url, size, &tail)?;
+    let meta_start = size - footer::TAIL - len;
+    let metadata = if meta_start >= start {
+        let from = (meta_start - start) as usize;
+        tail.slice(from..from + len as usize)
+    } else {
+        fetch(meta_start..size - footer::TAIL).await?
+    };
+    let (meta, schema) = footer::decode(&url, size, &metadata)?;
+    f.rows = meta.file_metadata().num_rows() as u64;
+    f.footer = Some(Arc::new(meta));
+    Ok(schema)
 }
 
 #[cfg(test)]
