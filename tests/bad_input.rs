@@ -286,6 +286,146 @@ fn a_file_that_vanishes_between_listing_and_reading() {
     assert!(text.contains("hint: a compaction"), "{text}");
 }
 
+/// A date-partitioned table with `rows` rows under each `date=...` directory.
+fn partitioned(dir: &Path, parts: &[(&str, usize)]) {
+    use arrow::array::{Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    for (value, rows) in parts {
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)])),
+            vec![Arc::new(Int64Array::from_iter_values(0..*rows as i64))],
+        )
+        .unwrap();
+        common::parquet(dir, &format!("date={value}/part-0.parquet"), &[batch]);
+    }
+}
+
+#[test]
+fn stray_partition_directories_are_left_out_and_never_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    partitioned(
+        dir.path(),
+        &[
+            ("2024-03-01", 10),
+            ("2024-03-02", 20),
+            ("2024-03-03", 30),
+            ("not-a-date", 40),
+            ("__HIVE_DEFAULT_PARTITION__", 50),
+        ],
+    );
+    let src = s(dir.path());
+    // `latest` is the newest real date, not the stray (which sorts last as a string).
+    let (code, json, stderr) = common::plimsoll_json(&[
+        "profile",
+        src,
+        "--partition",
+        "date=latest",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["row_count"], 30, "{json}");
+    assert_eq!(json["partitions"], serde_json::json!(["date=2024-03-03"]));
+    let date = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "date")
+        .unwrap();
+    assert_eq!(date["type"], "date", "{date}");
+    assert!(
+        stderr.contains("warning: left out 1 file(s)") && stderr.contains("`date=not-a-date`"),
+        "{stderr}"
+    );
+
+    // The whole table: the stray's 40 rows left out, Hive's null partition's 50 rows null.
+    let (code, json, stderr) = common::plimsoll_json(&["profile", src, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["row_count"], 10 + 20 + 30 + 50, "{json}");
+    assert!(stderr.contains("`date=not-a-date`"), "{stderr}");
+    let date = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "date")
+        .unwrap();
+    assert_eq!(date["type"], "date", "{date}");
+    assert_eq!(date["null_count"], 50, "{date}");
+    assert_eq!(date["count"], 60, "{date}");
+    assert_eq!(date["min"], "2024-03-01", "{date}");
+    assert_eq!(date["max"], "2024-03-03", "{date}");
+    let n = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "n")
+        .unwrap();
+    assert_eq!(n["count"], 110, "{n}");
+
+    // The footers say the same: 50 null dates.
+    let (code, json, stderr) =
+        common::plimsoll_json(&["profile", src, "--metadata-only", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let date = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "date")
+        .unwrap();
+    assert_eq!(date["null_count"], 50, "{date}");
+
+    // Hive's null partition can be selected by its name.
+    let (code, json, stderr) = common::plimsoll_json(&[
+        "profile",
+        src,
+        "--partition",
+        "date=__HIVE_DEFAULT_PARTITION__",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["row_count"], 50, "{json}");
+
+    // The library carries the warning for callers.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let source = rt
+        .block_on(plimsoll::source::Source::open(src, &[]))
+        .unwrap();
+    assert_eq!(source.files.len(), 4);
+    assert_eq!(source.warnings.len(), 1, "{:?}", source.warnings);
+    assert!(
+        source.warnings[0].contains(
+            "`date=not-a-date` is not a date (YYYY-MM-DD) like the other 3 value(s) of `date`"
+        ),
+        "{:?}",
+        source.warnings
+    );
+}
+
+#[test]
+fn integer_partitions_with_a_stray() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, rows) in [("7", 1), ("8", 2), ("9", 3), ("10", 4), ("tmp", 5)] {
+        partitioned(
+            &dir.path().join(format!("hour={value}")),
+            &[("2024-03-01", rows)],
+        );
+    }
+    let (code, json, stderr) = common::plimsoll_json(&[
+        "profile",
+        s(dir.path()),
+        "--partition",
+        "hour=latest",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    // 10 is the latest hour (as a number, not as text, and not `tmp`).
+    assert_eq!(json["row_count"], 4, "{json}");
+    assert!(stderr.contains("`hour=tmp` is not an integer"), "{stderr}");
+}
+
 /// A struct nested `depth` levels deep around one integer, written by ArrowWriter (on a thread
 /// with room for its recursion).
 fn nested_struct_file(path: std::path::PathBuf, depth: usize) {

@@ -443,6 +443,7 @@ pub async fn check_results(a: &CheckArgs) -> Result<Vec<CheckResult>> {
     }
     for (location, entries) in &plan.bindings {
         let source = Source::open_with(location, &a.partitions, strict).await?;
+        source.print_warnings();
         let schema = source.schema();
         let tables: Vec<&crate::contract::TableContract> = entries
             .iter()

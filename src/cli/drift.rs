@@ -43,6 +43,7 @@ pub(crate) fn default_table_name(location: &str) -> String {
 
 pub async fn run(a: DriftArgs) -> Result<Outcome> {
     let source = Source::open(&a.source, &a.partitions).await?;
+    source.print_warnings();
     let mut columns = profile::resolve_columns(&source, a.columns.as_deref())?;
     columns.retain(|c| !source.partition_cols.iter().any(|(k, _)| k == c));
     let (spec, history) = a.baseline.open()?;

@@ -263,6 +263,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
     let source = Source::open(&a.source, &a.partitions).await?;
+    source.print_warnings();
     if a.metadata_only {
         if let Some(t) = source.iceberg().filter(|_| !source.counts_exact()) {
             return Err(Error::usage(
