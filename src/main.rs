@@ -12,11 +12,9 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    std::panic::set_hook(Box::new(|info| {
-        eprintln!(
-            "error: internal error: {info}\n\nhint: this is a bug in Plimsoll; please report it"
-        );
-    }));
+    // Says "internal error" for a panic nobody catches; silent for a dependency's panic on bad
+    // input, which the library catches and reports as that input's error.
+    std::panic::set_hook(Box::new(plimsoll::source::panics::hook));
     let outcome = std::panic::catch_unwind(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -40,6 +38,9 @@ fn main() -> ExitCode {
             eprint!("{}", e.render());
             ExitCode::from(2)
         }
-        Err(_) => ExitCode::from(2),
+        Err(panic) => {
+            plimsoll::source::panics::uncaught(panic.as_ref());
+            ExitCode::from(2)
+        }
     }
 }

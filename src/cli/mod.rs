@@ -353,7 +353,7 @@ async fn run_drift(a: DriftArgs) -> Result<Outcome> {
         Format::Table => report::drift::table(&r),
     };
     let code = u8::from(r.status == crate::check::Status::Fail);
-    Ok(Outcome::new(stdout, code))
+    Ok(Outcome::new(stdout, code).with_notes(&r.notes))
 }
 
 pub(crate) fn json_text(v: &serde_json::Value) -> String {

@@ -53,6 +53,17 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
                     .map(|v| v as f64 / scale),
             )
         }
+        DataType::Decimal256(_, s) => {
+            let (s, scale) = (*s, 10f64.powi(*s as i32));
+            floats(
+                p,
+                array
+                    .as_primitive::<Decimal256Type>()
+                    .iter()
+                    .flatten()
+                    .map(|v| decimal256_to_f64(v, s, scale)),
+            )
+        }
         DataType::Decimal64(_, s) => {
             let scale = 10f64.powi(*s as i32);
             floats(
@@ -122,6 +133,18 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         }
     }
     Ok(())
+}
+
+/// A Decimal256 value as f64: as Decimal128 does while it fits i128 (the same column profiles
+/// alike at either width), else the nearest f64 to the exact decimal.
+fn decimal256_to_f64(v: i256, scale: i8, factor: f64) -> f64 {
+    match v.to_i128() {
+        Some(small) => small as f64 / factor,
+        // Rust's float parsing rounds correctly; |v| < 2^255 with |scale| <= 127 is in range.
+        None => format!("{v}e{}", -i32::from(scale))
+            .parse()
+            .unwrap_or(f64::NAN),
+    }
 }
 
 fn timestamp_values(array: &ArrayRef) -> Box<dyn Iterator<Item = i64> + '_> {
@@ -223,18 +246,47 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
     }
     super::model::FewValues::track(&mut n.few_values, values);
     let count = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / count;
-    let (mut m2, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+    let mut mean = values.iter().sum::<f64>() / count;
+    let (mut m2, mut lo, mut hi, mut big) = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
     for &v in values {
         m2 += (v - mean) * (v - mean);
         lo = lo.min(v);
         hi = hi.max(v);
+        big = big.max(v.abs());
         n.sketch.update(v);
     }
     if let Some(b) = &mut n.bins {
         values.iter().for_each(|v| b.add(*v));
     }
-    n.add_moments(values.len() as u64, mean, m2, lo, hi);
+    let mut m2_exp = 0;
+    if lo == hi {
+        // A constant batch: exactly its value and no spread (a rounded mean would add noise).
+        (mean, m2) = (lo, 0.0);
+    }
+    // Squares of values beyond about 1.3e154 leave f64's range (the sum or m2 overflows), and
+    // those of values below 1e-154 vanish: such batches are summed again on values scaled by a
+    // power of two (exact), the scale carried in the exponent.
+    if !mean.is_finite() || !m2.is_finite() || (big > 0.0 && big < 2f64.powi(-400)) {
+        (mean, m2, m2_exp) = scaled_moments(values, big, lo, hi);
+    }
+    n.add_moments(values.len() as u64, mean, m2, m2_exp, lo, hi);
+}
+
+/// Mean and sum of squared deviations (`m2 × 2^m2_exp`) of finite values whose largest
+/// magnitude is `big`, computed on the values divided by a power of two near `big`.
+fn scaled_moments(values: &[f64], big: f64, lo: f64, hi: f64) -> (f64, f64, i32) {
+    use super::model::{exponent, ldexp};
+    let k = exponent(big);
+    let count = values.len() as f64;
+    // A rounded mean may step past the values (at f64's limit, past f64 itself).
+    let mean = (values.iter().map(|v| ldexp(*v, -k)).sum::<f64>() / count)
+        .clamp(ldexp(lo, -k), ldexp(hi, -k));
+    let mut m2 = 0.0;
+    for &v in values {
+        let d = ldexp(v, -k) - mean;
+        m2 += d * d;
+    }
+    (ldexp(mean, k), m2, 2 * k)
 }
 
 fn strings<'a, A>(p: &mut FieldProfile, a: A)

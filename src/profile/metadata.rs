@@ -282,8 +282,13 @@ fn iceberg_facts(
 fn partition_facts(source: &Source, name: &str, dt: DataType) -> FieldFacts {
     let mut bounds = Bounds::default();
     let mut result = Ok(());
+    let mut nulls = 0;
     for f in &source.files {
         if let Some((_, v)) = f.partition.iter().find(|(k, _)| k == name) {
+            if v == crate::source::HIVE_NULL {
+                nulls += f.rows;
+                continue;
+            }
             match ScalarValue::try_from_string(v.clone(), &dt) {
                 Ok(s) => result = result.and(bounds.add(s.clone(), s)),
                 Err(e) => result = Err(e.to_string()),
@@ -294,7 +299,7 @@ fn partition_facts(source: &Source, name: &str, dt: DataType) -> FieldFacts {
         name: name.to_string(),
         data_type: dt,
         rows: source.row_count(),
-        null_count: Some(0),
+        null_count: Some(nulls),
         bounds: result.map(|_| bounds.finish()),
         null_count_unknown: None,
     }

@@ -12,7 +12,7 @@ pub use model::{Column, FieldProfile, Kind, ScanInfo, SnapshotInfo, TableProfile
 
 use crate::error::{Error, Result};
 use crate::source::Source;
-use arrow::array::AsArray;
+use arrow::array::{Array, AsArray};
 
 use crate::context::Context;
 use arrow::datatypes::DataType;
@@ -204,7 +204,7 @@ pub async fn profile_with(
         ..options.clone()
     };
     let df = plan_with(&session, source, columns, &options).await?;
-    let batches = df.collect().await.map_err(|e| source.scan_error(e))?;
+    let batches = source.collect(df).await?;
     let keys = if by_partition {
         source.partition_cols.len()
     } else {
@@ -222,7 +222,14 @@ pub async fn profile_with(
             for (k, (key, _)) in source.partition_cols.iter().enumerate() {
                 let v = arrow::compute::cast(batch.column(k), &DataType::Utf8)
                     .map_err(|e| Error::Internal(e.to_string()))?;
-                name.push(format!("{key}={}", v.as_string::<i32>().value(row)));
+                // A null key is Hive's null partition, named as its directory is.
+                let v = v.as_string::<i32>();
+                let v = if v.is_null(row) {
+                    crate::source::HIVE_NULL
+                } else {
+                    v.value(row)
+                };
+                name.push(format!("{key}={v}"));
             }
             let name = name.join("/");
             let mut part = footer_profile(&source.only_partition(&name));

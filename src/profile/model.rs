@@ -58,13 +58,24 @@ impl Kind {
 
 /// Numbers: exact count, mean and variance (Chan et al. merge), exact min/max, a KLL sketch.
 /// Mean, variance and quantiles cover finite values; NaN and infinities are counted apart.
+///
+/// Every finite input gives finite moments: the mean lies between min and max, and the sum of
+/// squared deviations, which can exceed f64's range once values pass about 1.3e154, is kept as
+/// `m2 × 2^m2_exp` (the exponent is 0, and left out of the JSON, for all ordinary data).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NumericStats {
     pub finite_count: u64,
+    #[serde(with = "lenient_f64")]
     pub mean: f64,
-    /// Sum of squared deviations from the mean.
+    /// Sum of squared deviations from the mean, divided by `2^m2_exp`.
+    #[serde(with = "lenient_f64")]
     pub m2: f64,
+    /// Binary exponent (even) of `m2`'s scale: 0 unless the sum is beyond f64's range.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub m2_exp: i32,
+    #[serde(default, with = "lenient_opt_f64")]
     pub min: Option<f64>,
+    #[serde(default, with = "lenient_opt_f64")]
     pub max: Option<f64>,
     /// Exact integer bounds (integers only; `min`/`max` may round beyond 2^53).
     pub int_min: Option<i128>,
@@ -121,10 +132,173 @@ impl FewValues {
     }
 }
 
+fn is_zero(v: &i32) -> bool {
+    *v == 0
+}
+
+/// f64 in JSON without loss: JSON has no NaN or infinities (serde_json writes them as `null`,
+/// which then cannot be read back as a number), so they are written as the strings `"NaN"`,
+/// `"inf"` and `"-inf"`. Reading also accepts `null` (as NaN), for profiles stored before.
+pub mod lenient_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Text(String),
+    }
+
+    pub(super) fn from_text<E: serde::de::Error>(t: &str) -> Result<f64, E> {
+        match t {
+            "NaN" | "nan" => Ok(f64::NAN),
+            "inf" | "+inf" | "Infinity" => Ok(f64::INFINITY),
+            "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+            other => Err(E::custom(format!("expected a number, found `{other}`"))),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Option::<Repr>::deserialize(d)? {
+            None => Ok(f64::NAN),
+            Some(Repr::Number(v)) => Ok(v),
+            Some(Repr::Text(t)) => from_text(&t),
+        }
+    }
+}
+
+/// As [`lenient_f64`], for an optional number (`null` is `None`).
+pub mod lenient_opt_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::lenient_f64::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        match Option::<Repr>::deserialize(d)? {
+            None => Ok(None),
+            Some(Repr::Number(v)) => Ok(Some(v)),
+            Some(Repr::Text(t)) => super::lenient_f64::from_text(&t).map(Some),
+        }
+    }
+}
+
+/// As [`lenient_f64`], for a list of numbers.
+pub mod lenient_vec_f64 {
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    struct One(f64);
+
+    impl serde::Serialize for One {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            super::lenient_f64::serialize(&self.0, s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for One {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            super::lenient_f64::deserialize(d).map(One)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for x in v {
+            seq.serialize_element(&One(*x))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<One>::deserialize(d)?
+            .into_iter()
+            .map(|o| o.0)
+            .collect())
+    }
+}
+
+/// `2^k` for `k` in f64's normal exponent range.
+fn pow2(k: i32) -> f64 {
+    debug_assert!((-1022..=1023).contains(&k));
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// `x × 2^k`: exact while the result is a normal number, 0 or ±inf beyond f64's range.
+pub fn ldexp(mut x: f64, mut k: i32) -> f64 {
+    while k > 1000 && x.is_finite() && x != 0.0 {
+        x *= pow2(1000);
+        k -= 1000;
+    }
+    while k < -1000 && x.is_finite() && x != 0.0 {
+        x *= pow2(-1000);
+        k += 1000;
+    }
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    x * pow2(k.clamp(-1022, 1023))
+}
+
+/// The binary exponent `e` of a finite non-zero `x`: `|x| = f × 2^e` with `f` in `[0.5, 1)`
+/// (C's `frexp`). 0 for 0.
+pub fn exponent(x: f64) -> i32 {
+    if x == 0.0 || !x.is_finite() {
+        return 0;
+    }
+    let biased = ((x.abs().to_bits() >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        // Subnormal: scale into the normal range first.
+        return exponent(x * pow2(64)) - 64;
+    }
+    biased - 1022
+}
+
+/// `v × 2^e` written with an even exponent, 0 whenever the value fits f64 comfortably.
+fn canonical(v: f64, e: i32) -> (f64, i32) {
+    if v == 0.0 || e == 0 {
+        return (v, e);
+    }
+    let plain = ldexp(v, e);
+    if plain.is_finite() && (2f64.powi(-900)..=2f64.powi(900)).contains(&plain.abs()) {
+        return (plain, 0);
+    }
+    // Keep the mantissa near 1 and the exponent even (so a square root halves it exactly).
+    let mut shift = exponent(v) - 1;
+    if (e + shift) % 2 != 0 {
+        shift -= 1;
+    }
+    (ldexp(v, -shift), e + shift)
+}
+
 /// Exact counts of values in the bins cut by `edges`: `(-inf, e0), [e0, e1), ..., [e_last, +inf)`.
 /// NaN is in no bin; -inf falls in the first and +inf in the last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bins {
+    #[serde(with = "lenient_vec_f64")]
     pub edges: Vec<f64>,
     pub counts: Vec<u64>,
 }
@@ -149,18 +323,56 @@ impl Bins {
 }
 
 impl NumericStats {
-    /// Folds in a batch's summary: its count, mean, m2, min and max.
-    pub fn add_moments(&mut self, n: u64, mean: f64, m2: f64, min: f64, max: f64) {
+    /// Folds in a batch's summary: its count, mean, sum of squared deviations (`m2 × 2^m2_exp`),
+    /// min and max. Finite inputs give finite results whatever their magnitude.
+    pub fn add_moments(&mut self, n: u64, mean: f64, m2: f64, m2_exp: i32, min: f64, max: f64) {
         if n == 0 {
             return;
         }
-        let total = self.finite_count + n;
-        let delta = mean - self.mean;
-        self.mean += delta * n as f64 / total as f64;
-        self.m2 += m2 + delta * delta * self.finite_count as f64 * n as f64 / total as f64;
+        let (na, total) = (self.finite_count, self.finite_count + n);
+        let lo = self.min.map_or(min, |m| m.min(min));
+        let hi = self.max.map_or(max, |m| m.max(max));
+        self.min = Some(lo);
+        self.max = Some(hi);
+        if na == 0 {
+            self.finite_count = n;
+            self.mean = mean;
+            (self.m2, self.m2_exp) = canonical(m2, m2_exp);
+            return;
+        }
         self.finite_count = total;
-        self.min = Some(self.min.map_or(min, |m| m.min(min)));
-        self.max = Some(self.max.map_or(max, |m| m.max(max)));
+        // Chan et al., as long as every term stays in range (all ordinary data).
+        let delta = mean - self.mean;
+        if self.m2_exp == 0 && m2_exp == 0 && delta.is_finite() {
+            let new_mean = self.mean + delta * n as f64 / total as f64;
+            let new_m2 = self.m2 + m2 + delta * delta * na as f64 * n as f64 / total as f64;
+            if new_mean.is_finite() && new_m2.is_finite() {
+                self.mean = new_mean;
+                self.m2 = new_m2;
+                return;
+            }
+        }
+        // Huge (or tiny) values: the same formulas on halves and in scaled form. The difference
+        // of the means is 2 × dh, and dh = f × 2^k with f in [0.5, 1).
+        let dh = mean / 2.0 - self.mean / 2.0;
+        let mid = self.mean / 2.0 + dh * (n as f64 / total as f64);
+        self.mean = (mid * 2.0).clamp(lo, hi);
+        let k = exponent(dh);
+        let f = ldexp(dh, -k);
+        let weight = na as f64 * (n as f64 / total as f64);
+        let cross = (f * f * weight, 2 * k + 2);
+        let terms = [(self.m2, self.m2_exp), (m2, m2_exp), cross];
+        let top = terms
+            .iter()
+            .filter(|(v, _)| *v != 0.0)
+            .map(|(v, e)| e + exponent(*v))
+            .max();
+        let Some(top) = top else {
+            (self.m2, self.m2_exp) = (0.0, 0);
+            return;
+        };
+        let sum: f64 = terms.iter().map(|(v, e)| ldexp(*v, e - top)).sum();
+        (self.m2, self.m2_exp) = canonical(sum, top);
     }
 
     fn is_empty(&self) -> bool {
@@ -170,7 +382,7 @@ impl NumericStats {
     pub fn merge(&mut self, o: &NumericStats) {
         let self_empty = self.is_empty();
         if let (Some(min), Some(max)) = (o.min, o.max) {
-            self.add_moments(o.finite_count, o.mean, o.m2, min, max);
+            self.add_moments(o.finite_count, o.mean, o.m2, o.m2_exp, min, max);
         }
         self.int_min = opt_fold(self.int_min, o.int_min, i128::min);
         self.int_max = opt_fold(self.int_max, o.int_max, i128::max);
@@ -199,9 +411,13 @@ impl NumericStats {
         };
     }
 
-    /// Sample standard deviation (n - 1), over finite values.
+    /// Sample standard deviation (n - 1), over finite values. `+inf` only when the true value
+    /// exceeds f64's range (values spread over nearly all of it).
     pub fn stddev(&self) -> Option<f64> {
-        (self.finite_count > 1).then(|| (self.m2 / (self.finite_count - 1) as f64).sqrt())
+        (self.finite_count > 1).then(|| {
+            let scaled = (self.m2 / (self.finite_count - 1) as f64).sqrt();
+            ldexp(scaled, self.m2_exp / 2)
+        })
     }
 }
 

@@ -111,10 +111,10 @@ pub async fn unmatched(
             })
             .unwrap_or(0)
     };
-    let keys = first_count(keys.collect().await.map_err(|e| query(current, e))?);
-    let unmatched = first_count(counted.collect().await.map_err(|e| query(current, e))?);
+    let keys = first_count(current.collect(keys).await?);
+    let unmatched = first_count(current.collect(counted).await?);
     let mut values = Vec::new();
-    for b in examples.collect().await.map_err(|e| query(current, e))? {
+    for b in current.collect(examples).await? {
         let col = arrow::compute::cast(b.column(0), &DataType::Utf8)
             .map_err(|e| Error::Internal(e.to_string()))?;
         values.extend(col.as_string::<i32>().iter().flatten().map(String::from));

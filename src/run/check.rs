@@ -127,6 +127,9 @@ async fn run(
         } else {
             Source::open(ctx, &what, &t.partitions).await?
         };
+        report
+            .notes
+            .extend(source.warnings.iter().map(|w| format!("warning: {w}")));
         sources.push(source);
     }
     if !sole {

@@ -46,6 +46,8 @@ pub struct DriftReport {
     pub rows: Vec<DriftRow>,
     /// The worst status of a judged field.
     pub status: Status,
+    /// Warnings about the source (stray partition directories left out), for stderr.
+    pub notes: Vec<String>,
 }
 
 pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
@@ -141,5 +143,10 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
         baseline: BaselineSummary::of(&baseline),
         rows,
         status,
+        notes: source
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {w}"))
+            .collect(),
     })
 }

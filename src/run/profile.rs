@@ -47,6 +47,11 @@ pub fn default_table_name(location: &str) -> String {
 pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport> {
     let source = Source::open(ctx, &plan.source, &plan.partitions).await?;
     let origin = source.metadata_origin();
+    let mut notes: Vec<String> = source
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
     if plan.metadata_only {
         if let Some(t) = source.iceberg().filter(|_| !source.counts_exact()) {
             return Err(Error::usage(
@@ -64,7 +69,7 @@ pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport>
             facts: Some(profile::metadata::facts(&source, &columns)?),
             profile: profile::footer_profile(&source),
             origin,
-            notes: Vec::new(),
+            notes,
         });
     }
     let Some(dir) = &plan.history else {
@@ -73,7 +78,7 @@ pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport>
             profile: profile::profile(ctx, &source, &columns).await?,
             facts: None,
             origin,
-            notes: Vec::new(),
+            notes,
         });
     };
     // Backfill: every column of each selected partition, stored unless already there.
@@ -104,9 +109,9 @@ pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport>
         profile: profiled.whole,
         facts: None,
         origin,
-        notes: incremental
-            .map(|i| i.note(&source.location))
-            .into_iter()
-            .collect(),
+        notes: {
+            notes.extend(incremental.map(|i| i.note(&source.location)));
+            notes
+        },
     })
 }

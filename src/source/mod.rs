@@ -9,7 +9,9 @@
 
 pub mod errors;
 pub mod files;
+pub mod footer;
 pub mod iceberg;
+pub mod panics;
 pub mod s3;
 pub mod storage;
 
@@ -129,9 +131,15 @@ impl std::str::FromStr for PartitionSelector {
     }
 }
 
+/// Hive's directory value for a null partition key: the rows under `key=__HIVE_DEFAULT_PARTITION__/`
+/// have a null `key`.
+pub const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
 /// A typed hive partition value.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
 enum PartValue {
+    /// Hive's null partition; orders first, so it never is the latest.
+    Null,
     Int(i64),
     Date(i32),
     Str(String),
@@ -140,6 +148,7 @@ enum PartValue {
 impl PartValue {
     fn scalar(&self) -> ScalarValue {
         match self {
+            PartValue::Null => ScalarValue::Null,
             PartValue::Int(v) => ScalarValue::Int64(Some(*v)),
             PartValue::Date(v) => ScalarValue::Date32(Some(*v)),
             PartValue::Str(v) => ScalarValue::Utf8(Some(v.clone())),
@@ -153,24 +162,113 @@ fn parse_date(s: &str) -> Option<i32> {
     Some((d - epoch).num_days() as i32)
 }
 
+fn is_date(v: &str) -> bool {
+    v.len() == 10 && parse_date(v).is_some()
+}
+
+/// The type most of a key's distinct values parse as: a date (`YYYY-MM-DD`), else an integer,
+/// else a string. Hive's null partition does not vote; values not of the majority's type are
+/// strays (a `date=tmp` copy, a `date=latest` link), left out of the table by [`strays`].
 fn infer_type(values: &[&str]) -> DataType {
-    if values
-        .iter()
-        .all(|v| v.len() == 10 && parse_date(v).is_some())
-    {
+    let mut distinct: Vec<&str> = values.iter().copied().filter(|v| *v != HIVE_NULL).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let majority = |n: usize| n * 2 > distinct.len();
+    if majority(distinct.iter().filter(|v| is_date(v)).count()) {
         DataType::Date32
-    } else if values.iter().all(|v| v.parse::<i64>().is_ok()) {
+    } else if majority(distinct.iter().filter(|v| v.parse::<i64>().is_ok()).count()) {
         DataType::Int64
     } else {
         DataType::Utf8
     }
 }
 
+/// The typed value of a directory's `key=value`; None for a stray (a value not of the key's type).
 fn typed(value: &str, dt: &DataType) -> Option<PartValue> {
+    if value == HIVE_NULL {
+        return Some(PartValue::Null);
+    }
     match dt {
-        DataType::Date32 => parse_date(value).map(PartValue::Date),
+        DataType::Date32 => parse_date(value)
+            .filter(|_| is_date(value))
+            .map(PartValue::Date),
         DataType::Int64 => value.parse().ok().map(PartValue::Int),
         _ => Some(PartValue::Str(value.to_string())),
+    }
+}
+
+/// What sets a partition key apart in DataFusion's scan: a key with strays or Hive null
+/// partitions is read as the directory strings and typed after (DataFusion would refuse to
+/// parse `not-a-date` as a date, and knows nothing of Hive's null), so that strays can be
+/// filtered out by name before any of their files is opened.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct KeyLayout {
+    /// Read as strings, then `nullif(key, HIVE_NULL)` cast to the key's type.
+    raw: bool,
+    /// Files were left out as strays: the scan must be filtered to the kept directories.
+    strays: bool,
+}
+
+/// Removes the files under stray directories (values not of their key's type) and says what
+/// was left out. Returns the layout of each key and the warnings.
+fn strays(
+    location: &str,
+    cols: &[(String, DataType)],
+    files: &mut Vec<FileInfo>,
+) -> (Vec<KeyLayout>, Vec<String>) {
+    let mut layout = vec![KeyLayout::default(); cols.len()];
+    let mut warnings = Vec::new();
+    for (i, (key, dt)) in cols.iter().enumerate() {
+        let mut stray: Vec<&str> = Vec::new();
+        let mut valid: Vec<&str> = Vec::new();
+        let mut left_out = 0usize;
+        for f in files.iter() {
+            let v = f.partition[i].1.as_str();
+            layout[i].raw |= v == HIVE_NULL;
+            match typed(v, dt) {
+                None => {
+                    stray.push(v);
+                    left_out += 1;
+                }
+                Some(PartValue::Null) => {}
+                Some(_) => valid.push(v),
+            }
+        }
+        if stray.is_empty() {
+            continue;
+        }
+        layout[i].raw = true;
+        layout[i].strays = true;
+        stray.sort_unstable();
+        stray.dedup();
+        valid.sort_unstable();
+        valid.dedup();
+        let what = match (dt, stray.len()) {
+            (DataType::Date32, 1) => "is not a date (YYYY-MM-DD)",
+            (DataType::Date32, _) => "are not dates (YYYY-MM-DD)",
+            (_, 1) => "is not an integer",
+            _ => "are not integers",
+        };
+        let names: Vec<String> = stray.iter().map(|v| format!("`{key}={v}`")).collect();
+        warnings.push(format!(
+            "left out {left_out} file(s) under `{location}`: {} {what} like the other {} value(s) of `{key}`",
+            summarize_list(&names),
+            valid.len(),
+        ));
+    }
+    files.retain(|f| {
+        cols.iter()
+            .enumerate()
+            .all(|(i, (_, dt))| typed(&f.partition[i].1, dt).is_some())
+    });
+    (layout, warnings)
+}
+
+fn summarize_list(names: &[String]) -> String {
+    if names.len() <= 5 {
+        names.join(", ")
+    } else {
+        format!("{}, ... ({} more)", names[..4].join(", "), names.len() - 4)
     }
 }
 
@@ -202,6 +300,11 @@ pub struct Source {
     /// Schema of the files merged (as DataFusion reads them), without partition columns.
     file_schema: SchemaRef,
     filter: Option<Expr>,
+    /// How each partition key is read (parallel to `partition_cols`).
+    key_layout: Vec<KeyLayout>,
+    /// What the user should know about the source (stray partition directories left out), one
+    /// line each, for the front end to show as `warning: ...`.
+    pub warnings: Vec<String>,
 }
 
 impl Source {
@@ -243,16 +346,21 @@ impl Source {
                 path: location.to_string(),
             });
         }
-        let partition_cols = partition_columns(location, &listing.files)?;
+        let mut files = listing.files;
+        let partition_cols = partition_columns(location, &files)?;
+        // Strays are left out of the listing itself: no slice selected from it sees them.
+        let (key_layout, warnings) = strays(location, &partition_cols, &mut files);
         let source = Source {
             location: location.to_string(),
             backend: Backend::Files { storage, root },
             is_file: listing.is_file,
             partition_cols,
-            listing: Arc::new(listing.files),
+            listing: Arc::new(files),
             files: Vec::new(),
             file_schema: Arc::new(Schema::empty()),
             filter: None,
+            key_layout,
+            warnings,
         };
         source.select(selectors, strict).await
     }
@@ -279,7 +387,13 @@ impl Source {
             .cloned()
             .collect();
         let mut files: Vec<FileInfo> = self.listing.as_ref().clone();
-        let filter = select(location, &self.partition_cols, &mut files, &selectors)?;
+        let filter = select(
+            location,
+            &self.partition_cols,
+            &self.key_layout,
+            &mut files,
+            &selectors,
+        )?;
         let schemas = storage.read_footers(&mut files).await?;
         let mut schema: Option<Schema> = None;
         for (f, file_schema) in files.iter().zip(schemas) {
@@ -359,6 +473,8 @@ impl Source {
             files,
             file_schema: table.arrow_schema.clone(),
             filter: None,
+            key_layout: vec![],
+            warnings: vec![],
             backend: Backend::Iceberg(Arc::new(table)),
         })
     }
@@ -406,8 +522,10 @@ impl Source {
             .iter()
             .map(|f| f.as_ref().clone())
             .collect();
-        for (name, dt) in &self.partition_cols {
-            fields.push(Field::new(name, dt.clone(), false));
+        for (i, (name, dt)) in self.partition_cols.iter().enumerate() {
+            // A key read from directory names may be null (Hive's null partition).
+            let nullable = self.key_layout.get(i).is_some_and(|l| l.raw);
+            fields.push(Field::new(name, dt.clone(), nullable));
         }
         Schema::new(fields)
     }
@@ -493,6 +611,23 @@ impl Source {
         }
     }
 
+    /// Runs a plan over this source. A scan's error is this source's (see [`Source::scan_error`]),
+    /// and so is a panic a dependency raises on a corrupt data page (DataFusion re-raises the
+    /// panics of the tasks it spawns where the plan is awaited).
+    pub async fn collect(&self, df: DataFrame) -> Result<Vec<arrow::array::RecordBatch>> {
+        match panics::catch_async(df.collect()).await {
+            Ok(result) => result.map_err(|e| self.scan_error(e)),
+            Err(p) if p.own_code => Err(Error::Internal(p.message)),
+            Err(p) => Err(Error::CorruptParquet {
+                path: self.location.clone(),
+                reason: format!(
+                    "the Parquet reader gave up during the scan ({}): a data page or page index of one of its files is corrupt",
+                    p.message
+                ),
+            }),
+        }
+    }
+
     /// The selected slice as a DataFusion DataFrame (one ListingTable over the selected files'
     /// partitions, partition-pruned, or the Iceberg provider).
     pub async fn dataframe(&self, ctx: &SessionContext) -> Result<DataFrame> {
@@ -514,9 +649,17 @@ impl Source {
             url.push('/');
         }
         let url = ListingTableUrl::parse(&url).map_err(query_err)?;
+        // Keys with strays or null partitions are read as the directory names (typed below).
+        let raw = |i: usize| self.key_layout.get(i).is_some_and(|l| l.raw);
+        let listed: Vec<(String, DataType)> = self
+            .partition_cols
+            .iter()
+            .enumerate()
+            .map(|(i, (k, dt))| (k.clone(), if raw(i) { DataType::Utf8 } else { dt.clone() }))
+            .collect();
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(if self.is_file { "" } else { ".parquet" })
-            .with_table_partition_cols(self.partition_cols.clone())
+            .with_table_partition_cols(listed)
             .with_collect_stat(false);
         let config = ListingTableConfig::new(url)
             .with_listing_options(options)
@@ -525,6 +668,24 @@ impl Source {
         let mut df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
         if let Some(f) = &self.filter {
             df = df.filter(f.clone()).map_err(query_err)?;
+        }
+        if self.key_layout.iter().any(|l| l.raw) {
+            let column = |n: &str| Expr::Column(datafusion::common::Column::new_unqualified(n));
+            let mut exprs: Vec<Expr> = self
+                .file_schema
+                .fields()
+                .iter()
+                .map(|f| column(f.name()))
+                .collect();
+            for (i, (k, dt)) in self.partition_cols.iter().enumerate() {
+                exprs.push(if raw(i) {
+                    let value = datafusion::functions::expr_fn::nullif(column(k), lit(HIVE_NULL));
+                    datafusion::logical_expr::cast(value, dt.clone()).alias(k)
+                } else {
+                    column(k)
+                });
+            }
+            df = df.select(exprs).map_err(query_err)?;
         }
         Ok(df)
     }
@@ -586,17 +747,30 @@ fn display_keys(keys: &[&str]) -> String {
     }
 }
 
-/// Keeps the files of the selected partitions and returns the equivalent scan filter.
+/// Keeps the files of the selected partitions and returns the equivalent scan filter: on the
+/// typed key, or on the directory names for a key read as strings (see [`KeyLayout`]), which
+/// also keeps strays out of a scan with no selection.
 fn select(
     location: &str,
     cols: &[(String, DataType)],
+    layout: &[KeyLayout],
     files: &mut Vec<FileInfo>,
     selectors: &[PartitionSelector],
 ) -> Result<Option<Expr>> {
     let mut filter: Option<Expr> = None;
+    let mut and = |e: Expr| {
+        filter = Some(match filter.take() {
+            None => e,
+            Some(f) => f.and(e),
+        })
+    };
     for (i, (key, dt)) in cols.iter().enumerate() {
         let wanted: Vec<&PartitionSelector> = selectors.iter().filter(|s| &s.key == key).collect();
+        let raw = layout.get(i).cloned().unwrap_or_default();
         if wanted.is_empty() {
+            if raw.strays {
+                and(raw_filter(key, i, files));
+            }
             continue;
         }
         let mut present: Vec<PartValue> = files
@@ -608,7 +782,8 @@ fn select(
         let mut chosen = Vec::new();
         for s in &wanted {
             let v = match &s.value {
-                SelectValue::Latest => present.last().cloned(),
+                // Hive's null partition is never the latest.
+                SelectValue::Latest => present.iter().rfind(|v| **v != PartValue::Null).cloned(),
                 SelectValue::Value(v) => typed(v, dt).filter(|t| present.contains(t)),
             };
             match v {
@@ -631,15 +806,13 @@ fn select(
             }
         }
         files.retain(|f| typed(&f.partition[i].1, dt).is_some_and(|v| chosen.contains(&v)));
-        let e = if chosen.len() == 1 {
-            col(key.as_str()).eq(lit(chosen[0].scalar()))
+        if raw.raw {
+            and(raw_filter(key, i, files));
+        } else if chosen.len() == 1 {
+            and(col(key.as_str()).eq(lit(chosen[0].scalar())));
         } else {
-            col(key.as_str()).in_list(chosen.iter().map(|v| lit(v.scalar())).collect(), false)
-        };
-        filter = Some(match filter {
-            None => e,
-            Some(f) => f.and(e),
-        });
+            and(col(key.as_str()).in_list(chosen.iter().map(|v| lit(v.scalar())).collect(), false));
+        }
     }
     if let Some(s) = selectors
         .iter()
@@ -662,6 +835,18 @@ fn select(
         ));
     }
     Ok(filter)
+}
+
+/// `key IN (the directory names of the kept files)`, on a key read as strings.
+fn raw_filter(key: &str, i: usize, files: &[FileInfo]) -> Expr {
+    let mut names: Vec<&str> = files.iter().map(|f| f.partition[i].1.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let column = Expr::Column(datafusion::common::Column::new_unqualified(key));
+    match names.as_slice() {
+        [one] => column.eq(lit(*one)),
+        _ => column.in_list(names.into_iter().map(lit).collect(), false),
+    }
 }
 
 fn summarize(mut values: Vec<String>, key: &str) -> String {

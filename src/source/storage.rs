@@ -2,6 +2,7 @@
 //! hive lister (percent-decoding partition values on both), and concurrent footer reads.
 
 use super::files::FileInfo;
+use super::footer;
 use super::s3::{self, S3Location};
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -213,54 +214,37 @@ impl Storage {
             .collect()
     }
 
-    /// Reads one file's footer: its row count, statistics and Arrow schema.
+    /// Reads one file's footer: its row count, statistics and Arrow schema. The footer is
+    /// checked before the Parquet crate decodes it (see [`super::footer`]); its tail is fetched
+    /// in one request when the metadata is small.
     async fn read_footer(&self, f: &mut FileInfo) -> Result<Schema> {
-        let corrupt = |reason: String| Error::CorruptParquet {
-            path: f.path.clone(),
-            reason,
+        /// Most footers fit in this tail, read in one request.
+        const PREFETCH: u64 = 64 * 1024;
+        let size = f.size;
+        if size == 0 {
+            footer::metadata_len(&f.path, 0, &[])?;
+        }
+        let fetch = |range: std::ops::Range<u64>| {
+            let (store, key, path) = (self.store.clone(), f.key.clone(), f.path.clone());
+            async move {
+                store.get_range(&key, range).await.map_err(|e| match e {
+                    object_store::Error::NotFound { .. } => Error::Vanished { path },
+                    e => self.error(&path, &e),
+                })
+            }
         };
-        if f.size == 0 {
-            return Err(corrupt("the file is empty (0 bytes)".into()));
-        }
-        if f.size < 12 {
-            return Err(corrupt(format!(
-                "no Parquet footer: the file is {} bytes, shorter than Parquet's 12-byte frame; the file is truncated or is not Parquet",
-                f.size
-            )));
-        }
-        let get = |range: std::ops::Range<u64>| {
-            let store = self.store.clone();
-            let key = f.key.clone();
-            async move { store.get_range(&key, range).await }
+        let start = size.saturating_sub(PREFETCH);
+        let tail = fetch(start..size).await?;
+        let len = footer::metadata_len(&f.path, size, &tail)?;
+        let meta_start = size - footer::TAIL - len;
+        let metadata = if meta_start >= start {
+            let from = (meta_start - start) as usize;
+            tail.slice(from..from + len as usize)
+        } else {
+            fetch(meta_start..size - footer::TAIL).await?
         };
-        let read_error = |e: object_store::Error| match e {
-            object_store::Error::NotFound { .. } => Error::Vanished {
-                path: f.path.clone(),
-            },
-            e => self.error(&f.path, &e),
-        };
-        let tail = get(f.size - 8..f.size).await.map_err(read_error)?;
-        if &tail[4..] != b"PAR1" {
-            return Err(corrupt(
-                "no Parquet footer (the file does not end in `PAR1`); the file is truncated or is not Parquet".into(),
-            ));
-        }
-        let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
-        if len + 12 > f.size {
-            return Err(corrupt(format!(
-                "the footer claims {len} bytes of metadata but the file has {} bytes; the file is truncated or its footer is corrupt",
-                f.size
-            )));
-        }
-        let start = f.size - 8 - len;
-        let metadata = get(start..f.size - 8).await.map_err(read_error)?;
-        let meta = parquet::file::metadata::ParquetMetaDataReader::decode_metadata(&metadata)
-            .map_err(|e| corrupt(format!("corrupt footer: {e}")))?;
-        let fm = meta.file_metadata();
-        f.rows = u64::try_from(fm.num_rows()).map_err(|_| corrupt("negative row count".into()))?;
-        let schema =
-            parquet::arrow::parquet_to_arrow_schema(fm.schema_descr(), fm.key_value_metadata())
-                .map_err(|e| corrupt(format!("unsupported schema: {e}")))?;
+        let (meta, schema) = footer::decode(&f.path, size, &metadata)?;
+        f.rows = meta.file_metadata().num_rows() as u64;
         f.footer = Some(Arc::new(meta));
         Ok(schema)
     }
