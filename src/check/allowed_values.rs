@@ -20,7 +20,7 @@
 //!
 //! **Defaults.** Off unless `allowed_values` is given; any unexpected value fails.
 
-use super::{CheckResult, Status, Subject, Verdict};
+use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use crate::profile::sketch::FREQUENT_CAPACITY;
@@ -35,7 +35,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     let expected_text = format!("{} value(s)", allowed.len());
     let Some(freq) = &p.frequent else {
         return Some(s.result(
-            "allowed_values",
+            CheckId::AllowedValues,
             Some(f),
             Verdict {
                 status: Status::Error,
@@ -110,7 +110,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         )
     };
     Some(s.result(
-        "allowed_values",
+        CheckId::AllowedValues,
         Some(f),
         Verdict {
             status,

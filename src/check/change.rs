@@ -12,7 +12,7 @@
 //!
 //! **Defaults.** On for every listed field when a baseline exists; warnings only.
 
-use super::{CheckResult, Status, Subject, Verdict, pct};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, pct};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use serde_json::json;
@@ -48,7 +48,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
         };
         let ok = change.abs() <= MAX_CARDINALITY_CHANGE;
         out.push(s.result(
-            "cardinality_change",
+            CheckId::CardinalityChange,
             Some(f),
             Verdict {
                 status: if ok { Status::Pass } else { Status::Warn },
@@ -69,7 +69,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
         let change = now - before;
         let ok = change.abs() <= MAX_NULL_RATE_CHANGE;
         out.push(s.result(
-            "null_rate_change",
+            CheckId::NullRateChange,
             Some(f),
             Verdict {
                 status: if ok { Status::Pass } else { Status::Warn },

@@ -18,7 +18,7 @@
 //! sketched baseline whose PSI range crosses a threshold the estimate does not: a warning that
 //! PSI may exceed it. No value on one side (an all-null baseline): a warning, never a pass.
 
-use super::{CheckResult, Status, Subject, Verdict, no_baseline};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
 use crate::contract::{Drift, FieldContract};
 use crate::drift::{BaselineField, Counted, FieldDrift, MIN_SAMPLE, field_drift};
 use crate::profile::FieldProfile;
@@ -85,7 +85,7 @@ pub fn confidence_text(d: &FieldDrift, t: &Drift, stored_slices: usize) -> Strin
 pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
     let cfg = f.drift.clone().or_else(|| s.table.drift.clone())?;
     let Some(base) = baseline_field(s, &f.name) else {
-        return Some(no_baseline(s, "drift", Some(f)));
+        return Some(no_baseline(s, CheckId::Drift, Some(f)));
     };
     let expected = json!({ "max_psi": cfg.max_psi, "warn_psi": cfg.warn_psi });
     let expected_text = format!("psi <= {}", cfg.max_psi);
@@ -93,7 +93,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         Ok(d) => d,
         Err(why) => {
             return Some(s.result(
-                "drift",
+                CheckId::Drift,
                 Some(f),
                 Verdict {
                     status: Status::Warn,
@@ -140,7 +140,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         None => format!("psi {:.4}", d.psi),
     };
     Some(s.result(
-        "drift",
+        CheckId::Drift,
         Some(f),
         Verdict {
             status,

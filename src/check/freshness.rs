@@ -10,7 +10,7 @@
 //! **Defaults.** Off unless `freshness: { column, max_lag }` is given; `max_lag` should be the
 //! expected interval plus a buffer (daily data: `26h`).
 
-use super::{CheckResult, Status, Subject, Verdict};
+use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::units::format_duration;
 use crate::profile::Kind;
 use crate::profile::model::{format_date, format_timestamp};
@@ -23,7 +23,7 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
     let expected_text = format!("lag <= {}", format_duration(fr.max_lag));
     let fail = |observed_text: String, message: String| {
         s.result(
-            "freshness",
+            CheckId::Freshness,
             None,
             Verdict {
                 status: Status::Fail,
@@ -75,7 +75,7 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
         ""
     };
     Some(s.result(
-        "freshness",
+        CheckId::Freshness,
         None,
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

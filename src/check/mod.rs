@@ -16,7 +16,7 @@ pub mod unique;
 
 use crate::baseline::Baseline;
 use crate::contract::{Contract, FieldContract, TableContract};
-use crate::profile::{FieldProfile, TableProfile};
+use crate::profile::TableProfile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -43,12 +43,59 @@ impl Status {
     }
 }
 
+/// Which check a result is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    AllowedValues,
+    CardinalityChange,
+    Drift,
+    Freshness,
+    NullRate,
+    NullRateChange,
+    Range,
+    References,
+    RowCount,
+    Schema,
+    Skew,
+    SmallFiles,
+    Type,
+    Unique,
+}
+
+impl CheckId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::AllowedValues => "allowed_values",
+            CheckId::CardinalityChange => "cardinality_change",
+            CheckId::Drift => "drift",
+            CheckId::Freshness => "freshness",
+            CheckId::NullRate => "null_rate",
+            CheckId::NullRateChange => "null_rate_change",
+            CheckId::Range => "range",
+            CheckId::References => "references",
+            CheckId::RowCount => "row_count",
+            CheckId::Schema => "schema",
+            CheckId::Skew => "skew",
+            CheckId::SmallFiles => "small_files",
+            CheckId::Type => "type",
+            CheckId::Unique => "unique",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One check's result, for one consumer, table and (optionally) field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
     pub consumer: String,
     pub table: String,
-    pub check: &'static str,
+    pub check: CheckId,
     pub field: Option<String>,
     pub status: Status,
     pub observed: Value,
@@ -80,7 +127,7 @@ pub struct Subject<'a> {
 }
 
 /// The warning of a check that needs a baseline when there is none.
-pub fn no_baseline(s: &Subject<'_>, check: &'static str, f: Option<&FieldContract>) -> CheckResult {
+pub fn no_baseline(s: &Subject<'_>, check: CheckId, f: Option<&FieldContract>) -> CheckResult {
     s.result(
         check,
         f,
@@ -108,7 +155,7 @@ pub struct Verdict {
 impl Subject<'_> {
     pub fn result(
         &self,
-        check: &'static str,
+        check: CheckId,
         field: Option<&FieldContract>,
         v: Verdict,
     ) -> CheckResult {
@@ -154,8 +201,9 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     out.extend(freshness::check(s, now));
     out.extend(small_files::check(s));
     out.extend(row_count::check(s));
+    let lookup = schema::Lookup::new(s);
     for f in &s.table.fields {
-        let present = schema::check(s, f, &mut out);
+        let present = schema::check(s, &lookup, f, &mut out);
         let Some(p) = present else { continue };
         out.extend(null_rate::check(s, f, p));
         out.extend(unique::check(s, f, p));
@@ -167,11 +215,6 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
         out.extend(references::check(s, f));
     }
     out
-}
-
-/// The field's profile, which the caller asked to be profiled.
-pub fn field_profile<'a>(s: &'a Subject<'_>, name: &str) -> Option<&'a FieldProfile> {
-    s.profile.field(name)
 }
 
 /// Overall status: the worst of all results (pass when there are none).

@@ -10,7 +10,7 @@
 //!
 //! **Defaults.** `max_null_rate: 0.01` (1%) for `required` fields; set `0` for strict.
 
-use super::{CheckResult, Status, Subject, Verdict, pct};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, pct};
 use crate::contract::{DEFAULT_MAX_NULL_RATE, FieldContract};
 use crate::profile::FieldProfile;
 use serde_json::json;
@@ -31,7 +31,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         "field"
     };
     Some(s.result(
-        "null_rate",
+        CheckId::NullRate,
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

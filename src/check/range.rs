@@ -10,7 +10,7 @@
 //!
 //! **Defaults.** Off unless `constraints` is given; any value outside fails.
 
-use super::{CheckResult, Status, Subject, Verdict, text};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, text};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use serde_json::json;
@@ -49,7 +49,7 @@ fn numeric(
     let expected_text = bounds_text(lo, hi);
     let Some(n) = &p.numeric else {
         return s.result(
-            "range",
+            CheckId::Range,
             Some(f),
             Verdict {
                 status: Status::Fail,
@@ -89,7 +89,7 @@ fn numeric(
     }
     let ok = problems.is_empty();
     s.result(
-        "range",
+        CheckId::Range,
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },
@@ -117,7 +117,7 @@ fn lengths(
     let expected_text = format!("length {}", bounds_text(lo, hi));
     let Some(t) = &p.text else {
         return s.result(
-            "range",
+            CheckId::Range,
             Some(f),
             Verdict {
                 status: Status::Fail,
@@ -146,7 +146,7 @@ fn lengths(
     }
     let ok = problems.is_empty();
     s.result(
-        "range",
+        CheckId::Range,
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

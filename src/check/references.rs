@@ -10,7 +10,7 @@
 //!
 //! **Defaults.** `max_unmatched_rate: 0.001` (0.1%); off unless `references` is given.
 
-use super::{CheckResult, Status, Subject, Verdict, pct};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, pct};
 use crate::contract::FieldContract;
 use serde_json::json;
 
@@ -38,7 +38,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract) -> Option<CheckResult> {
                 _ => format!("table `{}` was not located", r.table),
             };
             return Some(s.result(
-                "references",
+                CheckId::References,
                 Some(f),
                 Verdict {
                     status: Status::Error,
@@ -62,7 +62,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract) -> Option<CheckResult> {
     let ok = rate <= r.max_unmatched_rate;
     let examples: Vec<String> = stats.examples.iter().map(|e| format!("`{e}`")).collect();
     Some(s.result(
-        "references",
+        CheckId::References,
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

@@ -10,14 +10,14 @@
 //! **Defaults.** `row_count: { baseline_days: 7, min_ratio: 0.8, max_ratio: 2.0 }`; off unless
 //! `row_count` is given. Without a baseline the result is a warning saying why.
 
-use super::{CheckResult, Status, Subject, Verdict, no_baseline};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
 use crate::report::table::thousands;
 use serde_json::json;
 
 pub fn check(s: &Subject<'_>) -> Option<CheckResult> {
     let rc = s.table.row_count.as_ref()?;
     let Some(b) = s.baseline else {
-        return Some(no_baseline(s, "row_count", None));
+        return Some(no_baseline(s, CheckId::RowCount, None));
     };
     let slices = b.last(rc.baseline_days as usize);
     let mean = slices
@@ -36,7 +36,7 @@ pub fn check(s: &Subject<'_>) -> Option<CheckResult> {
     let ok = ratio >= rc.min_ratio && ratio <= rc.max_ratio;
     let names: Vec<&str> = slices.iter().map(|x| x.name.as_str()).collect();
     Some(s.result(
-        "row_count",
+        CheckId::RowCount,
         None,
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

@@ -12,9 +12,10 @@
 //!
 //! **Defaults.** Always on for every listed field; any mismatch fails.
 
-use super::{CheckResult, Status, Subject, Verdict};
+use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::{FieldContract, TypeName};
-use crate::profile::{FieldProfile, Kind};
+use crate::profile::{Column, FieldProfile, Kind};
+use std::collections::{HashMap, HashSet};
 use serde_json::json;
 
 /// Does a column of this kind satisfy the declared type?
@@ -39,43 +40,94 @@ fn tokens(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The column a missing field was most likely renamed to: a column no field of this table
-/// entry names, of a type the contract accepts, whose name shares the most tokens with the
-/// missing one (or equals it up to case and separators).
-fn rename_candidate<'a>(s: &'a Subject<'_>, f: &FieldContract) -> Option<&'a str> {
-    let named: Vec<&str> = s.table.fields.iter().map(|x| x.name.as_str()).collect();
-    let want = tokens(&f.name);
-    s.profile
-        .schema
-        .iter()
-        .filter(|c| !named.contains(&c.name.as_str()))
-        .filter(|c| f.r#type.is_none_or(|t| type_matches(t, c.kind)))
-        .filter_map(|c| {
-            let got = tokens(&c.name);
-            let score = if got == want {
-                usize::MAX
-            } else {
-                want.iter().filter(|t| got.contains(t)).count()
-            };
-            (score > 0).then_some((score, c.name.as_str()))
-        })
-        .max_by_key(|(score, _)| *score)
-        .map(|(_, name)| name)
+/// What the schema check looks up, indexed once per table entry so that a contract with many
+/// fields against a table with many columns costs a hash lookup per field, not a scan.
+pub struct Lookup<'a> {
+    fields: HashMap<&'a str, &'a FieldProfile>,
+    /// Columns no field of the entry names: the rename candidates.
+    unnamed: Vec<&'a Column>,
+    /// Token -> the unnamed columns whose name has it.
+    by_token: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(s: &'a Subject<'_>) -> Self {
+        let named: HashSet<&str> = s.table.fields.iter().map(|x| x.name.as_str()).collect();
+        let unnamed: Vec<&Column> = s
+            .profile
+            .schema
+            .iter()
+            .filter(|c| !named.contains(c.name.as_str()))
+            .collect();
+        let mut by_token: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, c) in unnamed.iter().enumerate() {
+            let mut toks = tokens(&c.name);
+            toks.dedup();
+            for t in toks {
+                by_token.entry(t).or_default().push(i);
+            }
+        }
+        Lookup {
+            fields: s
+                .profile
+                .fields
+                .iter()
+                .map(|f| (f.name.as_str(), f))
+                .collect(),
+            unnamed,
+            by_token,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&'a FieldProfile> {
+        self.fields.get(name).copied()
+    }
+
+    /// The column a missing field was most likely renamed to: a column no field of this table
+    /// entry names, of a type the contract accepts, whose name shares the most tokens with the
+    /// missing one (or equals it up to case and separators).
+    fn rename_candidate(&self, f: &FieldContract) -> Option<&'a str> {
+        let mut want = tokens(&f.name);
+        let whole = want.clone();
+        want.sort();
+        want.dedup();
+        let mut scores: HashMap<usize, usize> = HashMap::new();
+        for t in &want {
+            for &i in self.by_token.get(t).into_iter().flatten() {
+                *scores.entry(i).or_default() += 1;
+            }
+        }
+        scores
+            .into_iter()
+            .map(|(i, score)| {
+                let c = self.unnamed[i];
+                let score = if tokens(&c.name) == whole {
+                    usize::MAX
+                } else {
+                    score
+                };
+                (score, i, c)
+            })
+            .filter(|(_, _, c)| f.r#type.is_none_or(|t| type_matches(t, c.kind)))
+            .max_by_key(|(score, i, _)| (*score, *i))
+            .map(|(_, _, c)| c.name.as_str())
+    }
 }
 
 /// Emits `schema` (and `type`) results; returns the field's profile when it is present.
 pub fn check<'a>(
-    s: &'a Subject<'_>,
+    s: &Subject<'_>,
+    lookup: &Lookup<'a>,
     f: &FieldContract,
     out: &mut Vec<CheckResult>,
 ) -> Option<&'a FieldProfile> {
-    let Some(p) = super::field_profile(s, &f.name) else {
+    let Some(p) = lookup.field(&f.name) else {
         let mut message = format!("field `{}` is missing from the table", f.name);
-        if let Some(c) = rename_candidate(s, f) {
+        if let Some(c) = lookup.rename_candidate(f) {
             message.push_str(&format!(" (was it renamed to `{c}`?)"));
         }
         out.push(s.result(
-            "schema",
+            CheckId::Schema,
             Some(f),
             Verdict {
                 status: Status::Fail,
@@ -89,7 +141,7 @@ pub fn check<'a>(
         return None;
     };
     out.push(s.result(
-        "schema",
+        CheckId::Schema,
         Some(f),
         Verdict {
             status: Status::Pass,
@@ -103,7 +155,7 @@ pub fn check<'a>(
     if let Some(t) = f.r#type {
         let ok = type_matches(t, p.kind);
         out.push(s.result(
-            "type",
+            CheckId::Type,
             Some(f),
             Verdict {
                 status: if ok { Status::Pass } else { Status::Fail },

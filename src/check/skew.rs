@@ -10,7 +10,7 @@
 //!
 //! **Defaults.** Off unless `skew: { max_top_share }` is given on the field.
 
-use super::{CheckResult, Status, Subject, Verdict, pct};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, pct};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use serde_json::json;
@@ -26,7 +26,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
             Status::Pass
         };
         return Some(s.result(
-            "skew",
+            CheckId::Skew,
             Some(f),
             Verdict {
                 status,
@@ -48,7 +48,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     };
     let ok = share <= max;
     Some(s.result(
-        "skew",
+        CheckId::Skew,
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

@@ -9,7 +9,7 @@
 //!
 //! **Defaults.** Off unless `files: { min_mean_size }` is given.
 
-use super::{CheckResult, Status, Subject, Verdict};
+use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::units::format_size;
 use serde_json::json;
 
@@ -19,7 +19,7 @@ pub fn check(s: &Subject<'_>) -> Option<CheckResult> {
     let mean = scan.bytes.checked_div(scan.files).unwrap_or(0);
     let ok = mean >= min;
     Some(s.result(
-        "small_files",
+        CheckId::SmallFiles,
         None,
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },

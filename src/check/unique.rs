@@ -9,7 +9,7 @@
 //!
 //! **Defaults.** Off unless `unique: true`.
 
-use super::{CheckResult, Status, Subject, Verdict};
+use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use serde_json::json;
@@ -59,7 +59,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
         }
     };
     Some(s.result(
-        "unique",
+        CheckId::Unique,
         Some(f),
         Verdict {
             status,

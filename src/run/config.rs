@@ -257,7 +257,7 @@ impl Reader<'_> {
     fn file(&self, p: &str) -> String {
         match self.path.parent() {
             Some(dir) if !p.contains("://") && !Path::new(p).is_absolute() => {
-                dir.join(p).display().to_string()
+                super::plan::normalize(&dir.join(p))
             }
             _ => p.to_string(),
         }
@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(c.tables[0].expect_every, Some(86_400));
         assert_eq!(
             c.tables[0].source.as_ref().unwrap().location,
-            "/etc/plimsoll/../data/orders"
+            "/etc/data/orders"
         );
         assert_eq!(
             c.tables[1].source.as_ref().unwrap().snapshot,

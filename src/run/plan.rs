@@ -106,8 +106,29 @@ pub fn resolve_against(file: &Path, source: &str) -> String {
         && !Path::new(source).is_absolute()
         && (source.contains('/') || source.starts_with('.'));
     match file.parent() {
-        Some(dir) if relative_path => dir.join(source).display().to_string(),
+        Some(dir) if relative_path => normalize(&dir.join(source)),
         _ => source.to_string(),
+    }
+}
+
+/// `a/b/../c` as `a/c`, without asking the filesystem.
+pub(crate) fn normalize(p: &Path) -> String {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    let joined: PathBuf = out.iter().collect();
+    if joined.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        joined.display().to_string()
     }
 }
 
@@ -428,7 +449,11 @@ mod tests {
         let f = Path::new("/etc/plimsoll/contracts/a.yaml");
         assert_eq!(
             resolve_against(f, "../data/orders"),
-            "/etc/plimsoll/contracts/../data/orders"
+            "/etc/plimsoll/data/orders"
+        );
+        assert_eq!(
+            resolve_against(Path::new("contracts/a.yaml"), "../testdata/orders"),
+            "testdata/orders"
         );
         assert_eq!(resolve_against(f, "s3://lake/orders"), "s3://lake/orders");
         assert_eq!(resolve_against(f, "/data/orders"), "/data/orders");
