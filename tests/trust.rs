@@ -186,7 +186,10 @@ fn a_run_that_cannot_complete_still_writes_its_reports() {
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
-    for xml in [r.stdout.clone(), std::fs::read_to_string(&junit_file).unwrap()] {
+    for xml in [
+        r.stdout.clone(),
+        std::fs::read_to_string(&junit_file).unwrap(),
+    ] {
         let doc = roxmltree::Document::parse(&xml).unwrap();
         let errors: Vec<_> = doc
             .descendants()
@@ -200,11 +203,7 @@ fn a_run_that_cannot_complete_still_writes_its_reports() {
                 .contains("no/such/table"),
             "{xml}"
         );
-        assert_eq!(
-            doc.root_element().attribute("errors"),
-            Some("1"),
-            "{xml}"
-        );
+        assert_eq!(doc.root_element().attribute("errors"), Some("1"), "{xml}");
     }
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
     assert_eq!(v["status"], "error");
@@ -250,7 +249,10 @@ fn junit_puts_the_path_in_file_and_the_line_in_line() {
         .collect();
     assert!(!cases.is_empty());
     for c in cases {
-        assert_eq!(c.attribute("file"), Some("contracts/failing/marketing.yaml"));
+        assert_eq!(
+            c.attribute("file"),
+            Some("contracts/failing/marketing.yaml")
+        );
         let line: usize = c.attribute("line").unwrap().parse().unwrap();
         assert!(line > 0);
     }
@@ -444,10 +446,7 @@ fn a_reference_between_keys_of_different_types_is_one_errored_result() {
     ]);
     assert_eq!(code, 2, "an errored check is exit 2: {v}");
     let results = v["results"].as_array().unwrap();
-    let refs = results
-        .iter()
-        .find(|r| r["check"] == "references")
-        .unwrap();
+    let refs = results.iter().find(|r| r["check"] == "references").unwrap();
     assert_eq!(refs["status"], "error");
     let message = refs["message"].as_str().unwrap();
     assert!(

@@ -153,12 +153,7 @@ pub struct Verdict {
 }
 
 impl Subject<'_> {
-    pub fn result(
-        &self,
-        check: CheckId,
-        field: Option<&FieldContract>,
-        v: Verdict,
-    ) -> CheckResult {
+    pub fn result(&self, check: CheckId, field: Option<&FieldContract>, v: Verdict) -> CheckResult {
         let line = field.map_or(self.table.line, |f| f.line);
         CheckResult {
             consumer: self.contract.consumer.clone(),

@@ -15,8 +15,8 @@
 use super::{CheckId, CheckResult, Status, Subject, Verdict};
 use crate::contract::{FieldContract, TypeName};
 use crate::profile::{Column, FieldProfile, Kind};
-use std::collections::{HashMap, HashSet};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 
 /// Does a column of this kind satisfy the declared type?
 pub fn type_matches(declared: TypeName, kind: Kind) -> bool {
