@@ -927,3 +927,59 @@ fn a_renamed_column_drifts_against_itself_across_snapshots() {
         "{v}"
     );
 }
+
+/// `--snapshot` belongs to the table being checked: a referenced table (here the same Iceberg
+/// table under another name) is read at its current snapshot unless its own binding names one
+/// (`--table NAME=DIR@snapshot:ID`).
+#[test]
+fn snapshot_of_the_checked_table_is_not_the_referenced_tables() {
+    let t = rust_table();
+    let dir = t.table_dir.to_str().unwrap();
+    let contract = t.dir.join("refs.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: audit\ndepends_on:\n  - table: orders\n    fields:\n      - { name: id, references: { table: ledger, field: id } }\n",
+    )
+    .unwrap();
+    let (s1, s2) = (t.snapshots[0].0, t.snapshots[1].0);
+    let referenced = |extra: &[&str]| {
+        let ledger = format!("ledger={dir}{}", extra.first().copied().unwrap_or(""));
+        let mut args = vec![
+            "check",
+            dir,
+            "--contract",
+            contract.to_str().unwrap(),
+            "--table",
+            &ledger,
+            "--format",
+            "json",
+        ];
+        args.extend(&extra[1..]);
+        let (code, v, stderr) = plimsoll_json(&args);
+        assert!(code < 2, "{stderr}{v}");
+        let r = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == "references")
+            .unwrap()
+            .clone();
+        (v, r)
+    };
+    // The checked table at its first snapshot (300 ids); the ledger at its current one (500).
+    let first = s1.to_string();
+    let (v, r) = referenced(&["", "--snapshot", &first]);
+    assert_eq!(v["tables"][0]["snapshot"]["id"], s1);
+    assert_eq!(r["observed"]["referenced"]["snapshot"], s2);
+    assert_eq!(r["observed"]["keys"], 300);
+    assert_eq!(r["observed"]["unmatched"], 0);
+    // The ledger at its first snapshot, by its own binding; the checked table current: the 200
+    // ids written since have no match.
+    let at_first = format!("@snapshot:{s1}");
+    let (v, r) = referenced(&[&at_first]);
+    assert_eq!(v["tables"][0]["snapshot"]["id"], s2);
+    assert_eq!(r["observed"]["referenced"]["snapshot"], s1);
+    assert_eq!(r["observed"]["keys"], 500);
+    assert_eq!(r["observed"]["unmatched"], 200);
+    assert_eq!(r["status"], "fail");
+}

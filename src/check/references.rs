@@ -23,6 +23,9 @@ pub struct ReferenceStats {
     pub unmatched: u64,
     /// Up to ten unmatched values.
     pub examples: Vec<String>,
+    /// The referenced table as read: its location and, for an Iceberg table, the snapshot.
+    pub other: String,
+    pub other_snapshot: Option<i64>,
 }
 
 pub fn check(s: &Subject<'_>, f: &FieldContract) -> Option<CheckResult> {
@@ -66,7 +69,13 @@ pub fn check(s: &Subject<'_>, f: &FieldContract) -> Option<CheckResult> {
         Some(f),
         Verdict {
             status: if ok { Status::Pass } else { Status::Fail },
-            observed: json!({ "keys": stats.keys, "unmatched": stats.unmatched, "unmatched_rate": rate, "examples": stats.examples }),
+            observed: json!({
+                "keys": stats.keys,
+                "unmatched": stats.unmatched,
+                "unmatched_rate": rate,
+                "examples": stats.examples,
+                "referenced": { "source": stats.other, "snapshot": stats.other_snapshot },
+            }),
             expected,
             observed_text: format!("{} ({} of {})", pct(rate), stats.unmatched, stats.keys),
             expected_text,

@@ -73,13 +73,17 @@ pub async fn unmatched(
         .select(vec![column(field).alias("__key")])
         .and_then(|d| d.filter(column("__key").is_not_null()))
         .map_err(|e| query(current, e))?;
+    // A key that does not fit the referencing column's type (a wider integer) cannot match; a
+    // key of the same type is taken as it is (a no-op cast would drop the field's metadata, such
+    // as Iceberg's field ids, in the logical plan but not the physical one).
+    let ref_key = match right_type {
+        Ok(t) if t == left_type => column(other_field),
+        _ => try_cast(column(other_field), left_type),
+    };
     let right = other
         .dataframe(&ctx)
         .await?
-        // A key that does not fit the referencing column's type (a wider integer) cannot match.
-        .select(vec![
-            try_cast(column(other_field), left_type).alias("__ref"),
-        ])
+        .select(vec![ref_key.alias("__ref")])
         .and_then(|d| d.filter(column("__ref").is_not_null()))
         .and_then(|d| d.distinct())
         .map_err(|e| query(other, e))?;
@@ -123,5 +127,7 @@ pub async fn unmatched(
         keys,
         unmatched,
         examples: values,
+        other: other.location.clone(),
+        other_snapshot: other.iceberg().and_then(|t| t.snapshot_id()),
     })
 }
