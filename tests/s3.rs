@@ -268,6 +268,100 @@ fn iceberg_on_s3(rt: &tokio::runtime::Runtime) -> Value {
     current
 }
 
+/// Runs the binary in `cwd` with `env`.
+fn run_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> common::Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("AWS_PROFILE")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    common::Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// `plimsoll run` with every table and the history on S3, from `/`: the same results as
+/// `check`, both outputs written; a table whose bucket is missing ends the run with exit 2 and
+/// shows as errored in `status`.
+fn run_config_on_s3() {
+    let dir = tempfile::tempdir().unwrap();
+    let contracts = common::root().join("contracts/analytics-platform.yaml");
+    let config = dir.path().join("plimsoll.yaml");
+    let write = |orders: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "contracts: [{}]\nhistory: s3://lake/run-history\nnow: 2024-03-11T00:30:00Z\ntables:\n  order-events: {{ source: {orders}, partition: date=latest }}\n  customers: {{ source: s3://lake/customers }}\noutputs:\n  - {{ format: junit, path: out/plimsoll.xml }}\n  - {{ format: json, path: out/plimsoll.json }}\n",
+                contracts.display()
+            ),
+        )
+        .unwrap();
+    };
+    write("s3://lake/orders");
+    let r = run_in(
+        Path::new("/"),
+        &["run", "--config", config.to_str().unwrap()],
+        GOOD,
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    no_secret(&r);
+    let from_run: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/plimsoll.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        std::fs::read_to_string(dir.path().join("out/plimsoll.xml"))
+            .unwrap()
+            .contains("<testsuites")
+    );
+    let check = run(
+        &[
+            "check",
+            "--contract",
+            contracts.to_str().unwrap(),
+            "--table",
+            "order-events=s3://lake/orders",
+            "--table",
+            "customers=s3://lake/customers",
+            "--partition",
+            "date=latest",
+            "--history",
+            "s3://lake/check-history",
+            "--now",
+            "2024-03-11T00:30:00Z",
+            "--format",
+            "json",
+        ],
+        GOOD,
+    );
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert_eq!(from_run["results"], json(&check)["results"]);
+    // A table on a bucket that does not exist.
+    write("s3://no-such-bucket/orders");
+    let r = run_in(
+        Path::new("/"),
+        &["run", "--config", config.to_str().unwrap()],
+        GOOD,
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    no_secret(&r);
+    let st = run_in(
+        Path::new("/"),
+        &["status", "--config", config.to_str().unwrap()],
+        GOOD,
+    );
+    assert_eq!(st.code, 1, "{}{}", st.stdout, st.stderr);
+    assert!(
+        st.stdout.contains("ERRORED at") && st.stdout.contains("no-such-bucket"),
+        "{}",
+        st.stdout
+    );
+}
+
 #[test]
 fn s3_sources_behave_like_local_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -335,6 +429,7 @@ fn s3_sources_behave_like_local_ones() {
 
     let iceberg = iceberg_on_s3(&rt);
     iceberg_rest(&rt, &iceberg);
+    run_config_on_s3();
 
     // Partition selection and a single object.
     let latest = run(

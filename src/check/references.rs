@@ -80,7 +80,10 @@ pub fn check(s: &Subject<'_>, f: &FieldContract) -> Option<CheckResult> {
             observed_text: format!("{} ({} of {})", pct(rate), stats.unmatched, stats.keys),
             expected_text,
             message: if stats.unmatched == 0 {
-                format!("every `{}` has a match in `{}.{}`", f.name, r.table, r.field)
+                format!(
+                    "every `{}` has a match in `{}.{}`",
+                    f.name, r.table, r.field
+                )
             } else {
                 format!(
                     "{} of {} `{}` value(s) ({}) have no match in `{}.{}`, e.g. {}",
