@@ -6,7 +6,6 @@ use super::{ContextArgs, Format, Outcome, SnapshotArgs, json_text, parse_now};
 use crate::check::Status;
 use crate::contract::units::parse_duration;
 use crate::error::{Error, Result};
-use crate::history::History;
 use crate::report;
 use crate::run::config::{self, Config};
 use crate::run::plan::{Bindings, TableBinding};
@@ -246,43 +245,19 @@ pub async fn run_config(a: RunArgs) -> Result<Outcome> {
 pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
     let every = parse_duration(&a.expect_every)
         .map_err(|e| Error::usage(e, "write a duration such as `24h` or `26h`"))?;
-    let now = parse_now(a.now.as_deref())?;
     let config = a.config.as_deref().map(config::load).transpose()?;
-    let location = match (&a.history, config.as_ref().and_then(|c| c.history.clone())) {
-        (Some(h), _) => h.clone(),
-        (None, Some(h)) => h,
-        (None, None) => {
-            return Err(Error::usage(
-                "no history to read",
-                "pass `--history DIR`, or a `--config` whose `history:` is set",
-            ));
-        }
-    };
     let mut ctx = crate::Context::from_env();
     super::s3_endpoint(&mut ctx.s3, a.s3_endpoint.as_deref())?;
-    let history = History::open_existing(&ctx, &location)?;
-    let per_table = |t: &str| {
-        config
-            .as_ref()
-            .and_then(|c| c.tables.iter().find(|x| x.name == t))
-            .and_then(|x| x.expect_every)
-            .unwrap_or(every)
+    let plan = crate::run::status::StatusPlan {
+        history: a.history.clone(),
+        config,
+        expect_every: every,
+        now: parse_now(a.now.as_deref())?,
     };
-    let mut tables = history.status(now, per_table).await?;
-    // Tables the config expects that never ran at all are overdue too.
-    for t in config.iter().flat_map(|c| &c.tables) {
-        if !tables.iter().any(|x| x.table == t.name) {
-            tables.push(crate::history::TableStatus::of(
-                &t.name,
-                &[],
-                now,
-                per_table(&t.name),
-            ));
-        }
-    }
+    let (location, tables) = crate::run::status::status(&ctx, &plan).await?;
     let problems = tables.iter().any(|t| t.is_problem());
     let stdout = match a.format {
-        Format::Json => json_text(&report::status::json(history.location(), &tables)),
+        Format::Json => json_text(&report::status::json(&location, &tables)),
         Format::Table => report::status::table(&tables),
     };
     Ok(Outcome::new(stdout, u8::from(problems)))

@@ -5,7 +5,7 @@
 pub mod check;
 
 use crate::context::{CatalogConfig, Context, S3Config};
-use crate::contract::{self, units};
+use crate::contract::units;
 use crate::error::{Error, Result};
 use crate::report;
 use crate::run::drift::DriftPlan;
@@ -362,61 +362,8 @@ pub(crate) fn json_text(v: &serde_json::Value) -> String {
     s
 }
 
-/// A run config rather than a contract: `plimsoll.yaml` (or `.yml`), or `*.plimsoll.yaml`.
-fn is_config(path: &std::path::Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-        let n = n.to_ascii_lowercase();
-        n == "plimsoll.yaml" || n == "plimsoll.yml" || n.ends_with(".plimsoll.yaml")
-    })
-}
-
 fn run_lint(a: LintArgs) -> Result<Outcome> {
-    let mut files = contract::contract_files(&a.contracts)?;
-    let mut out = String::new();
-    let (mut problems, mut files_with_problems) = (0, 0);
-    let mut report = |ps: Vec<crate::error::ContractProblem>, out: &mut String| {
-        problems += ps.len();
-        files_with_problems += 1;
-        for p in ps {
-            out.push_str(&format!("{p}\n"));
-        }
-    };
-    // Run configs are checked as strictly, and the contracts they name are linted too.
-    let mut configs = 0;
-    for c in files.clone().iter().filter(|f| is_config(f)) {
-        configs += 1;
-        match crate::run::config::load(c) {
-            Ok(config) => files.extend(contract::contract_files(&config.contracts)?),
-            Err(Error::Contract { problems }) => report(problems, &mut out),
-            Err(e) => return Err(e),
-        }
-    }
-    files.retain(|f| !is_config(f));
-    files.sort();
-    files.dedup();
-    for f in &files {
-        // Every problem of the file, in file order: structure, values and checks across fields.
-        if let Err(ps) = contract::load_file(f) {
-            report(ps, &mut out);
-        }
-    }
-    let total = files.len() + configs;
-    if problems == 0 {
-        out.push_str(&format!(
-            "{} contract(s){} OK\n",
-            files.len(),
-            if configs > 0 {
-                format!(" and {configs} run config(s)")
-            } else {
-                String::new()
-            }
-        ));
-        Ok(Outcome::new(out, 0))
-    } else {
-        let kind = if configs > 0 { "" } else { "contract " };
-        out.push_str(&format!(
-            "\n{problems} problem(s) in {files_with_problems} of {total} {kind}file(s)\n",
-        ));
-        Ok(Outcome::new(out, 1))
-    }
+    let r = crate::run::lint::lint(&a.contracts)?;
+    let code = u8::from(!r.problems.is_empty());
+    Ok(Outcome::new(report::table::lint(&r), code))
 }

@@ -280,3 +280,28 @@ pub fn check(report: &crate::run::CheckReport) -> String {
     ));
     out
 }
+
+/// `lint`: every problem as `file:line:column: message`, then a summary.
+pub fn lint(r: &crate::run::lint::LintReport) -> String {
+    let mut out = String::new();
+    for p in &r.problems {
+        out.push_str(&format!("{p}\n"));
+    }
+    let configs = if r.configs > 0 {
+        format!(" and {} run config(s)", r.configs)
+    } else {
+        String::new()
+    };
+    if r.problems.is_empty() {
+        out.push_str(&format!("{} contract(s){configs} OK\n", r.contracts));
+    } else {
+        let kind = if r.configs > 0 { "" } else { "contract " };
+        out.push_str(&format!(
+            "\n{} problem(s) in {} of {} {kind}file(s)\n",
+            r.problems.len(),
+            r.files_with_problems,
+            r.contracts + r.configs
+        ));
+    }
+    out
+}

@@ -7,8 +7,10 @@
 pub mod check;
 pub mod config;
 pub mod drift;
+pub mod lint;
 pub mod plan;
 pub mod profile;
+pub mod status;
 
 pub use check::{CheckReport, TableReport, check};
 pub use plan::{Bindings, CheckPlan, TablePlan, plan};
