@@ -128,18 +128,7 @@ fn upload(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>, local: &Path, 
 }
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> common::Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .args(args)
-        .current_dir(common::root())
-        .env_remove("AWS_PROFILE")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    common::Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    run_in(&common::root(), args, env)
 }
 
 const GOOD: &[(&str, &str)] = &[

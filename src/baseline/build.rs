@@ -6,7 +6,7 @@ use super::{
     partition_values, preceding_values, profile_partitions,
 };
 use crate::error::{Error, Result};
-use crate::history::History;
+use crate::history::{History, StoredSlice};
 use crate::profile;
 use crate::source::iceberg::SnapshotSelect;
 use crate::source::{Source, SourceRef};
@@ -177,23 +177,7 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
         };
         match stored {
             None => missing.push(v.clone()),
-            Some(s) => {
-                if !r.include_failed
-                    && let Some(why) = s.table_failure()
-                {
-                    skipped.push(Skipped {
-                        slice: name,
-                        field: None,
-                        reason: why,
-                    });
-                    continue;
-                }
-                let mut slice = Slice::new(name, s.profile.clone(), true);
-                if !r.include_failed {
-                    slice.excluded = s.failed_fields();
-                }
-                slices.push(slice);
-            }
+            Some(s) => slices.extend(admit(r, name, s, &mut skipped)),
         }
     }
     let fresh = profile_partitions(ctx, r.source, &key, &missing, r.columns).await?;
@@ -248,6 +232,31 @@ fn not_here(r: &BaselineRequest<'_>, message: String, hint: &str) -> Result<Base
     }
 }
 
+/// A stored slice as a baseline slice: none when a table-level check failed on it (recorded in
+/// `skipped`), else one left out of the baselines of the fields whose checks failed on it.
+fn admit(
+    r: &BaselineRequest<'_>,
+    name: String,
+    s: StoredSlice,
+    skipped: &mut Vec<Skipped>,
+) -> Option<Slice> {
+    if r.include_failed {
+        return Some(Slice::new(name, s.profile, true));
+    }
+    if let Some(reason) = s.table_failure() {
+        skipped.push(Skipped {
+            slice: name,
+            field: None,
+            reason,
+        });
+        return None;
+    }
+    let excluded = s.failed_fields();
+    let mut slice = Slice::new(name, s.profile, true);
+    slice.excluded = excluded;
+    Some(slice)
+}
+
 /// The baseline of an unpartitioned table: its last `n` stored runs.
 async fn from_runs(h: &History, r: &BaselineRequest<'_>, n: usize) -> Result<BaselineOutcome> {
     let mut slices = Vec::new();
@@ -256,24 +265,9 @@ async fn from_runs(h: &History, r: &BaselineRequest<'_>, n: usize) -> Result<Bas
         if slices.len() == n {
             break;
         }
-        let Some(s) = h.get(r.table, &name).await? else {
-            continue;
-        };
-        if !r.include_failed
-            && let Some(why) = s.table_failure()
-        {
-            skipped.push(Skipped {
-                slice: name,
-                field: None,
-                reason: why,
-            });
-            continue;
+        if let Some(s) = h.get(r.table, &name).await? {
+            slices.extend(admit(r, name, s, &mut skipped));
         }
-        let mut slice = Slice::new(name, s.profile.clone(), true);
-        if !r.include_failed {
-            slice.excluded = s.failed_fields();
-        }
-        slices.push(slice);
     }
     slices.reverse();
     if slices.is_empty() {
