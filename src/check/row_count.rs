@@ -11,7 +11,7 @@
 //! `row_count` is given. Without a baseline the result is a warning saying why.
 
 use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
-use crate::report::table::thousands;
+use crate::contract::units::thousands;
 use serde_json::json;
 
 pub fn check(s: &Subject<'_>) -> Option<CheckResult> {

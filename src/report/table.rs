@@ -7,18 +7,7 @@ use crate::profile::TableProfile;
 use crate::profile::metadata::FieldFacts;
 use crate::profile::model::QUANTILES;
 
-/// `1234567` -> `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::contract::units::thousands;
 
 /// A number in at most ~10 characters.
 pub fn short_number(v: f64) -> String {
