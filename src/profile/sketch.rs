@@ -225,6 +225,30 @@ impl DistinctSketch {
     }
 }
 
+/// Heap bytes of a hashbrown table holding up to `capacity` entries of `entry` bytes: its
+/// buckets (a power of two, at most 7/8 full) and a control byte per bucket.
+pub fn table_bytes(capacity: usize, entry: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets = if capacity < 8 {
+        (capacity + 1).next_power_of_two()
+    } else {
+        (capacity * 8 / 7).next_power_of_two()
+    };
+    buckets * (entry + 1) + 16
+}
+
+/// Bytes one heap allocation of `len` bytes takes (the allocator rounds up, 16 bytes at least
+/// beside its header).
+fn alloc_bytes(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        (len + 8).div_ceil(16) * 16
+    }
+}
+
 /// Registers are small (< 64): store each as one printable character instead of a JSON number.
 mod registers_codec {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
@@ -486,14 +510,38 @@ impl Kll {
 // ---------------------------------------------------------------------------------------------
 // Frequent values
 
-/// Reduces exact counts to at most [`FREQUENT_CAPACITY`] entries: the (capacity+1)-th largest
-/// count is subtracted from every entry and the ones left at zero are dropped. Returns the cut,
-/// which bounds the undercount (merging two Misra-Gries summaries does the same).
-pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
-    if counts.len() <= FREQUENT_CAPACITY {
+/// How many values a frequent-values summary keeps once a scan is done: in a stored profile and
+/// in the profile a scan returns.
+pub const FREQUENT_CAPACITY: usize = 1024;
+/// How many values a summary may track while a scan fills it. Counts are cut only when more than
+/// this many are tracked, and then down to half ([`WORKING_TARGET`]), so cuts are fewer and
+/// smaller than at [`FREQUENT_CAPACITY`]; the scan's result is compacted to that capacity once.
+/// (3,584 entries fill the 4,096 buckets of one hash table: about 140 KB plus the values' text.)
+pub const WORKING_CAPACITY: usize = 3584;
+/// What a cut of a working summary keeps.
+pub const WORKING_TARGET: usize = WORKING_CAPACITY / 2;
+/// How many of one batch's values [`prune`] keeps before the batch is merged into a summary.
+pub const BATCH_CAPACITY: usize = 2048;
+
+/// The count that cuts `counts` to at most `keep` positive entries the Misra-Gries way: the
+/// (keep+1)-th largest (0 when there are no more than `keep`).
+fn cut_to(mut counts: Vec<u64>, keep: usize) -> u64 {
+    if counts.len() <= keep {
         return 0;
     }
-    let idx = counts.len() - FREQUENT_CAPACITY - 1;
+    let idx = counts.len() - keep - 1;
+    *counts.select_nth_unstable(idx).1
+}
+
+/// Reduces one batch's exact counts to at most [`BATCH_CAPACITY`] entries: the
+/// (capacity+1)-th largest count is subtracted from every entry and the ones left at zero are
+/// dropped. Returns the cut, which bounds the undercount (merging two Misra-Gries summaries does
+/// the same). Values that cannot be kept are dropped before their text is made.
+pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
+    if counts.len() <= BATCH_CAPACITY {
+        return 0;
+    }
+    let idx = counts.len() - BATCH_CAPACITY - 1;
     let (_, nth, _) = counts.select_nth_unstable_by_key(idx, |c| c.1);
     let cut = nth.1;
     counts.retain_mut(|c| {
@@ -503,18 +551,63 @@ pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
     cut
 }
 
-/// How many values the frequent-values summary tracks.
-pub const FREQUENT_CAPACITY: usize = 1024;
-
 /// Misra-Gries summary of the most frequent values, keyed by their text.
 ///
+/// Each kept count is a lower bound: the true count of a kept value is in
+/// `[count, count + error_bound]`, and a value not kept occurs at most `error_bound` times.
 /// While `error_bound` is 0 the counts are exact and complete (the column had at most
-/// [`FREQUENT_CAPACITY`] distinct values). Otherwise each kept count is at most `error_bound`
-/// below the true count, and any value more frequent than `error_bound` is kept.
+/// [`FREQUENT_CAPACITY`] distinct values).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FrequentValues {
-    counts: HashMap<String, u64>,
+    counts: FastMap<String, u64>,
     error_bound: u64,
+}
+
+/// A kept value with the bounds of its true count: `count <= true count <= upper`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounded {
+    pub value: String,
+    pub count: u64,
+    pub upper: u64,
+}
+
+/// The most frequent value's share of the non-null values, with bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopShare {
+    /// The value with the largest (lower-bound) count; `None` when the summary kept no value
+    /// (every value rarer than the error bound, as in a column of unique values).
+    pub value: Option<String>,
+    /// Its share: exact when `exact`, else a lower bound.
+    pub share: f64,
+    /// An upper bound of the share of *any* value, kept or not (equal to `share` when exact).
+    pub share_upper: f64,
+    /// True when the counts are exact.
+    pub exact: bool,
+}
+
+impl TopShare {
+    /// The most frequent value of a summary over `total` non-null values; `None` when there is
+    /// no value.
+    pub fn of(f: &FrequentValues, total: u64) -> Option<TopShare> {
+        if total == 0 {
+            return None;
+        }
+        let top = f.top_bounded(1, total).into_iter().next();
+        let upper = top
+            .as_ref()
+            .map_or(0, |t| t.upper)
+            .max(f.unkept_upper(total));
+        if top.is_none() && upper == 0 {
+            return None;
+        }
+        let share = |c: u64| c as f64 / total as f64;
+        Some(TopShare {
+            share: share(top.as_ref().map_or(0, |t| t.count)),
+            value: top.map(|t| t.value),
+            share_upper: share(upper),
+            exact: f.is_exact(),
+        })
+    }
 }
 
 impl FrequentValues {
@@ -522,59 +615,106 @@ impl FrequentValues {
         self.error_bound == 0
     }
 
-    /// Approximate heap bytes: each kept value, its text and its counter.
+    /// Heap bytes: the table (its buckets: a `String` and a counter each) and each kept text.
     pub fn heap_size(&self) -> usize {
-        self.counts.keys().map(|k| k.capacity() + 48).sum()
+        table_bytes(self.counts.capacity(), 32)
+            + self
+                .counts
+                .keys()
+                .map(|k| alloc_bytes(k.capacity()))
+                .sum::<usize>()
     }
 
+    /// About how long the serialised form is.
+    pub fn serialized_size(&self) -> usize {
+        48 + self.counts.keys().map(|k| k.len() + 26).sum::<usize>()
+    }
+
+    /// The most a kept count is below the truth, and the most a value not kept occurs.
     pub fn error_bound(&self) -> u64 {
         self.error_bound
     }
 
     /// Adds pre-aggregated counts (one batch, or another summary).
     pub fn add_counts<I: IntoIterator<Item = (String, u64)>>(&mut self, counts: I) {
-        for (k, c) in counts {
-            *self.counts.entry(k).or_insert(0) += c;
-        }
-        self.reduce();
+        self.add_pruned(counts.into_iter().collect(), 0);
     }
 
-    /// Adds one batch's exact counts. The batch is first reduced to at most
-    /// [`FREQUENT_CAPACITY`] keys the Misra-Gries way (see [`prune`]), so a high-cardinality
-    /// batch costs no allocation for values that could not be kept anyway.
-    pub fn add_batch<K: AsRef<str>>(&mut self, mut counts: Vec<(K, u64)>) {
+    /// Adds one batch's exact counts. The batch is first reduced to at most [`BATCH_CAPACITY`]
+    /// keys the Misra-Gries way (see [`prune`]), so a high-cardinality batch costs no
+    /// allocation for values that could not be kept anyway.
+    pub fn add_batch<K: AsRef<str> + Into<String>>(&mut self, mut counts: Vec<(K, u64)>) {
         let cut = prune(&mut counts);
         self.add_pruned(counts, cut);
     }
 
-    /// Adds counts already reduced by [`prune`], with the cut it returned.
-    pub fn add_pruned<K: AsRef<str>>(&mut self, counts: Vec<(K, u64)>, cut: u64) {
+    /// Adds counts already reduced by [`prune`], with the cut it returned. The counts are
+    /// merged first and cut once, by the (capacity+1)-th largest of the merged counts, when more
+    /// than [`WORKING_CAPACITY`] values would be tracked: a value is made text only if it stays.
+    pub fn add_pruned<K: AsRef<str> + Into<String>>(&mut self, counts: Vec<(K, u64)>, cut: u64) {
         self.error_bound += cut;
+        let mut fresh: Vec<(K, u64)> = Vec::new();
         for (k, c) in counts {
             match self.counts.get_mut(k.as_ref()) {
                 Some(v) => *v += c,
+                None => fresh.push((k, c)),
+            }
+        }
+        if self.counts.len() + fresh.len() > WORKING_CAPACITY {
+            let all = self.counts.values().chain(fresh.iter().map(|f| &f.1));
+            let cut = cut_to(all.copied().collect(), WORKING_TARGET);
+            self.subtract(cut);
+            fresh.retain_mut(|f| {
+                f.1 = f.1.saturating_sub(cut);
+                f.1 > 0
+            });
+        }
+        self.counts.reserve(fresh.len());
+        for (k, c) in fresh {
+            self.counts.insert(k.into(), c);
+        }
+    }
+
+    /// Merges another summary. Two stored summaries merge to at most [`FREQUENT_CAPACITY`]
+    /// values; a summary still being filled by a scan (more values than that) merges at the
+    /// working capacity, to be compacted once at the end (see [`Self::compact`]).
+    pub fn merge(&mut self, other: &FrequentValues) {
+        let working = self.counts.len().max(other.counts.len()) > FREQUENT_CAPACITY;
+        self.error_bound += other.error_bound;
+        for (k, c) in &other.counts {
+            match self.counts.get_mut(k) {
+                Some(v) => *v += c,
                 None => {
-                    self.counts.insert(k.as_ref().to_owned(), c);
+                    self.counts.insert(k.clone(), *c);
                 }
             }
         }
-        self.reduce();
+        if working {
+            if self.counts.len() > WORKING_CAPACITY {
+                self.subtract(cut_to(
+                    self.counts.values().copied().collect(),
+                    WORKING_TARGET,
+                ));
+            }
+        } else {
+            self.compact();
+        }
     }
 
-    pub fn merge(&mut self, other: &FrequentValues) {
-        self.error_bound += other.error_bound;
-        self.add_counts(other.counts.iter().map(|(k, v)| (k.clone(), *v)));
+    /// Cuts the summary to at most [`FREQUENT_CAPACITY`] values (a scan's result, before it is
+    /// returned or stored). Cutting to the working target and then to the capacity equals one
+    /// cut to the capacity: the survivors and the total cut are the same.
+    pub fn compact(&mut self) {
+        let cut = cut_to(self.counts.values().copied().collect(), FREQUENT_CAPACITY);
+        self.subtract(cut);
+        self.counts.shrink_to_fit();
     }
 
-    fn reduce(&mut self) {
-        if self.counts.len() <= FREQUENT_CAPACITY {
+    /// Subtracts `cut` from every count, drops those left at zero, adds it to the error bound.
+    fn subtract(&mut self, cut: u64) {
+        if cut == 0 {
             return;
         }
-        let mut values: Vec<u64> = self.counts.values().copied().collect();
-        // The (capacity+1)-th largest count is subtracted from every counter.
-        let idx = values.len() - FREQUENT_CAPACITY - 1;
-        let (_, cut, _) = values.select_nth_unstable(idx);
-        let cut = *cut;
         self.counts.retain(|_, v| {
             *v = v.saturating_sub(cut);
             *v > 0
@@ -582,13 +722,38 @@ impl FrequentValues {
         self.error_bound += cut;
     }
 
-    /// The `n` most frequent values, most frequent first (ties by value).
+    /// The `n` most frequent values, most frequent first (ties by value), with lower-bound
+    /// counts (exact when [`Self::is_exact`]).
     pub fn top(&self, n: usize) -> Vec<(String, u64)> {
         let mut all: Vec<(String, u64)> =
             self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         all.truncate(n);
         all
+    }
+
+    /// The `n` most frequent values with bounds of their true counts, given `total`, the
+    /// number of values summarised: a count is at most `error_bound` below the truth, and a
+    /// value cannot occur more often than `total` less what the other kept values hold.
+    pub fn top_bounded(&self, n: usize, total: u64) -> Vec<Bounded> {
+        let kept: u64 = self.counts.values().sum();
+        self.top(n)
+            .into_iter()
+            .map(|(value, count)| {
+                let rest = total.saturating_sub(kept - count);
+                Bounded {
+                    upper: (count + self.error_bound).min(rest).max(count),
+                    value,
+                    count,
+                }
+            })
+            .collect()
+    }
+
+    /// The most a value that is not kept can occur among `total` values.
+    pub fn unkept_upper(&self, total: u64) -> u64 {
+        let kept: u64 = self.counts.values().sum();
+        self.error_bound.min(total.saturating_sub(kept))
     }
 
     /// Every tracked value with its count.
@@ -669,6 +834,126 @@ mod tests {
             let v = big.quantile(q).unwrap();
             assert!((v / n as f64 - q).abs() < 0.01, "q={q} v={v}");
         }
+    }
+
+    /// Counts of a Zipf-like stream over `keys` values, and the stream in batches.
+    fn zipf_batches(rows: usize, keys: u64, batch: usize, seed: u64) -> Vec<Vec<(String, u64)>> {
+        let mut rng = seed;
+        let mut out = Vec::new();
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for i in 0..rows {
+            rng = hash_u64(rng);
+            // Skewed: the square of a uniform draw favours small keys.
+            let u = (rng >> 11) as f64 / (1u64 << 53) as f64;
+            let k = ((u * u) * keys as f64) as u64;
+            *counts.entry(format!("k{k}")).or_insert(0) += 1;
+            if (i + 1) % batch == 0 || i + 1 == rows {
+                out.push(counts.drain().collect());
+            }
+        }
+        out
+    }
+
+    fn truth(batches: &[Vec<(String, u64)>]) -> HashMap<String, u64> {
+        let mut t = HashMap::new();
+        for b in batches {
+            for (k, c) in b {
+                *t.entry(k.clone()).or_insert(0) += c;
+            }
+        }
+        t
+    }
+
+    /// Every kept count is within its bounds, every value not kept is within the error bound.
+    fn assert_bounds(f: &FrequentValues, truth: &HashMap<String, u64>) {
+        let total: u64 = truth.values().sum();
+        let kept: HashMap<String, Bounded> = f
+            .top_bounded(usize::MAX, total)
+            .into_iter()
+            .map(|b| (b.value.clone(), b))
+            .collect();
+        for (v, &t) in truth {
+            match kept.get(v) {
+                Some(b) => assert!(b.count <= t && t <= b.upper, "{v}: {t} not in {b:?}"),
+                None => assert!(t <= f.unkept_upper(total), "{v}: {t} > {}", f.error_bound()),
+            }
+        }
+        // The Misra-Gries guarantee: the cuts together remove at most every row.
+        assert!(f.error_bound() <= total / (FREQUENT_CAPACITY as u64 + 1) + 1);
+        let top = TopShare::of(f, total).unwrap();
+        let max = *truth.values().max().unwrap() as f64 / total as f64;
+        assert!(
+            top.share <= max && max <= top.share_upper,
+            "{top:?} vs {max}"
+        );
+    }
+
+    #[test]
+    fn frequent_bounds_hold_through_batches_merges_and_compaction() {
+        for (keys, rows) in [(5_000u64, 300_000usize), (800, 50_000), (20_000, 200_000)] {
+            let batches = zipf_batches(rows, keys, 8192, keys);
+            let t = truth(&batches);
+            // Two "partitions", each filled batch by batch, merged, compacted.
+            let mut parts = [FrequentValues::default(), FrequentValues::default()];
+            for (i, b) in batches.iter().enumerate() {
+                parts[i % 2].add_batch(b.iter().map(|(k, c)| (k.as_str(), *c)).collect());
+            }
+            for (i, p) in parts.iter().enumerate() {
+                assert!(p.len() <= WORKING_CAPACITY);
+                let mine: Vec<_> = batches.iter().skip(i).step_by(2).cloned().collect();
+                assert_bounds(p, &truth(&mine));
+            }
+            let mut merged = FrequentValues::default();
+            merged.merge(&parts[0]);
+            merged.merge(&parts[1]);
+            merged.compact();
+            assert!(merged.len() <= FREQUENT_CAPACITY);
+            assert_bounds(&merged, &t);
+            assert_eq!(merged.is_exact(), t.len() <= FREQUENT_CAPACITY);
+            // Through the stored form and a merge with another stored summary.
+            let json = serde_json::to_string(&merged).unwrap();
+            let mut back: FrequentValues = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, merged);
+            back.merge(&merged);
+            let doubled: HashMap<String, u64> = t.iter().map(|(k, v)| (k.clone(), v * 2)).collect();
+            assert_bounds(&back, &doubled);
+        }
+    }
+
+    #[test]
+    fn frequent_values_are_exact_up_to_the_capacity() {
+        let mut f = FrequentValues::default();
+        let mut g = FrequentValues::default();
+        for round in 0..20u64 {
+            let batch: Vec<(String, u64)> = (0..FREQUENT_CAPACITY as u64)
+                .map(|k| (format!("v{k}"), 1 + (k * round) % 5))
+                .collect();
+            f.add_batch(batch.clone());
+            g.add_pruned(batch, 0);
+        }
+        f.merge(&g);
+        f.compact();
+        assert!(f.is_exact());
+        assert_eq!(f.len(), FREQUENT_CAPACITY);
+        assert!(
+            f.top_bounded(3, 1_000_000)
+                .iter()
+                .all(|b| b.upper == b.count)
+        );
+    }
+
+    #[test]
+    fn compacting_in_two_steps_equals_one() {
+        let batches = zipf_batches(100_000, 6_000, 100_000, 3);
+        let all: Vec<(String, u64)> = batches.concat();
+        let mut one = FrequentValues::default();
+        one.add_pruned(all.clone(), 0);
+        let mut two = one.clone();
+        one.compact();
+        two.subtract(cut_to(two.counts.values().copied().collect(), 1500));
+        two.compact();
+        assert_eq!(one.top(usize::MAX), two.top(usize::MAX));
+        assert_eq!(one.error_bound(), two.error_bound());
     }
 
     #[test]

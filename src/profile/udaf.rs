@@ -135,6 +135,12 @@ impl Accumulator for ProfileAccumulator {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
+        // The scan's result: the frequent values are cut to their stored capacity once, here
+        // (partial states keep the larger working summary, so fewer cuts add to the bound).
+        self.merge_pending()?;
+        if let Some(f) = self.profile.frequent.as_mut() {
+            f.compact();
+        }
         self.serialise()
     }
 
