@@ -1,6 +1,7 @@
 //! The terminal format: aligned columns, percentages, human sizes, failures first.
 
 use super::{Summary, align};
+use crate::check::skew::share_text;
 use crate::check::{CheckResult, Status, pct, text};
 use crate::contract::units::format_size;
 use crate::profile::TableProfile;
@@ -168,10 +169,12 @@ pub fn profile(p: &TableProfile, origin: &str) -> String {
             ),
             _ => ("".into(), "".into()),
         };
-        let top = match f.top_share() {
-            Some((v, share)) if f.distinct.estimate() < f.count => {
-                format!("{} ({})", truncate(&v, 16), pct(share))
-            }
+        // Approximate shares show their bounds (`0.09–0.18%`), exact ones a figure.
+        let top = match f.top_share_bounds() {
+            Some(t) if f.distinct.estimate() < f.count => match &t.value {
+                Some(v) => format!("{} ({})", truncate(v, 16), share_text(&t)),
+                None => String::new(),
+            },
             _ => String::new(),
         };
         let distinct = format!(
