@@ -79,68 +79,215 @@ pub const EXACT_DISTINCT_CAP: usize = 100_000;
 
 /// Distinct-value counter: an exact set of 64-bit hashes while small, a HyperLogLog always.
 ///
-/// Serialised compactly: while exact, only the sorted hashes (the registers are rebuilt from
-/// them when read back); beyond, only the registers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "DistinctRepr", into = "DistinctRepr")]
+/// Serialised compactly: while exact, only the sorted hashes, packed (see [`hashes_codec`]; the
+/// registers are rebuilt from them when read back); beyond, only the registers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "DistinctRepr")]
 pub struct DistinctSketch {
     registers: Vec<u8>,
     /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
-    exact: Option<HashSet64>,
+    exact: Option<ExactSet>,
+}
+
+/// The exact hashes of a [`DistinctSketch`], in one of two forms.
+#[derive(Debug, Clone)]
+enum ExactSet {
+    /// A hash table, while a scan inserts values one by one.
+    Table(HashSet64),
+    /// Sorted, without duplicates: 8 bytes a hash where a table takes 10 to 20. What a profile
+    /// read back (a partial state, a stored profile) holds: it is counted and merged, rarely
+    /// inserted into (then it becomes a table).
+    Sorted(Vec<u64>),
+}
+
+impl ExactSet {
+    fn len(&self) -> usize {
+        match self {
+            ExactSet::Table(t) => t.len(),
+            ExactSet::Sorted(v) => v.len(),
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        match self {
+            ExactSet::Table(t) => table_bytes(t.capacity(), 8),
+            ExactSet::Sorted(v) => v.capacity() * 8,
+        }
+    }
+
+    /// The hashes, sorted.
+    fn sorted(&self) -> std::borrow::Cow<'_, [u64]> {
+        match self {
+            ExactSet::Table(t) => {
+                let mut v: Vec<u64> = t.iter().copied().collect();
+                sort_hashes(&mut v);
+                std::borrow::Cow::Owned(v)
+            }
+            ExactSet::Sorted(v) => std::borrow::Cow::Borrowed(v),
+        }
+    }
+
+    fn table(&mut self) -> &mut HashSet64 {
+        if let ExactSet::Sorted(v) = self {
+            *self = ExactSet::Table(v.iter().copied().collect());
+        }
+        match self {
+            ExactSet::Table(t) => t,
+            ExactSet::Sorted(_) => unreachable!("made a table above"),
+        }
+    }
+
+    /// The union of two sets, or `None` when it holds more than `cap` hashes. Sorted sets merge
+    /// in one linear pass; a table takes the other's hashes one at a time (not `extend`, which
+    /// would size it for both at once: twice the cap's memory for a set about to be dropped).
+    fn union(self, other: &ExactSet, cap: usize) -> Option<ExactSet> {
+        match (self, other) {
+            (ExactSet::Table(mut a), b) => {
+                if a.is_empty()
+                    && let ExactSet::Sorted(v) = b
+                {
+                    return Some(ExactSet::Sorted(v.clone()));
+                }
+                let mut add = |h: &u64| {
+                    a.insert(*h);
+                    a.len() <= cap
+                };
+                let within = match b {
+                    ExactSet::Table(t) => t.iter().all(&mut add),
+                    ExactSet::Sorted(v) => v.iter().all(&mut add),
+                };
+                within.then_some(ExactSet::Table(a))
+            }
+            (ExactSet::Sorted(a), b) => {
+                let b = b.sorted();
+                let mut out = Vec::with_capacity((a.len() + b.len()).min(cap + 1));
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    let (x, y) = (a[i], b[j]);
+                    out.push(x.min(y));
+                    i += usize::from(x <= y);
+                    j += usize::from(y <= x);
+                    if out.len() > cap {
+                        return None;
+                    }
+                }
+                out.extend_from_slice(&a[i..]);
+                out.extend_from_slice(&b[j..]);
+                (out.len() <= cap).then_some(ExactSet::Sorted(out))
+            }
+        }
+    }
+}
+
+impl PartialEq for ExactSet {
+    fn eq(&self, o: &ExactSet) -> bool {
+        match (self, o) {
+            (ExactSet::Table(a), ExactSet::Table(b)) => a == b,
+            (ExactSet::Sorted(a), ExactSet::Sorted(b)) => a == b,
+            (ExactSet::Table(t), ExactSet::Sorted(v))
+            | (ExactSet::Sorted(v), ExactSet::Table(t)) => {
+                t.len() == v.len() && v.iter().all(|h| t.contains(h))
+            }
+        }
+    }
 }
 
 impl Default for DistinctSketch {
     fn default() -> Self {
         Self {
             registers: vec![0; HLL_REGISTERS],
-            exact: Some(HashSet64::default()),
+            exact: Some(ExactSet::Table(HashSet64::default())),
         }
     }
 }
 
 /// The stored form of a [`DistinctSketch`].
 #[derive(Serialize, Deserialize)]
-struct DistinctRepr {
+struct DistinctRepr<'a> {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "registers_codec"
     )]
-    registers: Option<Vec<u8>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    exact: Option<Vec<u64>>,
+    registers: Option<std::borrow::Cow<'a, [u8]>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "hashes_codec"
+    )]
+    exact: Option<std::borrow::Cow<'a, [u64]>>,
 }
 
-impl From<DistinctSketch> for DistinctRepr {
-    fn from(d: DistinctSketch) -> Self {
-        match d.exact {
-            Some(set) => {
-                let mut hashes: Vec<u64> = set.into_iter().collect();
-                hashes.sort_unstable();
-                DistinctRepr {
-                    registers: None,
-                    exact: Some(hashes),
-                }
-            }
+/// Serialised through [`DistinctRepr`], borrowing what it can.
+impl Serialize for DistinctSketch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let repr = match &self.exact {
+            Some(set) => DistinctRepr {
+                registers: None,
+                exact: Some(set.sorted()),
+            },
             None => DistinctRepr {
-                registers: Some(d.registers),
+                registers: Some(std::borrow::Cow::Borrowed(&self.registers)),
                 exact: None,
             },
-        }
+        };
+        repr.serialize(s)
     }
 }
 
-impl From<DistinctRepr> for DistinctSketch {
-    fn from(r: DistinctRepr) -> Self {
+/// Sorts hashes: a least-significant-digit radix sort, 8 bits a pass (hashes are uniform, and
+/// this is plain loops, quick in debug builds too); small slices by comparison.
+fn sort_hashes(v: &mut Vec<u64>) {
+    if v.len() < 256 {
+        v.sort_unstable();
+        return;
+    }
+    let mut src = std::mem::take(v);
+    let mut dst = vec![0u64; src.len()];
+    for pass in 0..8 {
+        let shift = pass * 8;
+        let mut counts = [0usize; 256];
+        for &h in src.iter() {
+            counts[((h >> shift) & 0xff) as usize] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for &h in src.iter() {
+            let digit = ((h >> shift) & 0xff) as usize;
+            dst[counts[digit]] = h;
+            counts[digit] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    *v = src;
+}
+
+impl From<DistinctRepr<'_>> for DistinctSketch {
+    fn from(r: DistinctRepr<'_>) -> Self {
         let mut d = DistinctSketch {
-            registers: r.registers.unwrap_or_else(|| vec![0; HLL_REGISTERS]),
+            registers: r
+                .registers
+                .map_or_else(|| vec![0; HLL_REGISTERS], std::borrow::Cow::into_owned),
             exact: None,
         };
         if let Some(hashes) = r.exact {
+            let mut hashes = hashes.into_owned();
+            // Written sorted; anything else (an edited file) is sorted here.
+            if !hashes.windows(2).all(|w| w[0] < w[1]) {
+                sort_hashes(&mut hashes);
+                hashes.dedup();
+            }
             for h in &hashes {
                 d.update_register(*h);
             }
-            d.exact = Some(hashes.into_iter().collect());
+            if hashes.len() <= EXACT_DISTINCT_CAP {
+                hashes.shrink_to_fit();
+                d.exact = Some(ExactSet::Sorted(hashes));
+            }
         }
         d
     }
@@ -161,8 +308,9 @@ impl DistinctSketch {
     pub fn insert_hash(&mut self, h: u64) {
         self.update_register(h);
         if let Some(set) = &mut self.exact {
-            set.insert(h);
-            if set.len() > EXACT_DISTINCT_CAP {
+            let table = set.table();
+            table.insert(h);
+            if table.len() > EXACT_DISTINCT_CAP {
                 self.exact = None;
             }
         }
@@ -173,17 +321,23 @@ impl DistinctSketch {
             *a = (*a).max(*b);
         }
         self.exact = match (self.exact.take(), &other.exact) {
-            (Some(mut a), Some(b)) => {
-                a.extend(b.iter().copied());
-                (a.len() <= EXACT_DISTINCT_CAP).then_some(a)
-            }
+            (Some(a), Some(b)) => a.union(b, EXACT_DISTINCT_CAP),
             _ => None,
         };
     }
 
-    /// Approximate heap bytes: the registers and the exact set (about 16 bytes a hash).
+    /// Heap bytes: the registers and the exact set (a table's buckets, not its length).
     pub fn heap_size(&self) -> usize {
-        self.registers.len() + self.exact.as_ref().map_or(0, |s| s.capacity() * 16)
+        self.registers.capacity() + self.exact.as_ref().map_or(0, ExactSet::heap_size)
+    }
+
+    /// About how long the serialised form is: the packed hashes while exact (9 to 11
+    /// characters a hash), the registers beyond.
+    pub fn serialized_size(&self) -> usize {
+        match &self.exact {
+            Some(set) => 16 + packed_len_estimate(set.len()),
+            None => 16 + HLL_REGISTERS,
+        }
     }
 
     /// True while the count is exact (every distinct hash is kept).
@@ -249,16 +403,160 @@ fn alloc_bytes(len: usize) -> usize {
     }
 }
 
+/// About how long the packed form of `n` hashes is (see [`hashes_codec`]).
+fn packed_len_estimate(n: usize) -> usize {
+    // A delta of sorted 64-bit hashes needs at most 10 varint bytes; n hashes spread over 2^64
+    // average a gap of 2^64/n, about (64 - log2 n) bits, 7 bits a byte; 4 characters each 3 bytes.
+    let bits = 64 - (n.max(1).ilog2() as usize).min(56);
+    let bytes = n * bits.div_ceil(7) + 10;
+    bytes.div_ceil(3) * 4
+}
+
+/// The exact hashes of a [`DistinctSketch`], stored compactly: sorted, each as its difference
+/// from the one before in LEB128 (7 bits a byte), the bytes in base64 (about 9 characters a hash
+/// at 100,000 hashes, where a JSON array of numbers takes 20). A JSON array of numbers (the
+/// form stored before) is read too.
+mod hashes_codec {
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::ser::Serializer;
+    use std::borrow::Cow;
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// The character of a 6-bit value.
+    #[inline]
+    fn char_of(v: u64) -> u8 {
+        ALPHABET[(v & 63) as usize]
+    }
+
+    /// The 6-bit value of each character, 0xff for characters outside the alphabet (a table:
+    /// the three ranges of the alphabet would be a branch mispredicted on every other one).
+    const VALUES: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 64 {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    // Plain loops over a bit buffer (no adapters): this runs over every exact hash of every
+    // partial state, and debug builds run the tests.
+    pub fn encode(sorted: &[u64]) -> String {
+        let mut out: Vec<u8> = Vec::with_capacity(super::packed_len_estimate(sorted.len()));
+        let (mut acc, mut bits, mut prev) = (0u64, 0u32, 0u64);
+        for &h in sorted {
+            let mut d = h.wrapping_sub(prev);
+            prev = h;
+            loop {
+                let low = d & 0x7f;
+                d >>= 7;
+                let byte = if d == 0 { low } else { low | 0x80 };
+                acc = (acc << 8) | byte;
+                bits += 8;
+                while bits >= 6 {
+                    bits -= 6;
+                    out.push(char_of(acc >> bits));
+                }
+                if d == 0 {
+                    break;
+                }
+            }
+        }
+        if bits > 0 {
+            out.push(char_of(acc << (6 - bits)));
+        }
+        // Every byte is from the alphabet, so this never fails.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    pub fn decode(text: &str) -> Result<Vec<u64>, String> {
+        let mut out = Vec::with_capacity(text.len() / 9 + 1);
+        let (mut acc, mut bits) = (0u64, 0u32);
+        let (mut prev, mut d, mut shift) = (0u64, 0u64, 0u32);
+        for &c in text.as_bytes() {
+            let v = VALUES[usize::from(c)];
+            if v > 63 {
+                return Err(format!("packed hashes hold `{}`", c as char));
+            }
+            acc = (acc << 6) | u64::from(v);
+            bits += 6;
+            if bits < 8 {
+                continue;
+            }
+            bits -= 8;
+            let b = (acc >> bits) & 0xff;
+            if shift > 63 || (shift == 63 && b & 0x7e != 0) {
+                return Err("a packed hash overflows 64 bits".into());
+            }
+            d |= (b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                prev = prev.wrapping_add(d);
+                out.push(prev);
+                d = 0;
+                shift = 0;
+            }
+        }
+        // What is left is the padding of the last character: fewer than 6 bits, all zero.
+        if bits >= 6 || acc & ((1 << bits) - 1) != 0 {
+            return Err("packed hashes have a stray character".into());
+        }
+        if shift != 0 {
+            return Err("packed hashes end inside a hash".into());
+        }
+        Ok(out)
+    }
+
+    pub fn serialize<S: Serializer>(h: &Option<Cow<'_, [u64]>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(h.as_deref().unwrap_or_default()))
+    }
+
+    pub fn deserialize<'de, 'a, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Cow<'a, [u64]>>, D::Error> {
+        struct Hashes;
+        impl<'de> Visitor<'de> for Hashes {
+            type Value = Vec<u64>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("packed hashes or an array of hashes")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u64>, E> {
+                decode(v).map_err(E::custom)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u64>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(h) = seq.next_element()? {
+                    out.push(h);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(Hashes).map(|v| Some(Cow::Owned(v)))
+    }
+}
+
 /// Registers are small (< 64): store each as one printable character instead of a JSON number.
 mod registers_codec {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::borrow::Cow;
 
-    pub fn serialize<S: Serializer>(r: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        let text: String = r.iter().flatten().map(|&b| (b'0' + b) as char).collect();
+    pub fn serialize<S: Serializer>(r: &Option<Cow<'_, [u8]>>, s: S) -> Result<S::Ok, S::Error> {
+        let text: String = r
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|&b| (b'0' + b) as char)
+            .collect();
         s.serialize_str(&text)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, 'a, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Cow<'a, [u8]>>, D::Error> {
         let text = String::deserialize(d)?;
         if text.len() != super::HLL_REGISTERS {
             return Err(D::Error::custom(
@@ -272,7 +570,7 @@ mod registers_codec {
                     .ok_or_else(|| D::Error::custom("bad HyperLogLog register"))
             })
             .collect::<Result<Vec<u8>, _>>()
-            .map(Some)
+            .map(|v| Some(Cow::Owned(v)))
     }
 }
 
@@ -352,9 +650,14 @@ impl Kll {
         self.n
     }
 
-    /// Approximate heap bytes of the retained items.
+    /// Heap bytes of the retained items (capacity, not length) and of the levels' vector.
     pub fn heap_size(&self) -> usize {
-        self.levels.iter().map(|l| l.capacity() * 8).sum()
+        self.levels.capacity() * 24 + self.levels.iter().map(|l| l.capacity() * 8).sum::<usize>()
+    }
+
+    /// About how long the serialised form is (a JSON number takes up to 24 characters).
+    pub fn serialized_size(&self) -> usize {
+        64 + self.levels.iter().map(|l| 4 + l.len() * 24).sum::<usize>()
     }
 
     /// True while no item has been compacted away.
@@ -834,6 +1137,110 @@ mod tests {
             let v = big.quantile(q).unwrap();
             assert!((v / n as f64 - q).abs() < 0.01, "q={q} v={v}");
         }
+    }
+
+    #[test]
+    fn packed_hashes_round_trip() {
+        let mut cases: Vec<Vec<u64>> = vec![
+            vec![],
+            vec![0],
+            vec![u64::MAX],
+            vec![0, 1, 2, u64::MAX - 1, u64::MAX],
+        ];
+        for n in [1usize, 2, 3, 7, 100, 10_000] {
+            let mut v: Vec<u64> = (0..n as u64).map(|i| hash_u64(i * 31 + 7)).collect();
+            v.sort_unstable();
+            cases.push(v);
+        }
+        for hashes in cases {
+            let text = hashes_codec::encode(&hashes);
+            assert_eq!(hashes_codec::decode(&text).unwrap(), hashes);
+        }
+        for bad in ["A", "AB*C", "////////////////"] {
+            assert!(hashes_codec::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hashes_sort_like_a_comparison_sort() {
+        for n in [0usize, 1, 255, 256, 1000, 50_000] {
+            let mut v: Vec<u64> = (0..n as u64)
+                .map(|i| hash_u64(i % 977) >> (i % 3))
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_hashes(&mut v);
+            assert_eq!(v, want, "{n}");
+        }
+    }
+
+    #[test]
+    fn exact_distinct_is_stored_packed_and_read_in_both_forms() {
+        let mut d = DistinctSketch::default();
+        for i in 0..20_000u64 {
+            d.insert_hash(hash_u64(i));
+        }
+        let json = serde_json::to_string(&d).unwrap();
+        // About 10 characters a hash (9 at 100,000) where a JSON array of numbers takes 20.
+        assert!(json.len() < 20_000 * 11, "{}", json.len());
+        let back: DistinctSketch = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, d);
+        assert!(d.serialized_size() >= json.len(), "{}", d.serialized_size());
+        // The form stored before: a JSON array of the sorted hashes.
+        let mut hashes: Vec<u64> = (0..20_000u64).map(hash_u64).collect();
+        hashes.sort_unstable();
+        let old = serde_json::json!({ "exact": hashes }).to_string();
+        let read: DistinctSketch = serde_json::from_str(&old).unwrap();
+        assert_eq!(read, d);
+    }
+
+    #[test]
+    fn exact_distinct_merges_alike_in_both_forms() {
+        let sketch = |range: std::ops::Range<u64>| {
+            let mut d = DistinctSketch::default();
+            range.for_each(|i| d.insert_hash(hash_u64(i)));
+            d
+        };
+        let read = |d: &DistinctSketch| -> DistinctSketch {
+            serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap()
+        };
+        let (a, b) = (sketch(0..3_000), sketch(2_000..5_000));
+        let want = sketch(0..5_000);
+        for (mut x, y) in [
+            (a.clone(), b.clone()),
+            (read(&a), read(&b)),
+            (a.clone(), read(&b)),
+            (read(&a), b.clone()),
+            (DistinctSketch::default(), read(&want)),
+        ] {
+            x.merge(&y);
+            if x.estimate() == 3_000 {
+                x.merge(&sketch(3_000..5_000));
+            }
+            assert_eq!(x, want);
+            assert_eq!(x.estimate(), 5_000);
+        }
+        // Sorted: 8 bytes a hash.
+        assert!(read(&want).heap_size() <= HLL_REGISTERS + 5_000 * 8);
+        // Inserting into a read-back set works (it becomes a table).
+        let mut r = read(&a);
+        (3_000..5_000).for_each(|i| r.insert_hash(hash_u64(i)));
+        r.merge(&b);
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn exact_distinct_merge_stops_at_the_cap() {
+        let mut a = DistinctSketch::default();
+        let mut b = DistinctSketch::default();
+        for i in 0..80_000u64 {
+            a.insert_hash(hash_u64(i));
+            b.insert_hash(hash_u64(i + 1_000_000));
+        }
+        let before = a.heap_size();
+        a.merge(&b);
+        assert!(!a.is_exact());
+        assert!(a.heap_size() < before);
     }
 
     /// Counts of a Zipf-like stream over `keys` values, and the stream in batches.
