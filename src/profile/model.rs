@@ -399,6 +399,10 @@ pub struct ScanInfo {
     pub bytes: u64,
     /// True when the data pages were read; false when footers answered everything.
     pub scanned: bool,
+    /// How many scans read the data: 1, or more when the columns were profiled in groups to
+    /// stay within `--memory-limit` (0 when nothing was read, or in profiles stored before).
+    #[serde(default)]
+    pub passes: u32,
 }
 
 /// The profile of a table (or of a slice of it: some partitions, some columns).

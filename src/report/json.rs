@@ -126,6 +126,7 @@ pub fn profile(p: &TableProfile) -> Value {
         "files": p.scan.files,
         "bytes": p.scan.bytes,
         "scanned": p.scan.scanned,
+        "passes": p.scan.passes,
         "partitions": p.partitions,
         "fields": p.fields.iter().map(field).collect::<Vec<_>>(),
     });

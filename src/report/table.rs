@@ -82,6 +82,12 @@ fn header(p: &TableProfile, origin: &str) -> String {
             p.partitions[n - 1]
         )),
     }
+    if p.scan.passes > 1 {
+        out.push_str(&format!(
+            ", {} scans (columns profiled in groups to fit `--memory-limit`)",
+            p.scan.passes
+        ));
+    }
     if !p.scan.scanned {
         // "parquet footers" -> "Parquet footers".
         let mut chars = origin.chars();
