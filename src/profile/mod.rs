@@ -14,6 +14,8 @@ use crate::source::Source;
 use arrow::array::AsArray;
 
 use arrow::datatypes::DataType;
+use datafusion::error::DataFusionError;
+use datafusion::execution::memory_pool::human_readable_size;
 use datafusion::logical_expr::{AggregateUDF, Expr};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::collections::BTreeMap;
@@ -413,11 +415,8 @@ pub fn column_groups(
 }
 
 /// True when a scan failed because the memory pool refused it.
-fn exhausted(e: &datafusion::error::DataFusionError) -> bool {
-    matches!(
-        e.find_root(),
-        datafusion::error::DataFusionError::ResourcesExhausted(_)
-    )
+fn exhausted(e: &DataFusionError) -> bool {
+    matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
 }
 
 /// Profiles the selected slice of `source` in one scan, with the extras of `options`. Under a
@@ -500,12 +499,11 @@ pub async fn profile_with(
             }
             Err(e) if exhausted(&e) && held.size() > 0 => {
                 let done = fields.len() + by_name.values().map(Vec::len).sum::<usize>();
-                let why = format!(
+                return Err(source.scan_error(DataFusionError::ResourcesExhausted(format!(
                     "the profiles already built ({done} field profile(s)) hold {} of the memory limit, and what is left cannot hold the sketches of `{}`",
-                    datafusion::execution::memory_pool::human_readable_size(held.size()),
+                    human_readable_size(held.size()),
                     group[0]
-                );
-                return Err(source.scan_error(e.context(why)));
+                ))));
             }
             Err(e) => return Err(source.scan_error(e)),
         };
@@ -517,7 +515,12 @@ pub async fn profile_with(
                     .iter()
                     .map(|f| std::mem::size_of::<FieldProfile>() + f.heap_size())
                     .sum();
-                held.try_grow(bytes).map_err(|e| source.scan_error(e))?;
+                held.try_grow(bytes).map_err(|_| {
+                    source.scan_error(DataFusionError::ResourcesExhausted(format!(
+                        "the field profiles built so far would hold {}, more than the memory limit leaves",
+                        human_readable_size(held.size() + bytes)
+                    )))
+                })?;
                 if !by_partition {
                     fields.append(&mut group_fields);
                     continue;
