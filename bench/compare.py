@@ -121,10 +121,21 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    ap.add_argument("--plimsoll", type=Path, help="time this plimsoll binary instead of the release build")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        help="another plimsoll binary (an earlier commit's release build) timed in the same run, alternating",
+    )
     args = ap.parse_args()
 
     py = venv_python()
-    plimsoll = target_dir() / "release" / "plimsoll" if args.no_build else build()
+    if args.plimsoll:
+        plimsoll = args.plimsoll
+        if not (target_dir() / "release" / "examples" / "gen_orders").exists():
+            build()
+    else:
+        plimsoll = target_dir() / "release" / "plimsoll" if args.no_build else build()
     data = generate(args.rows, args.days)
     size = sum(f.stat().st_size for f in data.rglob("*.parquet"))
     query = duckdb_query(data)
@@ -134,14 +145,21 @@ def main() -> None:
     duck = [py, "-c", "import duckdb, sys; print(duckdb.sql(sys.argv[1]).fetchall()[0][0])", wrapped]
     plim = [str(plimsoll), "profile", str(data), "--format", "json"]
 
-    # Warm the page cache and check both answer.
+    tools = [("plimsoll", plim), ("duckdb", duck)]
+    if args.against:
+        tools.append(("before", [str(args.against), "profile", str(data), "--format", "json"]))
+
+    # Warm the page cache and check every tool answers.
     _, _, out = timed(plim)
     rows = json.loads(out)["row_count"]
-    timed(duck)
+    for _, cmd in tools[1:]:
+        timed(cmd)
 
-    results = {"plimsoll": [], "duckdb": []}
+    results = {name: [] for name, _ in tools}
     for i in range(args.runs):
-        for name, cmd in (("plimsoll", plim), ("duckdb", duck)) if i % 2 == 0 else (("duckdb", duck), ("plimsoll", plim)):
+        # Alternate the order, so that no tool always runs first (or last).
+        order = tools if i % 2 == 0 else list(reversed(tools))
+        for name, cmd in order:
             wall, rss, _ = timed(cmd)
             results[name].append((wall, rss))
             print(f"run {i + 1} {name:8s} {wall:7.3f} s {rss:6d} MB", flush=True)
@@ -151,9 +169,12 @@ def main() -> None:
     print()
     print(f"table: {rows:,} rows, {size / 1e6:.1f} MB of Parquet, {len(list(data.rglob('*.parquet')))} files")
     print(f"{'tool':10s} {'median s':>9s} {'peak RSS MB':>12s}")
-    for k in ("plimsoll", "duckdb"):
+    for k in results:
         print(f"{k:10s} {med[k]:9.3f} {peak[k]:12d}")
     print(f"ratio plimsoll/duckdb: {med['plimsoll'] / med['duckdb']:.2f}")
+    if "before" in med:
+        print(f"ratio before/duckdb: {med['before'] / med['duckdb']:.2f}")
+        print(f"ratio plimsoll/before: {med['plimsoll'] / med['before']:.2f}")
 
     # The metadata fast path: row count, null counts and min/max from the footers alone.
     meta = [str(plimsoll), "profile", str(data), "--metadata-only", "--format", "json"]

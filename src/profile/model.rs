@@ -561,11 +561,17 @@ impl FieldProfile {
         merge_opt(&mut self.frequent, &o.frequent, FrequentValues::merge);
     }
 
-    /// The most frequent value's share of non-null values, with the value.
+    /// The most frequent value's share of non-null values, with the value: exact while the
+    /// frequent-values summary is, else a lower bound. [`Self::top_share_bounds`] gives both
+    /// bounds, and one for values the summary did not keep.
     pub fn top_share(&self) -> Option<(String, f64)> {
-        let f = self.frequent.as_ref()?;
-        let (v, c) = f.top(1).into_iter().next()?;
-        Some((v, ratio(c, self.count)))
+        let t = self.top_share_bounds()?;
+        Some((t.value?, t.share))
+    }
+
+    /// The most frequent value and the bounds of its share (see [`super::sketch::TopShare`]).
+    pub fn top_share_bounds(&self) -> Option<super::sketch::TopShare> {
+        super::sketch::TopShare::of(self.frequent.as_ref()?, self.count)
     }
 
     /// Min and max rendered as JSON for people and machines.
@@ -661,6 +667,10 @@ pub struct ScanInfo {
     pub bytes: u64,
     /// True when the data pages were read; false when footers answered everything.
     pub scanned: bool,
+    /// How many scans read the data: 1, or more when the columns were profiled in groups to
+    /// stay within `--memory-limit` (0 when nothing was read, or in profiles stored before).
+    #[serde(default)]
+    pub passes: u32,
 }
 
 /// The profile of a table (or of a slice of it: some partitions, some columns).

@@ -79,68 +79,215 @@ pub const EXACT_DISTINCT_CAP: usize = 100_000;
 
 /// Distinct-value counter: an exact set of 64-bit hashes while small, a HyperLogLog always.
 ///
-/// Serialised compactly: while exact, only the sorted hashes (the registers are rebuilt from
-/// them when read back); beyond, only the registers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "DistinctRepr", into = "DistinctRepr")]
+/// Serialised compactly: while exact, only the sorted hashes, packed (see [`hashes_codec`]; the
+/// registers are rebuilt from them when read back); beyond, only the registers.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "DistinctRepr")]
 pub struct DistinctSketch {
     registers: Vec<u8>,
     /// `None` once more than [`EXACT_DISTINCT_CAP`] distinct hashes were seen.
-    exact: Option<HashSet64>,
+    exact: Option<ExactSet>,
+}
+
+/// The exact hashes of a [`DistinctSketch`], in one of two forms.
+#[derive(Debug, Clone)]
+enum ExactSet {
+    /// A hash table, while a scan inserts values one by one.
+    Table(HashSet64),
+    /// Sorted, without duplicates: 8 bytes a hash where a table takes 10 to 20. What a profile
+    /// read back (a partial state, a stored profile) holds: it is counted and merged, rarely
+    /// inserted into (then it becomes a table).
+    Sorted(Vec<u64>),
+}
+
+impl ExactSet {
+    fn len(&self) -> usize {
+        match self {
+            ExactSet::Table(t) => t.len(),
+            ExactSet::Sorted(v) => v.len(),
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        match self {
+            ExactSet::Table(t) => table_bytes(t.capacity(), 8),
+            ExactSet::Sorted(v) => v.capacity() * 8,
+        }
+    }
+
+    /// The hashes, sorted.
+    fn sorted(&self) -> std::borrow::Cow<'_, [u64]> {
+        match self {
+            ExactSet::Table(t) => {
+                let mut v: Vec<u64> = t.iter().copied().collect();
+                sort_hashes(&mut v);
+                std::borrow::Cow::Owned(v)
+            }
+            ExactSet::Sorted(v) => std::borrow::Cow::Borrowed(v),
+        }
+    }
+
+    fn table(&mut self) -> &mut HashSet64 {
+        if let ExactSet::Sorted(v) = self {
+            *self = ExactSet::Table(v.iter().copied().collect());
+        }
+        match self {
+            ExactSet::Table(t) => t,
+            ExactSet::Sorted(_) => unreachable!("made a table above"),
+        }
+    }
+
+    /// The union of two sets, or `None` when it holds more than `cap` hashes. Sorted sets merge
+    /// in one linear pass; a table takes the other's hashes one at a time (not `extend`, which
+    /// would size it for both at once: twice the cap's memory for a set about to be dropped).
+    fn union(self, other: &ExactSet, cap: usize) -> Option<ExactSet> {
+        match (self, other) {
+            (ExactSet::Table(mut a), b) => {
+                if a.is_empty()
+                    && let ExactSet::Sorted(v) = b
+                {
+                    return Some(ExactSet::Sorted(v.clone()));
+                }
+                let mut add = |h: &u64| {
+                    a.insert(*h);
+                    a.len() <= cap
+                };
+                let within = match b {
+                    ExactSet::Table(t) => t.iter().all(&mut add),
+                    ExactSet::Sorted(v) => v.iter().all(&mut add),
+                };
+                within.then_some(ExactSet::Table(a))
+            }
+            (ExactSet::Sorted(a), b) => {
+                let b = b.sorted();
+                let mut out = Vec::with_capacity((a.len() + b.len()).min(cap + 1));
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    let (x, y) = (a[i], b[j]);
+                    out.push(x.min(y));
+                    i += usize::from(x <= y);
+                    j += usize::from(y <= x);
+                    if out.len() > cap {
+                        return None;
+                    }
+                }
+                out.extend_from_slice(&a[i..]);
+                out.extend_from_slice(&b[j..]);
+                (out.len() <= cap).then_some(ExactSet::Sorted(out))
+            }
+        }
+    }
+}
+
+impl PartialEq for ExactSet {
+    fn eq(&self, o: &ExactSet) -> bool {
+        match (self, o) {
+            (ExactSet::Table(a), ExactSet::Table(b)) => a == b,
+            (ExactSet::Sorted(a), ExactSet::Sorted(b)) => a == b,
+            (ExactSet::Table(t), ExactSet::Sorted(v))
+            | (ExactSet::Sorted(v), ExactSet::Table(t)) => {
+                t.len() == v.len() && v.iter().all(|h| t.contains(h))
+            }
+        }
+    }
 }
 
 impl Default for DistinctSketch {
     fn default() -> Self {
         Self {
             registers: vec![0; HLL_REGISTERS],
-            exact: Some(HashSet64::default()),
+            exact: Some(ExactSet::Table(HashSet64::default())),
         }
     }
 }
 
 /// The stored form of a [`DistinctSketch`].
 #[derive(Serialize, Deserialize)]
-struct DistinctRepr {
+struct DistinctRepr<'a> {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "registers_codec"
     )]
-    registers: Option<Vec<u8>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    exact: Option<Vec<u64>>,
+    registers: Option<std::borrow::Cow<'a, [u8]>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "hashes_codec"
+    )]
+    exact: Option<std::borrow::Cow<'a, [u64]>>,
 }
 
-impl From<DistinctSketch> for DistinctRepr {
-    fn from(d: DistinctSketch) -> Self {
-        match d.exact {
-            Some(set) => {
-                let mut hashes: Vec<u64> = set.into_iter().collect();
-                hashes.sort_unstable();
-                DistinctRepr {
-                    registers: None,
-                    exact: Some(hashes),
-                }
-            }
+/// Serialised through [`DistinctRepr`], borrowing what it can.
+impl Serialize for DistinctSketch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let repr = match &self.exact {
+            Some(set) => DistinctRepr {
+                registers: None,
+                exact: Some(set.sorted()),
+            },
             None => DistinctRepr {
-                registers: Some(d.registers),
+                registers: Some(std::borrow::Cow::Borrowed(&self.registers)),
                 exact: None,
             },
-        }
+        };
+        repr.serialize(s)
     }
 }
 
-impl From<DistinctRepr> for DistinctSketch {
-    fn from(r: DistinctRepr) -> Self {
+/// Sorts hashes: a least-significant-digit radix sort, 8 bits a pass (hashes are uniform, and
+/// this is plain loops, quick in debug builds too); small slices by comparison.
+fn sort_hashes(v: &mut Vec<u64>) {
+    if v.len() < 256 {
+        v.sort_unstable();
+        return;
+    }
+    let mut src = std::mem::take(v);
+    let mut dst = vec![0u64; src.len()];
+    for pass in 0..8 {
+        let shift = pass * 8;
+        let mut counts = [0usize; 256];
+        for &h in src.iter() {
+            counts[((h >> shift) & 0xff) as usize] += 1;
+        }
+        let mut at = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = at;
+            at += n;
+        }
+        for &h in src.iter() {
+            let digit = ((h >> shift) & 0xff) as usize;
+            dst[counts[digit]] = h;
+            counts[digit] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    *v = src;
+}
+
+impl From<DistinctRepr<'_>> for DistinctSketch {
+    fn from(r: DistinctRepr<'_>) -> Self {
         let mut d = DistinctSketch {
-            registers: r.registers.unwrap_or_else(|| vec![0; HLL_REGISTERS]),
+            registers: r
+                .registers
+                .map_or_else(|| vec![0; HLL_REGISTERS], std::borrow::Cow::into_owned),
             exact: None,
         };
         if let Some(hashes) = r.exact {
+            let mut hashes = hashes.into_owned();
+            // Written sorted; anything else (an edited file) is sorted here.
+            if !hashes.windows(2).all(|w| w[0] < w[1]) {
+                sort_hashes(&mut hashes);
+                hashes.dedup();
+            }
             for h in &hashes {
                 d.update_register(*h);
             }
-            d.exact = Some(hashes.into_iter().collect());
+            if hashes.len() <= EXACT_DISTINCT_CAP {
+                hashes.shrink_to_fit();
+                d.exact = Some(ExactSet::Sorted(hashes));
+            }
         }
         d
     }
@@ -161,8 +308,9 @@ impl DistinctSketch {
     pub fn insert_hash(&mut self, h: u64) {
         self.update_register(h);
         if let Some(set) = &mut self.exact {
-            set.insert(h);
-            if set.len() > EXACT_DISTINCT_CAP {
+            let table = set.table();
+            table.insert(h);
+            if table.len() > EXACT_DISTINCT_CAP {
                 self.exact = None;
             }
         }
@@ -173,17 +321,23 @@ impl DistinctSketch {
             *a = (*a).max(*b);
         }
         self.exact = match (self.exact.take(), &other.exact) {
-            (Some(mut a), Some(b)) => {
-                a.extend(b.iter().copied());
-                (a.len() <= EXACT_DISTINCT_CAP).then_some(a)
-            }
+            (Some(a), Some(b)) => a.union(b, EXACT_DISTINCT_CAP),
             _ => None,
         };
     }
 
-    /// Approximate heap bytes: the registers and the exact set (about 16 bytes a hash).
+    /// Heap bytes: the registers and the exact set (a table's buckets, not its length).
     pub fn heap_size(&self) -> usize {
-        self.registers.len() + self.exact.as_ref().map_or(0, |s| s.capacity() * 16)
+        self.registers.capacity() + self.exact.as_ref().map_or(0, ExactSet::heap_size)
+    }
+
+    /// About how long the serialised form is: the packed hashes while exact (9 to 11
+    /// characters a hash), the registers beyond.
+    pub fn serialized_size(&self) -> usize {
+        match &self.exact {
+            Some(set) => 16 + packed_len_estimate(set.len()),
+            None => 16 + HLL_REGISTERS,
+        }
     }
 
     /// True while the count is exact (every distinct hash is kept).
@@ -225,16 +379,184 @@ impl DistinctSketch {
     }
 }
 
+/// Heap bytes of a hashbrown table holding up to `capacity` entries of `entry` bytes: its
+/// buckets (a power of two, at most 7/8 full) and a control byte per bucket.
+pub fn table_bytes(capacity: usize, entry: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets = if capacity < 8 {
+        (capacity + 1).next_power_of_two()
+    } else {
+        (capacity * 8 / 7).next_power_of_two()
+    };
+    buckets * (entry + 1) + 16
+}
+
+/// Bytes one heap allocation of `len` bytes takes (the allocator rounds up, 16 bytes at least
+/// beside its header).
+fn alloc_bytes(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        (len + 8).div_ceil(16) * 16
+    }
+}
+
+/// About how long the packed form of `n` hashes is (see [`hashes_codec`]).
+fn packed_len_estimate(n: usize) -> usize {
+    // A delta of sorted 64-bit hashes needs at most 10 varint bytes; n hashes spread over 2^64
+    // average a gap of 2^64/n, about (64 - log2 n) bits, 7 bits a byte; 4 characters each 3 bytes.
+    let bits = 64 - (n.max(1).ilog2() as usize).min(56);
+    let bytes = n * bits.div_ceil(7) + 10;
+    bytes.div_ceil(3) * 4
+}
+
+/// The exact hashes of a [`DistinctSketch`], stored compactly: sorted, each as its difference
+/// from the one before in LEB128 (7 bits a byte), the bytes in base64 (about 9 characters a hash
+/// at 100,000 hashes, where a JSON array of numbers takes 20). A JSON array of numbers (the
+/// form stored before) is read too.
+mod hashes_codec {
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::ser::Serializer;
+    use std::borrow::Cow;
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// The character of a 6-bit value.
+    #[inline]
+    fn char_of(v: u64) -> u8 {
+        ALPHABET[(v & 63) as usize]
+    }
+
+    /// The 6-bit value of each character, 0xff for characters outside the alphabet (a table:
+    /// the three ranges of the alphabet would be a branch mispredicted on every other one).
+    const VALUES: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut i = 0;
+        while i < 64 {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    // Plain loops over a bit buffer (no adapters): this runs over every exact hash of every
+    // partial state, and debug builds run the tests.
+    pub fn encode(sorted: &[u64]) -> String {
+        let mut out: Vec<u8> = Vec::with_capacity(super::packed_len_estimate(sorted.len()));
+        let (mut acc, mut bits, mut prev) = (0u64, 0u32, 0u64);
+        for &h in sorted {
+            let mut d = h.wrapping_sub(prev);
+            prev = h;
+            loop {
+                let low = d & 0x7f;
+                d >>= 7;
+                let byte = if d == 0 { low } else { low | 0x80 };
+                acc = (acc << 8) | byte;
+                bits += 8;
+                while bits >= 6 {
+                    bits -= 6;
+                    out.push(char_of(acc >> bits));
+                }
+                if d == 0 {
+                    break;
+                }
+            }
+        }
+        if bits > 0 {
+            out.push(char_of(acc << (6 - bits)));
+        }
+        // Every byte is from the alphabet, so this never fails.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    pub fn decode(text: &str) -> Result<Vec<u64>, String> {
+        let mut out = Vec::with_capacity(text.len() / 9 + 1);
+        let (mut acc, mut bits) = (0u64, 0u32);
+        let (mut prev, mut d, mut shift) = (0u64, 0u64, 0u32);
+        for &c in text.as_bytes() {
+            let v = VALUES[usize::from(c)];
+            if v > 63 {
+                return Err(format!("packed hashes hold `{}`", c as char));
+            }
+            acc = (acc << 6) | u64::from(v);
+            bits += 6;
+            if bits < 8 {
+                continue;
+            }
+            bits -= 8;
+            let b = (acc >> bits) & 0xff;
+            if shift > 63 || (shift == 63 && b & 0x7e != 0) {
+                return Err("a packed hash overflows 64 bits".into());
+            }
+            d |= (b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                prev = prev.wrapping_add(d);
+                out.push(prev);
+                d = 0;
+                shift = 0;
+            }
+        }
+        // What is left is the padding of the last character: fewer than 6 bits, all zero.
+        if bits >= 6 || acc & ((1 << bits) - 1) != 0 {
+            return Err("packed hashes have a stray character".into());
+        }
+        if shift != 0 {
+            return Err("packed hashes end inside a hash".into());
+        }
+        Ok(out)
+    }
+
+    pub fn serialize<S: Serializer>(h: &Option<Cow<'_, [u64]>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(h.as_deref().unwrap_or_default()))
+    }
+
+    pub fn deserialize<'de, 'a, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Cow<'a, [u64]>>, D::Error> {
+        struct Hashes;
+        impl<'de> Visitor<'de> for Hashes {
+            type Value = Vec<u64>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("packed hashes or an array of hashes")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u64>, E> {
+                decode(v).map_err(E::custom)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u64>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(h) = seq.next_element()? {
+                    out.push(h);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(Hashes).map(|v| Some(Cow::Owned(v)))
+    }
+}
+
 /// Registers are small (< 64): store each as one printable character instead of a JSON number.
 mod registers_codec {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use std::borrow::Cow;
 
-    pub fn serialize<S: Serializer>(r: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        let text: String = r.iter().flatten().map(|&b| (b'0' + b) as char).collect();
+    pub fn serialize<S: Serializer>(r: &Option<Cow<'_, [u8]>>, s: S) -> Result<S::Ok, S::Error> {
+        let text: String = r
+            .iter()
+            .flat_map(|r| r.iter())
+            .map(|&b| (b'0' + b) as char)
+            .collect();
         s.serialize_str(&text)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    pub fn deserialize<'de, 'a, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Cow<'a, [u8]>>, D::Error> {
         let text = String::deserialize(d)?;
         if text.len() != super::HLL_REGISTERS {
             return Err(D::Error::custom(
@@ -248,7 +570,7 @@ mod registers_codec {
                     .ok_or_else(|| D::Error::custom("bad HyperLogLog register"))
             })
             .collect::<Result<Vec<u8>, _>>()
-            .map(Some)
+            .map(|v| Some(Cow::Owned(v)))
     }
 }
 
@@ -328,9 +650,14 @@ impl Kll {
         self.n
     }
 
-    /// Approximate heap bytes of the retained items.
+    /// Heap bytes of the retained items (capacity, not length) and of the levels' vector.
     pub fn heap_size(&self) -> usize {
-        self.levels.iter().map(|l| l.capacity() * 8).sum()
+        self.levels.capacity() * 24 + self.levels.iter().map(|l| l.capacity() * 8).sum::<usize>()
+    }
+
+    /// About how long the serialised form is (a JSON number takes up to 24 characters).
+    pub fn serialized_size(&self) -> usize {
+        64 + self.levels.iter().map(|l| 4 + l.len() * 24).sum::<usize>()
     }
 
     /// True while no item has been compacted away.
@@ -486,14 +813,38 @@ impl Kll {
 // ---------------------------------------------------------------------------------------------
 // Frequent values
 
-/// Reduces exact counts to at most [`FREQUENT_CAPACITY`] entries: the (capacity+1)-th largest
-/// count is subtracted from every entry and the ones left at zero are dropped. Returns the cut,
-/// which bounds the undercount (merging two Misra-Gries summaries does the same).
-pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
-    if counts.len() <= FREQUENT_CAPACITY {
+/// How many values a frequent-values summary keeps once a scan is done: in a stored profile and
+/// in the profile a scan returns.
+pub const FREQUENT_CAPACITY: usize = 1024;
+/// How many values a summary may track while a scan fills it. Counts are cut only when more than
+/// this many are tracked, and then down to half ([`WORKING_TARGET`]), so cuts are fewer and
+/// smaller than at [`FREQUENT_CAPACITY`]; the scan's result is compacted to that capacity once.
+/// (3,584 entries fill the 4,096 buckets of one hash table: about 140 KB plus the values' text.)
+pub const WORKING_CAPACITY: usize = 3584;
+/// What a cut of a working summary keeps.
+pub const WORKING_TARGET: usize = WORKING_CAPACITY / 2;
+/// How many of one batch's values [`prune`] keeps before the batch is merged into a summary.
+pub const BATCH_CAPACITY: usize = 2048;
+
+/// The count that cuts `counts` to at most `keep` positive entries the Misra-Gries way: the
+/// (keep+1)-th largest (0 when there are no more than `keep`).
+fn cut_to(mut counts: Vec<u64>, keep: usize) -> u64 {
+    if counts.len() <= keep {
         return 0;
     }
-    let idx = counts.len() - FREQUENT_CAPACITY - 1;
+    let idx = counts.len() - keep - 1;
+    *counts.select_nth_unstable(idx).1
+}
+
+/// Reduces one batch's exact counts to at most [`BATCH_CAPACITY`] entries: the
+/// (capacity+1)-th largest count is subtracted from every entry and the ones left at zero are
+/// dropped. Returns the cut, which bounds the undercount (merging two Misra-Gries summaries does
+/// the same). Values that cannot be kept are dropped before their text is made.
+pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
+    if counts.len() <= BATCH_CAPACITY {
+        return 0;
+    }
+    let idx = counts.len() - BATCH_CAPACITY - 1;
     let (_, nth, _) = counts.select_nth_unstable_by_key(idx, |c| c.1);
     let cut = nth.1;
     counts.retain_mut(|c| {
@@ -503,18 +854,63 @@ pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
     cut
 }
 
-/// How many values the frequent-values summary tracks.
-pub const FREQUENT_CAPACITY: usize = 1024;
-
 /// Misra-Gries summary of the most frequent values, keyed by their text.
 ///
+/// Each kept count is a lower bound: the true count of a kept value is in
+/// `[count, count + error_bound]`, and a value not kept occurs at most `error_bound` times.
 /// While `error_bound` is 0 the counts are exact and complete (the column had at most
-/// [`FREQUENT_CAPACITY`] distinct values). Otherwise each kept count is at most `error_bound`
-/// below the true count, and any value more frequent than `error_bound` is kept.
+/// [`FREQUENT_CAPACITY`] distinct values).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FrequentValues {
-    counts: HashMap<String, u64>,
+    counts: FastMap<String, u64>,
     error_bound: u64,
+}
+
+/// A kept value with the bounds of its true count: `count <= true count <= upper`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounded {
+    pub value: String,
+    pub count: u64,
+    pub upper: u64,
+}
+
+/// The most frequent value's share of the non-null values, with bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopShare {
+    /// The value with the largest (lower-bound) count; `None` when the summary kept no value
+    /// (every value rarer than the error bound, as in a column of unique values).
+    pub value: Option<String>,
+    /// Its share: exact when `exact`, else a lower bound.
+    pub share: f64,
+    /// An upper bound of the share of *any* value, kept or not (equal to `share` when exact).
+    pub share_upper: f64,
+    /// True when the counts are exact.
+    pub exact: bool,
+}
+
+impl TopShare {
+    /// The most frequent value of a summary over `total` non-null values; `None` when there is
+    /// no value.
+    pub fn of(f: &FrequentValues, total: u64) -> Option<TopShare> {
+        if total == 0 {
+            return None;
+        }
+        let top = f.top_bounded(1, total).into_iter().next();
+        let upper = top
+            .as_ref()
+            .map_or(0, |t| t.upper)
+            .max(f.unkept_upper(total));
+        if top.is_none() && upper == 0 {
+            return None;
+        }
+        let share = |c: u64| c as f64 / total as f64;
+        Some(TopShare {
+            share: share(top.as_ref().map_or(0, |t| t.count)),
+            value: top.map(|t| t.value),
+            share_upper: share(upper),
+            exact: f.is_exact(),
+        })
+    }
 }
 
 impl FrequentValues {
@@ -522,59 +918,106 @@ impl FrequentValues {
         self.error_bound == 0
     }
 
-    /// Approximate heap bytes: each kept value, its text and its counter.
+    /// Heap bytes: the table (its buckets: a `String` and a counter each) and each kept text.
     pub fn heap_size(&self) -> usize {
-        self.counts.keys().map(|k| k.capacity() + 48).sum()
+        table_bytes(self.counts.capacity(), 32)
+            + self
+                .counts
+                .keys()
+                .map(|k| alloc_bytes(k.capacity()))
+                .sum::<usize>()
     }
 
+    /// About how long the serialised form is.
+    pub fn serialized_size(&self) -> usize {
+        48 + self.counts.keys().map(|k| k.len() + 26).sum::<usize>()
+    }
+
+    /// The most a kept count is below the truth, and the most a value not kept occurs.
     pub fn error_bound(&self) -> u64 {
         self.error_bound
     }
 
     /// Adds pre-aggregated counts (one batch, or another summary).
     pub fn add_counts<I: IntoIterator<Item = (String, u64)>>(&mut self, counts: I) {
-        for (k, c) in counts {
-            *self.counts.entry(k).or_insert(0) += c;
-        }
-        self.reduce();
+        self.add_pruned(counts.into_iter().collect(), 0);
     }
 
-    /// Adds one batch's exact counts. The batch is first reduced to at most
-    /// [`FREQUENT_CAPACITY`] keys the Misra-Gries way (see [`prune`]), so a high-cardinality
-    /// batch costs no allocation for values that could not be kept anyway.
-    pub fn add_batch<K: AsRef<str>>(&mut self, mut counts: Vec<(K, u64)>) {
+    /// Adds one batch's exact counts. The batch is first reduced to at most [`BATCH_CAPACITY`]
+    /// keys the Misra-Gries way (see [`prune`]), so a high-cardinality batch costs no
+    /// allocation for values that could not be kept anyway.
+    pub fn add_batch<K: AsRef<str> + Into<String>>(&mut self, mut counts: Vec<(K, u64)>) {
         let cut = prune(&mut counts);
         self.add_pruned(counts, cut);
     }
 
-    /// Adds counts already reduced by [`prune`], with the cut it returned.
-    pub fn add_pruned<K: AsRef<str>>(&mut self, counts: Vec<(K, u64)>, cut: u64) {
+    /// Adds counts already reduced by [`prune`], with the cut it returned. The counts are
+    /// merged first and cut once, by the (capacity+1)-th largest of the merged counts, when more
+    /// than [`WORKING_CAPACITY`] values would be tracked: a value is made text only if it stays.
+    pub fn add_pruned<K: AsRef<str> + Into<String>>(&mut self, counts: Vec<(K, u64)>, cut: u64) {
         self.error_bound += cut;
+        let mut fresh: Vec<(K, u64)> = Vec::new();
         for (k, c) in counts {
             match self.counts.get_mut(k.as_ref()) {
                 Some(v) => *v += c,
+                None => fresh.push((k, c)),
+            }
+        }
+        if self.counts.len() + fresh.len() > WORKING_CAPACITY {
+            let all = self.counts.values().chain(fresh.iter().map(|f| &f.1));
+            let cut = cut_to(all.copied().collect(), WORKING_TARGET);
+            self.subtract(cut);
+            fresh.retain_mut(|f| {
+                f.1 = f.1.saturating_sub(cut);
+                f.1 > 0
+            });
+        }
+        self.counts.reserve(fresh.len());
+        for (k, c) in fresh {
+            self.counts.insert(k.into(), c);
+        }
+    }
+
+    /// Merges another summary. Two stored summaries merge to at most [`FREQUENT_CAPACITY`]
+    /// values; a summary still being filled by a scan (more values than that) merges at the
+    /// working capacity, to be compacted once at the end (see [`Self::compact`]).
+    pub fn merge(&mut self, other: &FrequentValues) {
+        let working = self.counts.len().max(other.counts.len()) > FREQUENT_CAPACITY;
+        self.error_bound += other.error_bound;
+        for (k, c) in &other.counts {
+            match self.counts.get_mut(k) {
+                Some(v) => *v += c,
                 None => {
-                    self.counts.insert(k.as_ref().to_owned(), c);
+                    self.counts.insert(k.clone(), *c);
                 }
             }
         }
-        self.reduce();
+        if working {
+            if self.counts.len() > WORKING_CAPACITY {
+                self.subtract(cut_to(
+                    self.counts.values().copied().collect(),
+                    WORKING_TARGET,
+                ));
+            }
+        } else {
+            self.compact();
+        }
     }
 
-    pub fn merge(&mut self, other: &FrequentValues) {
-        self.error_bound += other.error_bound;
-        self.add_counts(other.counts.iter().map(|(k, v)| (k.clone(), *v)));
+    /// Cuts the summary to at most [`FREQUENT_CAPACITY`] values (a scan's result, before it is
+    /// returned or stored). Cutting to the working target and then to the capacity equals one
+    /// cut to the capacity: the survivors and the total cut are the same.
+    pub fn compact(&mut self) {
+        let cut = cut_to(self.counts.values().copied().collect(), FREQUENT_CAPACITY);
+        self.subtract(cut);
+        self.counts.shrink_to_fit();
     }
 
-    fn reduce(&mut self) {
-        if self.counts.len() <= FREQUENT_CAPACITY {
+    /// Subtracts `cut` from every count, drops those left at zero, adds it to the error bound.
+    fn subtract(&mut self, cut: u64) {
+        if cut == 0 {
             return;
         }
-        let mut values: Vec<u64> = self.counts.values().copied().collect();
-        // The (capacity+1)-th largest count is subtracted from every counter.
-        let idx = values.len() - FREQUENT_CAPACITY - 1;
-        let (_, cut, _) = values.select_nth_unstable(idx);
-        let cut = *cut;
         self.counts.retain(|_, v| {
             *v = v.saturating_sub(cut);
             *v > 0
@@ -582,13 +1025,38 @@ impl FrequentValues {
         self.error_bound += cut;
     }
 
-    /// The `n` most frequent values, most frequent first (ties by value).
+    /// The `n` most frequent values, most frequent first (ties by value), with lower-bound
+    /// counts (exact when [`Self::is_exact`]).
     pub fn top(&self, n: usize) -> Vec<(String, u64)> {
         let mut all: Vec<(String, u64)> =
             self.counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         all.truncate(n);
         all
+    }
+
+    /// The `n` most frequent values with bounds of their true counts, given `total`, the
+    /// number of values summarised: a count is at most `error_bound` below the truth, and a
+    /// value cannot occur more often than `total` less what the other kept values hold.
+    pub fn top_bounded(&self, n: usize, total: u64) -> Vec<Bounded> {
+        let kept: u64 = self.counts.values().sum();
+        self.top(n)
+            .into_iter()
+            .map(|(value, count)| {
+                let rest = total.saturating_sub(kept - count);
+                Bounded {
+                    upper: (count + self.error_bound).min(rest).max(count),
+                    value,
+                    count,
+                }
+            })
+            .collect()
+    }
+
+    /// The most a value that is not kept can occur among `total` values.
+    pub fn unkept_upper(&self, total: u64) -> u64 {
+        let kept: u64 = self.counts.values().sum();
+        self.error_bound.min(total.saturating_sub(kept))
     }
 
     /// Every tracked value with its count.
@@ -669,6 +1137,230 @@ mod tests {
             let v = big.quantile(q).unwrap();
             assert!((v / n as f64 - q).abs() < 0.01, "q={q} v={v}");
         }
+    }
+
+    #[test]
+    fn packed_hashes_round_trip() {
+        let mut cases: Vec<Vec<u64>> = vec![
+            vec![],
+            vec![0],
+            vec![u64::MAX],
+            vec![0, 1, 2, u64::MAX - 1, u64::MAX],
+        ];
+        for n in [1usize, 2, 3, 7, 100, 10_000] {
+            let mut v: Vec<u64> = (0..n as u64).map(|i| hash_u64(i * 31 + 7)).collect();
+            v.sort_unstable();
+            cases.push(v);
+        }
+        for hashes in cases {
+            let text = hashes_codec::encode(&hashes);
+            assert_eq!(hashes_codec::decode(&text).unwrap(), hashes);
+        }
+        for bad in ["A", "AB*C", "////////////////"] {
+            assert!(hashes_codec::decode(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hashes_sort_like_a_comparison_sort() {
+        for n in [0usize, 1, 255, 256, 1000, 50_000] {
+            let mut v: Vec<u64> = (0..n as u64)
+                .map(|i| hash_u64(i % 977) >> (i % 3))
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            sort_hashes(&mut v);
+            assert_eq!(v, want, "{n}");
+        }
+    }
+
+    #[test]
+    fn exact_distinct_is_stored_packed_and_read_in_both_forms() {
+        let mut d = DistinctSketch::default();
+        for i in 0..20_000u64 {
+            d.insert_hash(hash_u64(i));
+        }
+        let json = serde_json::to_string(&d).unwrap();
+        // About 10 characters a hash (9 at 100,000) where a JSON array of numbers takes 20.
+        assert!(json.len() < 20_000 * 11, "{}", json.len());
+        let back: DistinctSketch = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, d);
+        assert!(d.serialized_size() >= json.len(), "{}", d.serialized_size());
+        // The form stored before: a JSON array of the sorted hashes.
+        let mut hashes: Vec<u64> = (0..20_000u64).map(hash_u64).collect();
+        hashes.sort_unstable();
+        let old = serde_json::json!({ "exact": hashes }).to_string();
+        let read: DistinctSketch = serde_json::from_str(&old).unwrap();
+        assert_eq!(read, d);
+    }
+
+    #[test]
+    fn exact_distinct_merges_alike_in_both_forms() {
+        let sketch = |range: std::ops::Range<u64>| {
+            let mut d = DistinctSketch::default();
+            range.for_each(|i| d.insert_hash(hash_u64(i)));
+            d
+        };
+        let read = |d: &DistinctSketch| -> DistinctSketch {
+            serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap()
+        };
+        let (a, b) = (sketch(0..3_000), sketch(2_000..5_000));
+        let want = sketch(0..5_000);
+        for (mut x, y) in [
+            (a.clone(), b.clone()),
+            (read(&a), read(&b)),
+            (a.clone(), read(&b)),
+            (read(&a), b.clone()),
+            (DistinctSketch::default(), read(&want)),
+        ] {
+            x.merge(&y);
+            if x.estimate() == 3_000 {
+                x.merge(&sketch(3_000..5_000));
+            }
+            assert_eq!(x, want);
+            assert_eq!(x.estimate(), 5_000);
+        }
+        // Sorted: 8 bytes a hash.
+        assert!(read(&want).heap_size() <= HLL_REGISTERS + 5_000 * 8);
+        // Inserting into a read-back set works (it becomes a table).
+        let mut r = read(&a);
+        (3_000..5_000).for_each(|i| r.insert_hash(hash_u64(i)));
+        r.merge(&b);
+        assert_eq!(r, want);
+    }
+
+    #[test]
+    fn exact_distinct_merge_stops_at_the_cap() {
+        let mut a = DistinctSketch::default();
+        let mut b = DistinctSketch::default();
+        for i in 0..80_000u64 {
+            a.insert_hash(hash_u64(i));
+            b.insert_hash(hash_u64(i + 1_000_000));
+        }
+        let before = a.heap_size();
+        a.merge(&b);
+        assert!(!a.is_exact());
+        assert!(a.heap_size() < before);
+    }
+
+    /// Counts of a Zipf-like stream over `keys` values, and the stream in batches.
+    fn zipf_batches(rows: usize, keys: u64, batch: usize, seed: u64) -> Vec<Vec<(String, u64)>> {
+        let mut rng = seed;
+        let mut out = Vec::new();
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for i in 0..rows {
+            rng = hash_u64(rng);
+            // Skewed: the square of a uniform draw favours small keys.
+            let u = (rng >> 11) as f64 / (1u64 << 53) as f64;
+            let k = ((u * u) * keys as f64) as u64;
+            *counts.entry(format!("k{k}")).or_insert(0) += 1;
+            if (i + 1) % batch == 0 || i + 1 == rows {
+                out.push(counts.drain().collect());
+            }
+        }
+        out
+    }
+
+    fn truth(batches: &[Vec<(String, u64)>]) -> HashMap<String, u64> {
+        let mut t = HashMap::new();
+        for b in batches {
+            for (k, c) in b {
+                *t.entry(k.clone()).or_insert(0) += c;
+            }
+        }
+        t
+    }
+
+    /// Every kept count is within its bounds, every value not kept is within the error bound.
+    fn assert_bounds(f: &FrequentValues, truth: &HashMap<String, u64>) {
+        let total: u64 = truth.values().sum();
+        let kept: HashMap<String, Bounded> = f
+            .top_bounded(usize::MAX, total)
+            .into_iter()
+            .map(|b| (b.value.clone(), b))
+            .collect();
+        for (v, &t) in truth {
+            match kept.get(v) {
+                Some(b) => assert!(b.count <= t && t <= b.upper, "{v}: {t} not in {b:?}"),
+                None => assert!(t <= f.unkept_upper(total), "{v}: {t} > {}", f.error_bound()),
+            }
+        }
+        // The Misra-Gries guarantee: the cuts together remove at most every row.
+        assert!(f.error_bound() <= total / (FREQUENT_CAPACITY as u64 + 1) + 1);
+        let top = TopShare::of(f, total).unwrap();
+        let max = *truth.values().max().unwrap() as f64 / total as f64;
+        assert!(
+            top.share <= max && max <= top.share_upper,
+            "{top:?} vs {max}"
+        );
+    }
+
+    #[test]
+    fn frequent_bounds_hold_through_batches_merges_and_compaction() {
+        for (keys, rows) in [(5_000u64, 300_000usize), (800, 50_000), (20_000, 200_000)] {
+            let batches = zipf_batches(rows, keys, 8192, keys);
+            let t = truth(&batches);
+            // Two "partitions", each filled batch by batch, merged, compacted.
+            let mut parts = [FrequentValues::default(), FrequentValues::default()];
+            for (i, b) in batches.iter().enumerate() {
+                parts[i % 2].add_batch(b.iter().map(|(k, c)| (k.as_str(), *c)).collect());
+            }
+            for (i, p) in parts.iter().enumerate() {
+                assert!(p.len() <= WORKING_CAPACITY);
+                let mine: Vec<_> = batches.iter().skip(i).step_by(2).cloned().collect();
+                assert_bounds(p, &truth(&mine));
+            }
+            let mut merged = FrequentValues::default();
+            merged.merge(&parts[0]);
+            merged.merge(&parts[1]);
+            merged.compact();
+            assert!(merged.len() <= FREQUENT_CAPACITY);
+            assert_bounds(&merged, &t);
+            assert_eq!(merged.is_exact(), t.len() <= FREQUENT_CAPACITY);
+            // Through the stored form and a merge with another stored summary.
+            let json = serde_json::to_string(&merged).unwrap();
+            let mut back: FrequentValues = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, merged);
+            back.merge(&merged);
+            let doubled: HashMap<String, u64> = t.iter().map(|(k, v)| (k.clone(), v * 2)).collect();
+            assert_bounds(&back, &doubled);
+        }
+    }
+
+    #[test]
+    fn frequent_values_are_exact_up_to_the_capacity() {
+        let mut f = FrequentValues::default();
+        let mut g = FrequentValues::default();
+        for round in 0..20u64 {
+            let batch: Vec<(String, u64)> = (0..FREQUENT_CAPACITY as u64)
+                .map(|k| (format!("v{k}"), 1 + (k * round) % 5))
+                .collect();
+            f.add_batch(batch.clone());
+            g.add_pruned(batch, 0);
+        }
+        f.merge(&g);
+        f.compact();
+        assert!(f.is_exact());
+        assert_eq!(f.len(), FREQUENT_CAPACITY);
+        assert!(
+            f.top_bounded(3, 1_000_000)
+                .iter()
+                .all(|b| b.upper == b.count)
+        );
+    }
+
+    #[test]
+    fn compacting_in_two_steps_equals_one() {
+        let batches = zipf_batches(100_000, 6_000, 100_000, 3);
+        let all: Vec<(String, u64)> = batches.concat();
+        let mut one = FrequentValues::default();
+        one.add_pruned(all.clone(), 0);
+        let mut two = one.clone();
+        one.compact();
+        two.subtract(cut_to(two.counts.values().copied().collect(), 1500));
+        two.compact();
+        assert_eq!(one.top(usize::MAX), two.top(usize::MAX));
+        assert_eq!(one.error_bound(), two.error_bound());
     }
 
     #[test]

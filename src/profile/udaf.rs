@@ -69,7 +69,7 @@ impl AggregateUDFImpl for ProfileUdaf {
             ));
         }
         Ok(Box::new(ProfileAccumulator {
-            profile,
+            profile: Some(profile),
             pending: Vec::new(),
         }))
     }
@@ -85,14 +85,40 @@ impl AggregateUDFImpl for ProfileUdaf {
 
 #[derive(Debug)]
 struct ProfileAccumulator {
-    profile: FieldProfile,
+    /// `None` once handed over by [`Accumulator::state`].
+    profile: Option<FieldProfile>,
     /// Partial states received, merged in a canonical order at the end: sketch merges depend
     /// on order, and partial states arrive in whatever order the threads finish.
     pending: Vec<String>,
 }
 
+/// The error of an accumulator used after [`Accumulator::state`] handed its profile over.
+fn spent() -> DataFusionError {
+    DataFusionError::Internal("a partial profile was used after its state was taken".into())
+}
+
+/// About how long the serialised form of `p` is: what [`Accumulator::state`] and
+/// [`Accumulator::evaluate`] will allocate, counted before they do.
+fn serialized_size(p: &FieldProfile) -> usize {
+    let text = p.text.as_ref().map_or(0, |t| {
+        t.min.as_ref().map_or(0, String::len) + t.max.as_ref().map_or(0, String::len)
+    });
+    512 + p.name.len()
+        + text
+        + p.distinct.serialized_size()
+        + p.numeric.as_ref().map_or(0, |n| {
+            n.sketch.serialized_size() + n.bins.as_ref().map_or(0, |b| b.counts.len() * 48)
+        })
+        + p.frequent.as_ref().map_or(0, |f| f.serialized_size())
+}
+
 impl ProfileAccumulator {
+    fn profile(&mut self) -> Result<&mut FieldProfile> {
+        self.profile.as_mut().ok_or_else(spent)
+    }
+
     fn merge_pending(&mut self) -> Result<()> {
+        let profile = self.profile.as_mut().ok_or_else(spent)?;
         let mut parts: Vec<FieldProfile> = Vec::with_capacity(self.pending.len());
         for json in std::mem::take(&mut self.pending) {
             parts.push(serde_json::from_str(&json).map_err(|e| {
@@ -115,14 +141,14 @@ impl ProfileAccumulator {
         };
         parts.sort_by_key(key);
         for other in &parts {
-            self.profile.merge(other);
+            profile.merge(other);
         }
         Ok(())
     }
 
     fn serialise(&mut self) -> Result<ScalarValue> {
         self.merge_pending()?;
-        let json = serde_json::to_string(&self.profile)
+        let json = serde_json::to_string(self.profile()?)
             .map_err(|e| DataFusionError::Execution(format!("serialising a profile: {e}")))?;
         Ok(ScalarValue::Utf8(Some(json)))
     }
@@ -130,23 +156,42 @@ impl ProfileAccumulator {
 
 impl Accumulator for ProfileAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        accumulate::update(&mut self.profile, &values[0])?;
+        accumulate::update(self.profile()?, &values[0])?;
         Ok(())
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
+        // The scan's result: the frequent values are cut to their stored capacity once, here
+        // (partial states keep the larger working summary, so fewer cuts add to the bound).
+        self.merge_pending()?;
+        if let Some(f) = self.profile()?.frequent.as_mut() {
+            f.compact();
+        }
         self.serialise()
     }
 
+    /// Everything this accumulator holds or will allocate: the sketches as allocated (HLL
+    /// registers, the exact-distinct table, KLL levels, frequent values), the partial states
+    /// received (and their parsed form when they are merged), and the serialised form the
+    /// state or result will take, so the memory pool sees it before it exists.
     fn size(&self) -> usize {
-        // Sketches dominate: HLL registers, the exact-distinct set, KLL levels, frequent values.
+        let pending: usize = self.pending.iter().map(String::capacity).sum();
         std::mem::size_of_val(self)
-            + self.profile.heap_size()
-            + self.pending.iter().map(String::len).sum::<usize>()
+            + self.pending.capacity() * std::mem::size_of::<String>()
+            + 2 * pending
+            + self
+                .profile
+                .as_ref()
+                .map_or(0, |p| p.heap_size() + serialized_size(p))
     }
 
+    /// Hands the profile over as its serialised form and frees it: a partial aggregation asks
+    /// once, at its end (DataFusion's contract: `state` consumes the state), and holding both
+    /// forms of every column at once would double the peak.
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![self.serialise()?])
+        let state = self.serialise()?;
+        self.profile = None;
+        Ok(vec![state])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {

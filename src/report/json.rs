@@ -57,14 +57,31 @@ pub fn field(f: &FieldProfile) -> Value {
         m.insert("timezone".into(), json!(tz));
     }
     if let Some(freq) = &f.frequent {
+        // `count`/`share` are exact while `top_values_exact`, else lower bounds; the truth is
+        // within `count..=count_upper`, and a value not listed occurs at most
+        // `top_values_error_bound` times.
         let top: Vec<Value> = freq
-            .top(TOP_VALUES)
+            .top_bounded(TOP_VALUES, f.count)
             .into_iter()
-            .map(|(v, c)| json!({ "value": v, "count": c, "share": ratio(c, f.count) }))
+            .map(|b| {
+                json!({
+                    "value": b.value,
+                    "count": b.count,
+                    "count_upper": b.upper,
+                    "share": ratio(b.count, f.count),
+                    "share_upper": ratio(b.upper, f.count),
+                })
+            })
             .collect();
+        let share = f.top_share_bounds();
         m.insert("top_values".into(), json!(top));
-        m.insert("top_share".into(), json!(f.top_share().map(|t| t.1)));
+        m.insert("top_share".into(), json!(share.as_ref().map(|t| t.share)));
+        m.insert(
+            "top_share_upper".into(),
+            json!(share.as_ref().map(|t| t.share_upper)),
+        );
         m.insert("top_values_exact".into(), json!(freq.is_exact()));
+        m.insert("top_values_error_bound".into(), json!(freq.error_bound()));
     }
     Value::Object(m)
 }
@@ -110,6 +127,7 @@ pub fn profile(p: &TableProfile) -> Value {
         "files": p.scan.files,
         "bytes": p.scan.bytes,
         "scanned": p.scan.scanned,
+        "passes": p.scan.passes,
         "partitions": p.partitions,
         "fields": p.fields.iter().map(field).collect::<Vec<_>>(),
     });

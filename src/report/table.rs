@@ -1,6 +1,7 @@
 //! The terminal format: aligned columns, percentages, human sizes, failures first.
 
 use super::{Summary, align};
+use crate::check::skew::share_text;
 use crate::check::{CheckResult, Status, pct, text};
 use crate::contract::units::format_size;
 use crate::profile::TableProfile;
@@ -69,6 +70,12 @@ fn header(p: &TableProfile, origin: &str) -> String {
             p.partitions[0],
             p.partitions[n - 1]
         )),
+    }
+    if p.scan.passes > 1 {
+        out.push_str(&format!(
+            ", {} scans (columns profiled in groups to fit `--memory-limit`)",
+            p.scan.passes
+        ));
     }
     if !p.scan.scanned {
         // "parquet footers" -> "Parquet footers".
@@ -157,10 +164,12 @@ pub fn profile(p: &TableProfile, origin: &str) -> String {
             ),
             _ => ("".into(), "".into()),
         };
-        let top = match f.top_share() {
-            Some((v, share)) if f.distinct.estimate() < f.count => {
-                format!("{} ({})", truncate(&v, 16), pct(share))
-            }
+        // Approximate shares show their bounds (`0.09–0.18%`), exact ones a figure.
+        let top = match f.top_share_bounds() {
+            Some(t) if f.distinct.estimate() < f.count => match &t.value {
+                Some(v) => format!("{} ({})", truncate(v, 16), share_text(&t)),
+                None => String::new(),
+            },
             _ => String::new(),
         };
         let distinct = format!(
