@@ -201,6 +201,11 @@ where
     let n = p.numeric.as_mut().expect("integer field has numeric stats");
     n.int_min = Some(n.int_min.map_or(lo, |m| m.min(lo)));
     n.int_max = Some(n.int_max.map_or(hi, |m| m.max(hi)));
+    // The batch's distinct values are already counted: tracked once each, not once per row.
+    super::model::FewValues::track_counts(
+        &mut n.few_values,
+        counts.values().map(|(v, c)| (*v as f64, *c)),
+    );
     fold_finite(n, &values);
     if let Some(f) = &mut p.frequent {
         let mut counts: Vec<(i128, u64)> = counts.into_values().collect();
@@ -236,6 +241,7 @@ fn floats(p: &mut FieldProfile, it: impl Iterator<Item = f64>) {
             }
         }
     }
+    super::model::FewValues::track(&mut n.few_values, &values);
     fold_finite(n, &values);
 }
 
@@ -244,7 +250,6 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
     if values.is_empty() {
         return;
     }
-    super::model::FewValues::track(&mut n.few_values, values);
     let count = values.len() as f64;
     let mut mean = values.iter().sum::<f64>() / count;
     let (mut m2, mut lo, mut hi, mut big) = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0f64);

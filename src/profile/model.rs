@@ -118,10 +118,19 @@ impl FewValues {
 
     /// Tracks `values` in `few`, dropping the tracking once there are too many values.
     pub fn track(few: &mut Option<FewValues>, values: &[f64]) {
-        if let Some(f) = few
-            && !values.iter().all(|&v| f.add(v, 1))
-        {
-            *few = None;
+        Self::track_counts(few, values.iter().map(|&v| (v, 1)));
+    }
+
+    /// Tracks values with their counts (a batch's distinct values), dropping the tracking once
+    /// there are too many values.
+    pub fn track_counts(few: &mut Option<FewValues>, counts: impl IntoIterator<Item = (f64, u64)>) {
+        if let Some(f) = few {
+            for (v, c) in counts {
+                if !f.add(v, c) {
+                    *few = None;
+                    return;
+                }
+            }
         }
     }
 
