@@ -252,14 +252,15 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
     }
     let count = values.len() as f64;
     let mut mean = values.iter().sum::<f64>() / count;
-    let (mut m2, mut lo, mut hi, mut big) = (0.0, f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    let (mut m2, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
     for &v in values {
         m2 += (v - mean) * (v - mean);
         lo = lo.min(v);
         hi = hi.max(v);
-        big = big.max(v.abs());
         n.sketch.update(v);
     }
+    // The largest magnitude is at one end.
+    let big = lo.abs().max(hi.abs());
     if let Some(b) = &mut n.bins {
         values.iter().for_each(|v| b.add(*v));
     }

@@ -307,12 +307,21 @@ impl DistinctSketch {
     #[inline]
     pub fn insert_hash(&mut self, h: u64) {
         self.update_register(h);
-        if let Some(set) = &mut self.exact {
-            let table = set.table();
-            table.insert(h);
-            if table.len() > EXACT_DISTINCT_CAP {
-                self.exact = None;
+        // The scan's case first (a table already), so it inlines into the per-value loops.
+        let full = match &mut self.exact {
+            Some(ExactSet::Table(t)) => {
+                t.insert(h);
+                t.len() > EXACT_DISTINCT_CAP
             }
+            Some(set) => {
+                let table = set.table();
+                table.insert(h);
+                table.len() > EXACT_DISTINCT_CAP
+            }
+            None => false,
+        };
+        if full {
+            self.exact = None;
         }
     }
 
@@ -860,10 +869,44 @@ pub fn prune<K>(counts: &mut Vec<(K, u64)>) -> u64 {
 /// `[count, count + error_bound]`, and a value not kept occurs at most `error_bound` times.
 /// While `error_bound` is 0 the counts are exact and complete (the column had at most
 /// [`FREQUENT_CAPACITY`] distinct values).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "FrequentRepr")]
 pub struct FrequentValues {
     counts: FastMap<String, u64>,
     error_bound: u64,
+    /// The kept texts' heap bytes and lengths, summed as keys come and go, so the memory pool's
+    /// accounting after every batch costs nothing per kept value.
+    #[serde(skip_serializing)]
+    text_alloc: usize,
+    #[serde(skip_serializing)]
+    text_len: usize,
+}
+
+/// The stored form of [`FrequentValues`].
+#[derive(Deserialize)]
+struct FrequentRepr {
+    counts: FastMap<String, u64>,
+    error_bound: u64,
+}
+
+impl From<FrequentRepr> for FrequentValues {
+    fn from(r: FrequentRepr) -> Self {
+        let mut f = FrequentValues {
+            counts: r.counts,
+            error_bound: r.error_bound,
+            text_alloc: 0,
+            text_len: 0,
+        };
+        f.recount_text();
+        f
+    }
+}
+
+/// Equal summaries: the same values, counts and bound (whatever their texts' capacities).
+impl PartialEq for FrequentValues {
+    fn eq(&self, o: &Self) -> bool {
+        self.counts == o.counts && self.error_bound == o.error_bound
+    }
 }
 
 /// A kept value with the bounds of its true count: `count <= true count <= upper`.
@@ -920,17 +963,25 @@ impl FrequentValues {
 
     /// Heap bytes: the table (its buckets: a `String` and a counter each) and each kept text.
     pub fn heap_size(&self) -> usize {
-        table_bytes(self.counts.capacity(), 32)
-            + self
-                .counts
-                .keys()
-                .map(|k| alloc_bytes(k.capacity()))
-                .sum::<usize>()
+        table_bytes(self.counts.capacity(), 32) + self.text_alloc
     }
 
     /// About how long the serialised form is.
     pub fn serialized_size(&self) -> usize {
-        48 + self.counts.keys().map(|k| k.len() + 26).sum::<usize>()
+        48 + self.text_len + 26 * self.counts.len()
+    }
+
+    /// Sums the kept texts' sizes again (after values were dropped).
+    fn recount_text(&mut self) {
+        self.text_alloc = self.counts.keys().map(|k| alloc_bytes(k.capacity())).sum();
+        self.text_len = self.counts.keys().map(String::len).sum();
+    }
+
+    /// Keeps a new value.
+    fn insert_new(&mut self, k: String, c: u64) {
+        self.text_alloc += alloc_bytes(k.capacity());
+        self.text_len += k.len();
+        self.counts.insert(k, c);
     }
 
     /// The most a kept count is below the truth, and the most a value not kept occurs.
@@ -974,7 +1025,7 @@ impl FrequentValues {
         }
         self.counts.reserve(fresh.len());
         for (k, c) in fresh {
-            self.counts.insert(k.into(), c);
+            self.insert_new(k.into(), c);
         }
     }
 
@@ -987,9 +1038,7 @@ impl FrequentValues {
         for (k, c) in &other.counts {
             match self.counts.get_mut(k) {
                 Some(v) => *v += c,
-                None => {
-                    self.counts.insert(k.clone(), *c);
-                }
+                None => self.insert_new(k.clone(), *c),
             }
         }
         if working {
@@ -1023,6 +1072,7 @@ impl FrequentValues {
             *v > 0
         });
         self.error_bound += cut;
+        self.recount_text();
     }
 
     /// The `n` most frequent values, most frequent first (ties by value), with lower-bound
