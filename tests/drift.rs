@@ -685,39 +685,46 @@ fn too_little_data_warns_instead_of_failing() {
     );
 }
 
+/// A drift contract on column `x` of an unpartitioned table `amounts`.
+const AMOUNTS: &str = "consumer: x\ndepends_on:\n  - table: amounts\n    fields:\n      - { name: x, drift: { max_psi: 0.2 } }\n";
+
+/// Writes `values` as today's `amounts` table and checks it with the history: the exit code and
+/// the drift result.
+fn check_amounts(dir: &Path, history: &Path, values: &[f64]) -> (i32, Value) {
+    let contract = dir.join("c.yaml");
+    std::fs::write(&contract, AMOUNTS).unwrap();
+    let path = common::parquet(dir, "amounts.parquet", &[floats(values)]);
+    let (code, v, stderr) = plimsoll_json(&[
+        "check",
+        path.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(code < 2, "{stderr}");
+    let drift = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "drift")
+        .unwrap()
+        .clone();
+    (code, drift)
+}
+
 #[test]
 fn unpartitioned_tables_use_earlier_runs_from_the_history() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history");
-    let contract = dir.path().join("c.yaml");
-    std::fs::write(
-        &contract,
-        "consumer: x\ndepends_on:\n  - table: amounts\n    fields:\n      - { name: x, drift: { max_psi: 0.2 } }\n",
-    )
-    .unwrap();
     let mut rng = Rng::new(1);
     let mut codes = Vec::new();
     for day in 0..4 {
         let shift = if day == 3 { 50.0 } else { 0.0 };
         let values: Vec<f64> = (0..1_000).map(|_| rng.normal() * 10.0 + shift).collect();
-        let path = common::parquet(dir.path(), "amounts.parquet", &[floats(&values)]);
-        let (code, v, stderr) = plimsoll_json(&[
-            "check",
-            path.to_str().unwrap(),
-            "--contract",
-            contract.to_str().unwrap(),
-            "--history",
-            history.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
-        assert!(code < 2, "{stderr}");
-        let drift = v["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["check"] == "drift")
-            .unwrap();
+        let (code, drift) = check_amounts(dir.path(), &history, &values);
         codes.push((code, drift["status"].as_str().unwrap().to_string()));
     }
     assert_eq!(
@@ -855,38 +862,11 @@ fn an_all_null_baseline_is_not_a_pass() {
 fn a_baseline_from_the_history_says_its_bins_are_sketched_and_gives_the_range() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history");
-    let contract = dir.path().join("c.yaml");
-    std::fs::write(
-        &contract,
-        "consumer: x\ndepends_on:\n  - table: amounts\n    fields:\n      - { name: x, drift: { max_psi: 0.2 } }\n",
-    )
-    .unwrap();
     let mut rng = Rng::new(11);
     let first: Vec<f64> = (0..30_000).map(|_| rng.normal() * 10.0).collect();
     let second: Vec<f64> = (0..30_000).map(|_| rng.normal() * 10.0 + 1.5).collect();
-    let mut out = Vec::new();
-    for values in [&first, &second] {
-        let path = common::parquet(dir.path(), "amounts.parquet", &[floats(values)]);
-        let (code, v, stderr) = plimsoll_json(&[
-            "check",
-            path.to_str().unwrap(),
-            "--contract",
-            contract.to_str().unwrap(),
-            "--history",
-            history.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
-        assert!(code < 2, "{stderr}");
-        out.push(v);
-    }
-    let drift = out[1]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["check"] == "drift")
-        .unwrap()
-        .clone();
+    check_amounts(dir.path(), &history, &first);
+    let (_, drift) = check_amounts(dir.path(), &history, &second);
     let o = &drift["observed"];
     assert_eq!(o["baseline_counts"], "sketch");
     assert_eq!(o["current_counts"], "counted");

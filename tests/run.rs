@@ -7,23 +7,12 @@ mod common;
 use common::root;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const NOW: &str = "2024-03-11T00:30:00Z";
 
 /// Runs the binary in `cwd`.
 fn plimsoll_in(cwd: &Path, args: &[&str]) -> common::Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("PLIMSOLL_NOW")
-        .output()
-        .expect("run plimsoll");
-    common::Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::plimsoll_in(cwd, args, &[])
 }
 
 /// A project directory as a scheduled job sees it: the config next to its contracts and data,

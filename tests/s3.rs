@@ -259,18 +259,7 @@ fn iceberg_on_s3(rt: &tokio::runtime::Runtime) -> Value {
 
 /// Runs the binary in `cwd` with `env`.
 fn run_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> common::Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("AWS_PROFILE")
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    common::Run {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::plimsoll_in(cwd, args, env)
 }
 
 /// `plimsoll run` with every table and the history on S3, from `/`: the same results as

@@ -300,20 +300,24 @@ impl Baseline {
         let excluded: std::collections::BTreeSet<&String> =
             self.slices.iter().flat_map(|s| s.excluded.keys()).collect();
         for field in excluded {
-            let mut only: Option<TableProfile> = None;
+            // The field over the slices that serve it; a slice without the column (added later)
+            // counts as nulls, as in `TableProfile::merge`.
+            let mut merged: Option<profile::FieldProfile> = None;
+            let mut nulls_before = 0;
             for s in self.slices_for(field) {
-                let mut part = s.profile.clone();
-                part.fields.retain(|f| &f.name == field);
-                match &mut only {
-                    None => only = Some(part),
-                    Some(o) => o.merge(&part),
+                match (s.profile.field(field), &mut merged) {
+                    (Some(f), None) => {
+                        let mut f = f.clone();
+                        f.null_count += nulls_before;
+                        merged = Some(f);
+                    }
+                    (Some(f), Some(m)) => m.merge(f),
+                    (None, Some(m)) => m.null_count += s.profile.row_count,
+                    (None, None) => nulls_before += s.profile.row_count,
                 }
             }
-            let merged_field = only.and_then(|o| o.fields.into_iter().find(|f| &f.name == field));
             p.fields.retain(|f| &f.name != field);
-            if let Some(f) = merged_field {
-                p.fields.push(f);
-            }
+            p.fields.extend(merged);
         }
         Some(p)
     }

@@ -20,7 +20,7 @@
 
 use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
 use crate::contract::{Drift, FieldContract};
-use crate::drift::{BaselineField, Counted, FieldDrift, MIN_SAMPLE, field_drift};
+use crate::drift::{BaselineField, FieldDrift, MIN_SAMPLE, field_drift};
 use crate::profile::FieldProfile;
 use serde_json::json;
 
@@ -59,7 +59,7 @@ pub fn baseline_field<'a>(s: &'a Subject<'_>, name: &'a str) -> Option<BaselineF
 
 /// What people read about how sure a PSI figure is.
 pub fn confidence_text(d: &FieldDrift, t: &Drift, stored_slices: usize) -> String {
-    let Some(r) = d.psi_range.filter(|_| d.baseline_counts == Counted::Sketch) else {
+    let Some(r) = d.psi_range else {
         return String::new();
     };
     let from = if stored_slices > 0 {
@@ -135,7 +135,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     } else {
         format!("PSI of `{}` is {:.4}{extra}", f.name, d.psi)
     };
-    let observed_text = match d.psi_range.filter(|_| d.baseline_counts == Counted::Sketch) {
+    let observed_text = match d.psi_range {
         Some(r) => format!("psi {:.4} (sketch: {:.4}..{:.4})", d.psi, r.low, r.high),
         None => format!("psi {:.4}", d.psi),
     };

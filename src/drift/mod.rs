@@ -70,7 +70,8 @@ pub struct FieldDrift {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub binning: Option<Binning>,
     pub psi: f64,
-    /// When the baseline's counts come from a sketch: the range PSI can take within its error.
+    /// Set exactly when the baseline's counts come from a sketch (`baseline_counts: "sketch"`):
+    /// the range PSI can take within its error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub psi_range: Option<PsiRange>,
     /// Numeric: the interior bin edges. Categorical: empty (see `categories`).

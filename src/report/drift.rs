@@ -2,7 +2,7 @@
 //! machines.
 
 use crate::check::Status;
-use crate::drift::{Counted, Method};
+use crate::drift::Method;
 use crate::run::drift::{DriftReport, DriftRow};
 use serde_json::json;
 
@@ -135,7 +135,7 @@ fn rows(source: &str, baseline: &str, rows: &[DriftRow]) -> String {
                     .join(", ")
             ));
         }
-        if let Some(r) = d.psi_range.filter(|_| d.baseline_counts == Counted::Sketch) {
+        if let Some(r) = d.psi_range {
             evidence.push(format!(
                 "sketched baseline: PSI {:.4}..{:.4}",
                 r.low, r.high

@@ -84,7 +84,7 @@ impl BaselineSummary {
 }
 
 /// Runs a planned check. When it cannot be completed and a history is kept, the error is
-/// recorded in the run log of every table of the plan before it is returned.
+/// recorded in the run log of every table of the plan not checked yet before it is returned.
 pub async fn check(ctx: &Context, plan: &CheckPlan) -> Result<CheckReport> {
     let started = chrono::Utc::now();
     let history = plan
@@ -92,12 +92,18 @@ pub async fn check(ctx: &Context, plan: &CheckPlan) -> Result<CheckReport> {
         .as_deref()
         .map(|h| History::open(ctx, h))
         .transpose()?;
-    match run(ctx, plan, history.as_ref(), started).await {
-        Ok(report) => Ok(report),
+    let mut report = CheckReport::default();
+    match run(ctx, plan, history.as_ref(), started, &mut report).await {
+        Ok(()) => Ok(report),
         Err(e) => {
             if let Some(h) = &history {
                 let text = e.render();
-                for t in &plan.tables {
+                // Tables checked before the error have their run recorded already.
+                for t in plan
+                    .tables
+                    .iter()
+                    .filter(|t| !report.tables.iter().any(|done| done.name == t.name))
+                {
                     // The run's own error is what the user needs; a failure to record it too
                     // (the store being what failed) must not hide it.
                     let _ = h
@@ -115,8 +121,8 @@ async fn run(
     plan: &CheckPlan,
     history: Option<&History>,
     started: chrono::DateTime<chrono::Utc>,
-) -> Result<CheckReport> {
-    let mut report = CheckReport::default();
+    report: &mut CheckReport,
+) -> Result<()> {
     let sole = plan.tables.len() == 1;
     // Open every table first: a `--partition` key must partition at least one of them.
     let mut sources = Vec::with_capacity(plan.tables.len());
@@ -146,12 +152,11 @@ async fn run(
         }
     }
     for (t, source) in plan.tables.iter().zip(&sources) {
-        let (results, table) =
-            check_table(ctx, plan, t, source, history, started, &mut report).await?;
+        let (results, table) = check_table(ctx, plan, t, source, history, started, report).await?;
         report.results.extend(results);
         report.tables.push(table);
     }
-    Ok(report)
+    Ok(())
 }
 
 /// The snapshot a table is read at. `--as-of` (given for every checked table) applies to the

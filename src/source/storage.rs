@@ -24,8 +24,8 @@ pub struct Storage {
 
 #[derive(Debug, Clone)]
 enum Kind {
-    /// The local filesystem; keys are absolute paths.
-    Local,
+    /// The local filesystem; keys are absolute paths. `file`: the location is one file.
+    Local { file: bool },
     /// An S3 bucket; keys are object keys.
     S3(S3Location),
 }
@@ -34,7 +34,7 @@ enum Kind {
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.kind {
-            Kind::Local => f.write_str("Storage(local)"),
+            Kind::Local { .. } => f.write_str("Storage(local)"),
             Kind::S3(loc) => write!(f, "Storage({}, credentials hidden)", loc.bucket_url()),
         }
     }
@@ -80,7 +80,9 @@ impl Storage {
         Ok((
             Storage {
                 store: Arc::new(object_store::local::LocalFileSystem::new()),
-                kind: Kind::Local,
+                kind: Kind::Local {
+                    file: abs.is_file(),
+                },
             },
             root,
         ))
@@ -93,7 +95,7 @@ impl Storage {
     /// How a key is shown to people: an absolute path, or an `s3://` URL.
     pub fn display(&self, key: &ObjectPath) -> String {
         match &self.kind {
-            Kind::Local => format!("/{key}"),
+            Kind::Local { .. } => format!("/{key}"),
             Kind::S3(loc) => loc.url_of(key.as_ref()),
         }
     }
@@ -102,7 +104,7 @@ impl Storage {
     /// base by [`Storage::register`]).
     pub fn url(&self, key: &ObjectPath) -> String {
         match &self.kind {
-            Kind::Local => format!("file:///{key}"),
+            Kind::Local { .. } => format!("file:///{key}"),
             Kind::S3(loc) => loc.url_of(key.as_ref()),
         }
     }
@@ -110,7 +112,7 @@ impl Storage {
     /// Makes the store known to a DataFusion session.
     pub fn register(&self, ctx: &datafusion::prelude::SessionContext) -> Result<()> {
         let base = match &self.kind {
-            Kind::Local => "file:///".to_string(),
+            Kind::Local { .. } => "file:///".to_string(),
             Kind::S3(loc) => loc.bucket_url(),
         };
         let url = url::Url::parse(&base).map_err(|e| Error::Internal(e.to_string()))?;
@@ -122,7 +124,7 @@ impl Storage {
     pub fn error(&self, location: &str, e: &object_store::Error) -> Error {
         match &self.kind {
             Kind::S3(loc) => super::errors::storage_error(location, &loc.bucket, e),
-            Kind::Local => match e {
+            Kind::Local { .. } => match e {
                 object_store::Error::NotFound { .. } => Error::SourceNotFound {
                     path: location.to_string(),
                 },
@@ -141,7 +143,7 @@ impl Storage {
     pub async fn list(&self, location: &str, root: &ObjectPath) -> Result<Listing> {
         // One file: a local file, or an S3 key ending in `.parquet`.
         let single = match &self.kind {
-            Kind::Local => std::path::Path::new(&format!("/{root}")).is_file(),
+            Kind::Local { file } => *file,
             Kind::S3(_) => root.as_ref().ends_with(".parquet"),
         };
         if single {

@@ -29,9 +29,17 @@ pub struct Run {
 
 /// Runs the `plimsoll` binary with `args` in the repository root.
 pub fn plimsoll(args: &[&str]) -> Run {
+    plimsoll_in(&root(), args, &[])
+}
+
+/// Runs the `plimsoll` binary with `args` in `cwd`, with `env` added to the environment (and
+/// no AWS profile, which would change how S3 credentials are found).
+pub fn plimsoll_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
         .args(args)
-        .current_dir(root())
+        .current_dir(cwd)
+        .env_remove("AWS_PROFILE")
+        .envs(env.iter().copied())
         .output()
         .expect("run plimsoll");
     Run {
