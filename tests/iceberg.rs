@@ -983,3 +983,43 @@ fn snapshot_of_the_checked_table_is_not_the_referenced_tables() {
     assert_eq!(r["observed"]["unmatched"], 200);
     assert_eq!(r["status"], "fail");
 }
+
+/// `compat` across two snapshots of the pyiceberg table: field ids say `total_usd` was renamed
+/// to `amount_usd` (not dropped and added), and `channel` was added as optional.
+#[test]
+fn compat_across_snapshots_sees_a_rename_by_field_id() {
+    let (dir, expected) = pyiceberg_fixture();
+    let dir = dir.to_str().unwrap();
+    let first = expected["snapshots"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, s)| s["sequence_number"] == 1)
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let old = format!("{dir}@snapshot:{first}");
+    let r = plimsoll(&["compat", &old, dir, "--format", "json"]);
+    assert!(r.code < 2, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    let renamed = changes
+        .iter()
+        .find(|c| c["change"] == "renamed")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(renamed["old"], "total_usd");
+    assert_eq!(renamed["new"], "amount_usd");
+    assert_eq!(renamed["verdict"], "breaks");
+    let added = changes
+        .iter()
+        .find(|c| c["change"] == "added")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(added["field"], "channel");
+    assert_eq!(added["verdict"], "safe");
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["change"] != "removed" && c["field"] != "total_usd"
+                || c["change"] == "renamed"),
+        "{v:#}"
+    );
+}

@@ -212,6 +212,40 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     out
 }
 
+/// The checks `run_table` runs for a listed field, in its order: what a contract line asks for
+/// (the blast radius of a change to the field). `cardinality_change` and `null_rate_change`
+/// run whenever there is a baseline.
+pub fn planned(t: &TableContract, f: &FieldContract) -> Vec<CheckId> {
+    let mut out = vec![CheckId::Schema];
+    if f.r#type.is_some() {
+        out.push(CheckId::Type);
+    }
+    if f.required || f.max_null_rate.is_some() {
+        out.push(CheckId::NullRate);
+    }
+    if f.unique {
+        out.push(CheckId::Unique);
+    }
+    if f.constraints.is_some() {
+        out.push(CheckId::Range);
+    }
+    if f.allowed_values.is_some() {
+        out.push(CheckId::AllowedValues);
+    }
+    if f.skew.is_some() {
+        out.push(CheckId::Skew);
+    }
+    if f.drift.is_some() || t.drift.is_some() {
+        out.push(CheckId::Drift);
+    }
+    out.push(CheckId::CardinalityChange);
+    out.push(CheckId::NullRateChange);
+    if f.references.is_some() {
+        out.push(CheckId::References);
+    }
+    out
+}
+
 /// Overall status: the worst of all results (pass when there are none).
 pub fn overall(results: &[CheckResult]) -> Status {
     results

@@ -3,6 +3,7 @@
 //! [`crate::run`]; nothing here scans, and nothing prints: commands return an [`Outcome`].
 
 pub mod check;
+pub mod compat;
 
 use crate::context::{CatalogConfig, Context, S3Config};
 use crate::contract::units;
@@ -19,6 +20,8 @@ const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  every check passed (warnings a
 const PROFILE_EXIT_CODES: &str = "Exit codes:\n  0  the table was profiled\n  2  the run could not be completed (bad arguments, unreadable source)";
 const DRIFT_EXIT_CODES: &str = "Exit codes:\n  0  no field drifted beyond PSI 0.2 (warnings allowed)\n  1  at least one field's PSI is above 0.2\n  2  the run could not be completed";
 const STATUS_EXIT_CODES: &str = "Exit codes:\n  0  every table's last run succeeded within the expected interval\n  1  a table is failing, errored or overdue\n  2  the history could not be read (missing, unreadable)";
+const COMPAT_EXIT_CODES: &str = "Exit codes:\n  0  no change breaks (under the mode, or a consumer's contract)\n  1  at least one change breaks\n  2  the run could not be completed (bad arguments, unreadable source, invalid contract)";
+const IMPACT_EXIT_CODES: &str = "Exit codes:\n  0  the dependents were listed (none is not an error)\n  2  the contracts could not be read, or no contract names the table";
 const LINT_EXIT_CODES: &str = "Exit codes:\n  0  every file is valid\n  1  a file has problems (each listed as file:line:column)\n  2  the files could not be read";
 
 /// Plimsoll: one-scan data-quality and drift profiling of Parquet and Iceberg tables, checked
@@ -47,6 +50,13 @@ pub enum Command {
     /// Monitor the monitor: each table's last run, and the failing, errored or overdue ones
     #[command(after_help = STATUS_EXIT_CODES)]
     Status(StatusArgs),
+    /// Is a producer's change safe? Two tables or two contracts, each change judged under the
+    /// mode and mapped to the consumers it breaks
+    #[command(after_help = COMPAT_EXIT_CODES)]
+    Compat(compat::CompatArgs),
+    /// Who depends on a table or field: every consumer, contract line and check
+    #[command(after_help = IMPACT_EXIT_CODES)]
+    Impact(compat::ImpactArgs),
     /// Validate contracts (and run configs) and report every problem with file, line and column
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
@@ -297,6 +307,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Run(a) => check::run_config(a).await,
         Command::Drift(a) => run_drift(a).await,
         Command::Status(a) => check::run_status(a).await,
+        Command::Compat(a) => compat::run_compat(a).await,
+        Command::Impact(a) => compat::run_impact(a),
         Command::Lint(a) => run_lint(a),
     }
 }

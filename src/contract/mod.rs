@@ -1,6 +1,7 @@
 //! Consumer contracts: the model, strict YAML parsing with file:line:col, and loading of files
 //! and directories.
 
+pub mod dependents;
 pub mod model;
 pub mod parse;
 pub mod units;

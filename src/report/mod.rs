@@ -2,6 +2,7 @@
 //! (`json`) and CI systems (`junit`). Renderers return strings; the front ends write them (to
 //! stdout, or atomically to files with [`write_atomic`]).
 
+pub mod compat;
 pub mod drift;
 pub mod json;
 pub mod junit;

@@ -132,7 +132,8 @@ pub(crate) fn normalize(p: &Path) -> String {
     }
 }
 
-fn quoted(names: &[&str]) -> String {
+/// Names as `` `a`, `b` `` for messages.
+pub(crate) fn quoted(names: &[&str]) -> String {
     names
         .iter()
         .map(|n| format!("`{n}`"))
