@@ -99,8 +99,10 @@ fn run_checks_every_table_of_its_config_from_any_working_directory() {
     let strip = |mut rs: Vec<Value>| {
         for r in &mut rs {
             // `check` names contracts as given on its command line, `run` as its config does.
-            let c = r["contract"].as_str().unwrap().to_string();
-            r["contract"] = Value::String(c.rsplit('/').next().unwrap().to_string());
+            for key in ["contract", "contract_file"] {
+                let c = r[key].as_str().unwrap().to_string();
+                r[key] = Value::String(c.rsplit('/').next().unwrap().to_string());
+            }
             // The same for the referenced table's location.
             if let Some(src) = r["observed"]["referenced"]["source"].as_str() {
                 let name = src.rsplit('/').next().unwrap().to_string();

@@ -94,6 +94,8 @@ impl std::fmt::Display for CheckId {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckResult {
     pub consumer: String,
+    /// The contract's `owner` (whom to ask about it), when it names one.
+    pub owner: Option<String>,
     pub table: String,
     pub check: CheckId,
     pub field: Option<String>,
@@ -103,6 +105,10 @@ pub struct CheckResult {
     pub message: String,
     /// `path:line` of the contract entry that asked for this check.
     pub contract: String,
+    /// The contract file, as the run was given it (`contract` without the line).
+    pub contract_file: String,
+    /// The 1-based line of the contract entry (a field's `- name:`, a table's entry).
+    pub contract_line: usize,
     /// `observed` for people (percentages, sizes, durations).
     #[serde(skip)]
     pub observed_text: String,
@@ -155,8 +161,10 @@ pub struct Verdict {
 impl Subject<'_> {
     pub fn result(&self, check: CheckId, field: Option<&FieldContract>, v: Verdict) -> CheckResult {
         let line = field.map_or(self.table.line, |f| f.line);
+        let file = self.contract.path.display().to_string();
         CheckResult {
             consumer: self.contract.consumer.clone(),
+            owner: self.contract.owner.clone(),
             table: self.table.table.clone(),
             check,
             field: field.map(|f| f.name.clone()),
@@ -164,7 +172,9 @@ impl Subject<'_> {
             observed: v.observed,
             expected: v.expected,
             message: v.message,
-            contract: format!("{}:{}", self.contract.path.display(), line),
+            contract: format!("{file}:{line}"),
+            contract_file: file,
+            contract_line: line,
             observed_text: v.observed_text,
             expected_text: v.expected_text,
         }

@@ -1,6 +1,7 @@
 //! `check`, `run` and `status`: flags (or a run config) into a check plan, the engine, and the
-//! reports: stdout and any number of `--output FORMAT=PATH` files, written atomically. A run
-//! that cannot be completed still writes its reports, carrying the error, and exits 2.
+//! reports: stdout and any number of `--output FORMAT=PATH` files, written atomically, and for
+//! the `github` format the Markdown summary appended to `$GITHUB_STEP_SUMMARY`. A run that cannot
+//! be completed still writes its reports, carrying the error, and exits 2.
 
 use super::{ContextArgs, Format, Outcome, SnapshotArgs, json_text, parse_now};
 use crate::check::Status;
@@ -52,9 +53,12 @@ pub struct CheckArgs {
     /// The time freshness is measured against (RFC 3339, or a date); default: now
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
-    pub format: CheckFormat,
-    /// Also write the report in FORMAT to PATH (repeatable; written atomically)
+    /// The report on stdout [default: table, or the format of an `--output FORMAT=-`]
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+    /// Also write the report in FORMAT to PATH (repeatable; written atomically). A PATH of `-`
+    /// is stdout: `--output github=-` is `--format github` (at most one, and not with another
+    /// `--format`)
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
     #[command(flatten)]
@@ -68,9 +72,11 @@ pub struct RunArgs {
     /// The run config
     #[arg(long, value_name = "PATH", default_value = config::DEFAULT_NAME)]
     pub config: PathBuf,
-    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
-    pub format: CheckFormat,
-    /// Also write the report in FORMAT to PATH (repeatable), besides the config's `outputs`
+    /// The report on stdout [default: table, or the format of an output to `-`]
+    #[arg(long, value_enum)]
+    pub format: Option<CheckFormat>,
+    /// Also write the report in FORMAT to PATH (repeatable), besides the config's `outputs`; a
+    /// PATH of `-` is stdout (at most one, and not with another `--format`)
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
     #[command(flatten)]
@@ -79,9 +85,29 @@ pub struct RunArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
+    /// Aligned columns for a terminal, failures first
     Table,
+    /// One object: status, summary counts, results, tables
     Json,
+    /// JUnit XML: a testsuite per consumer and table, a testcase per check
     Junit,
+    /// GitHub Actions annotations on the contract lines; the Markdown summary is appended to
+    /// `$GITHUB_STEP_SUMMARY` when it is set
+    Github,
+    /// A summary for a pull request comment, a GitLab note or a chat message
+    Markdown,
+}
+
+impl CheckFormat {
+    fn name(self) -> &'static str {
+        match self {
+            CheckFormat::Table => "table",
+            CheckFormat::Json => "json",
+            CheckFormat::Junit => "junit",
+            CheckFormat::Github => "github",
+            CheckFormat::Markdown => "markdown",
+        }
+    }
 }
 
 /// A report to render: the run's, or the error that ended it.
@@ -95,18 +121,32 @@ fn render(format: CheckFormat, r: &Rendered<'_>) -> String {
         (CheckFormat::Table, Rendered::Report(r)) => report::table::check(r),
         (CheckFormat::Json, Rendered::Report(r)) => json_text(&report::json::check(r)),
         (CheckFormat::Junit, Rendered::Report(r)) => report::junit::render(r),
+        (CheckFormat::Github, Rendered::Report(r)) => report::github::check(r),
+        (CheckFormat::Markdown, Rendered::Report(r)) => report::markdown::check(r),
         (CheckFormat::Table, Rendered::Error(e)) => e.render(),
         (CheckFormat::Json, Rendered::Error(e)) => json_text(&report::json::check_error(e)),
         (CheckFormat::Junit, Rendered::Error(e)) => report::junit::render_error(e),
+        (CheckFormat::Github, Rendered::Error(e)) => report::github::check_error(e),
+        (CheckFormat::Markdown, Rendered::Error(e)) => report::markdown::check_error(e),
     }
 }
+
+/// The path that names stdout in `--output FORMAT=-` and a run config's `outputs`.
+const STDOUT: &str = "-";
 
 /// `FORMAT=PATH`.
 fn parse_output(s: &str) -> Result<(CheckFormat, PathBuf)> {
     let bad = || {
+        let formats: Vec<String> = report::CHECK_FORMATS
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect();
         Error::usage(
             format!("invalid `--output {s}`"),
-            "write `--output FORMAT=PATH` with FORMAT `table`, `json` or `junit`",
+            format!(
+                "write `--output FORMAT=PATH` with FORMAT {}, and PATH a file or `-` for stdout",
+                formats.join(", ")
+            ),
         )
     };
     let (f, p) = s
@@ -117,14 +157,109 @@ fn parse_output(s: &str) -> Result<(CheckFormat, PathBuf)> {
     Ok((format, PathBuf::from(p)))
 }
 
-/// Runs a plan and writes every report: to stdout in `format`, to each output file in its own.
-/// A run that cannot be completed writes reports carrying the error and exits 2.
+/// Where a run's reports go.
+#[derive(Debug, Clone, PartialEq)]
+struct Reports {
+    /// The format of the report on stdout.
+    stdout: CheckFormat,
+    /// Report files, written atomically.
+    files: Vec<(CheckFormat, PathBuf)>,
+    /// `$GITHUB_STEP_SUMMARY`: the Markdown summary is appended to it when the `github` format
+    /// is rendered (on stdout or to a file).
+    step_summary: Option<PathBuf>,
+}
+
+/// `$GITHUB_STEP_SUMMARY`, when set (GitHub Actions sets it in every step).
+fn step_summary_from_env() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The reports of a run. stdout carries, in this order of precedence, `--format`, the flags'
+/// `--output FORMAT=-`, the config's output to `-`, else `table`. `--output FORMAT=-` may be
+/// given once, and only with a `--format` of the same FORMAT (or none).
+fn reports(
+    format: Option<CheckFormat>,
+    config: &[(CheckFormat, PathBuf)],
+    flags: &[String],
+    step_summary: Option<PathBuf>,
+) -> Result<Reports> {
+    let is_stdout = |p: &PathBuf| p.as_os_str() == STDOUT;
+    let mut files = Vec::new();
+    let mut from_config = None;
+    for (f, p) in config {
+        if is_stdout(p) {
+            from_config = Some(*f);
+        } else {
+            files.push((*f, p.clone()));
+        }
+    }
+    let mut from_flags: Option<CheckFormat> = None;
+    for o in flags {
+        let (f, p) = parse_output(o)?;
+        if !is_stdout(&p) {
+            files.push((f, p));
+            continue;
+        }
+        if let Some(first) = from_flags {
+            return Err(Error::usage(
+                format!(
+                    "`--output {}=-` and `--output {}=-` both write to stdout",
+                    first.name(),
+                    f.name()
+                ),
+                "stdout carries one report: give one `--output FORMAT=-` and write the others to files",
+            ));
+        }
+        from_flags = Some(f);
+    }
+    if let (Some(f), Some(o)) = (format, from_flags)
+        && f != o
+    {
+        return Err(Error::usage(
+            format!(
+                "`--format {}` and `--output {}=-` both name the report on stdout",
+                f.name(),
+                o.name()
+            ),
+            "give one of them (`--output FORMAT=-` is `--format FORMAT`), and write other reports to files",
+        ));
+    }
+    Ok(Reports {
+        stdout: format
+            .or(from_flags)
+            .or(from_config)
+            .unwrap_or(CheckFormat::Table),
+        files,
+        step_summary,
+    })
+}
+
+/// The Markdown summary for `$GITHUB_STEP_SUMMARY`, within what GitHub accepts of the file
+/// (earlier steps' summaries count).
+fn step_summary(path: &std::path::Path, r: &Rendered<'_>) -> String {
+    let used = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+    let budget = report::github::STEP_SUMMARY_LIMIT.saturating_sub(used);
+    let mut text = match r {
+        Rendered::Report(r) => report::markdown::check_within(r, budget),
+        Rendered::Error(e) => report::markdown::check_error(e),
+    };
+    // A step's summary is a section of the page: keep it apart from the one before.
+    text.insert(0, '\n');
+    text
+}
+
+/// Runs a plan and writes every report: to stdout in its format, to each output file in its
+/// own, and (when the `github` format is among them) the Markdown summary appended to the step
+/// summary. A run that cannot be completed writes reports carrying the error and exits 2.
 async fn finish(
     ctx: &crate::Context,
     bindings: Result<Bindings>,
-    format: CheckFormat,
-    outputs: &[(CheckFormat, PathBuf)],
+    reports: &Reports,
 ) -> Result<Outcome> {
+    let format = reports.stdout;
+    let outputs = &reports.files;
     let result = match bindings {
         Ok(b) => match plan(&b) {
             Ok(p) => check(ctx, &p).await,
@@ -139,18 +274,29 @@ async fn finish(
     for (f, path) in outputs {
         report::write_atomic(path, &render(*f, &rendered))?;
     }
-    match &result {
+    let github =
+        format == CheckFormat::Github || outputs.iter().any(|o| o.0 == CheckFormat::Github);
+    // The step summary is a courtesy of the environment, not a report the user asked for: a
+    // failure to append to it is said, and the run's outcome stands.
+    let mut notes = Vec::new();
+    if let (true, Some(path)) = (github, &reports.step_summary)
+        && let Err(e) = report::append(path, &step_summary(path, &rendered))
+    {
+        notes.push(format!(
+            "warning: the summary was not appended to `GITHUB_STEP_SUMMARY`: {}",
+            report::error_parts(&e).0
+        ));
+    }
+    let outcome = match &result {
         Ok(r) => {
             let code = match r.status() {
                 Status::Pass | Status::Warn => 0,
                 Status::Fail => 1,
                 Status::Error => 2,
             };
-            let mut o = Outcome::new(render(format, &rendered), code);
-            o = o.with_notes(&r.notes);
-            Ok(o)
+            Outcome::new(render(format, &rendered), code).with_notes(&r.notes)
         }
-        Err(e) => Ok(Outcome {
+        Err(e) => Outcome {
             // The table format's report is the error itself, on stderr.
             stdout: match format {
                 CheckFormat::Table => String::new(),
@@ -158,17 +304,14 @@ async fn finish(
             },
             stderr: e.render(),
             code: 2,
-        }),
-    }
+        },
+    };
+    Ok(outcome.with_notes(&notes))
 }
 
 pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
     let ctx = a.context.context()?;
-    let outputs: Vec<(CheckFormat, PathBuf)> = a
-        .outputs
-        .iter()
-        .map(|o| parse_output(o))
-        .collect::<Result<_>>()?;
+    let reports = reports(a.format, &[], &a.outputs, step_summary_from_env())?;
     let bindings = (|| -> Result<Bindings> {
         Ok(Bindings {
             contracts: a.contracts.clone(),
@@ -188,7 +331,7 @@ pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
             include_failed: a.include_failed,
         })
     })();
-    finish(&ctx, bindings, a.format, &outputs).await
+    finish(&ctx, bindings, &reports).await
 }
 
 /// A run config as a check run.
@@ -230,16 +373,14 @@ pub async fn run_config(a: RunArgs) -> Result<Outcome> {
         args.catalog_warehouse = warehouse.clone();
     }
     let ctx = args.context()?;
-    let mut outputs: Vec<(CheckFormat, PathBuf)> = Vec::new();
+    let mut from_config: Vec<(CheckFormat, PathBuf)> = Vec::new();
     for o in &c.outputs {
         let f = CheckFormat::from_str(&o.format, true)
             .map_err(|_| Error::Internal(format!("output format `{}`", o.format)))?;
-        outputs.push((f, o.path.clone()));
+        from_config.push((f, o.path.clone()));
     }
-    for o in &a.outputs {
-        outputs.push(parse_output(o)?);
-    }
-    finish(&ctx, bindings_of(&c), a.format, &outputs).await
+    let reports = reports(a.format, &from_config, &a.outputs, step_summary_from_env())?;
+    finish(&ctx, bindings_of(&c), &reports).await
 }
 
 pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
@@ -261,4 +402,50 @@ pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
         Format::Table => report::status::table(&tables),
     };
     Ok(Outcome::new(stdout, u8::from(problems)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(f: &[&str]) -> Vec<String> {
+        f.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn stdout_is_format_then_a_flag_output_to_dash_then_the_config_s() {
+        let config = [
+            (CheckFormat::Markdown, PathBuf::from("-")),
+            (CheckFormat::Json, PathBuf::from("/r/p.json")),
+        ];
+        let r = reports(None, &config, &[], None).unwrap();
+        assert_eq!(r.stdout, CheckFormat::Markdown);
+        assert_eq!(r.files, [(CheckFormat::Json, PathBuf::from("/r/p.json"))]);
+        let r = reports(None, &config, &flags(&["github=-", "junit=x.xml"]), None).unwrap();
+        assert_eq!(r.stdout, CheckFormat::Github);
+        assert_eq!(r.files.len(), 2);
+        let r = reports(Some(CheckFormat::Json), &config, &[], None).unwrap();
+        assert_eq!(r.stdout, CheckFormat::Json);
+        let r = reports(Some(CheckFormat::Github), &[], &flags(&["github=-"]), None).unwrap();
+        assert_eq!(r.stdout, CheckFormat::Github);
+        assert!(r.files.is_empty());
+        assert_eq!(
+            reports(None, &[], &[], None).unwrap().stdout,
+            CheckFormat::Table
+        );
+    }
+
+    #[test]
+    fn stdout_named_twice_is_a_usage_error() {
+        for (format, f) in [
+            (Some(CheckFormat::Json), flags(&["github=-"])),
+            (None, flags(&["github=-", "github=-"])),
+        ] {
+            let e = reports(format, &[], &f, None).unwrap_err();
+            assert!(matches!(e, Error::Usage { .. }), "{e}");
+            assert!(e.to_string().contains("stdout"), "{e}");
+        }
+        let e = reports(None, &[], &flags(&["github="]), None).unwrap_err();
+        assert!(e.hint().unwrap().contains("`markdown`"));
+    }
 }

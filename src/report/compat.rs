@@ -1,6 +1,8 @@
 //! `compat` and `impact` for people (`table`), machines (`json`), pull requests (`github`
 //! workflow commands) and notes (`markdown`).
 
+use super::github::{self, Level};
+use super::markdown;
 use crate::compat::{Change, CompatReport};
 use crate::contract::dependents::Dependency;
 use serde_json::{Value, json};
@@ -122,36 +124,6 @@ pub fn json(r: &CompatReport) -> Value {
     })
 }
 
-/// Escapes a workflow command's message (GitHub's runner: `%`, CR, LF).
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow command's property value (also `:` and `,`).
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
-fn command(
-    level: &str,
-    file: Option<&str>,
-    line: Option<usize>,
-    title: &str,
-    message: &str,
-) -> String {
-    let mut props = Vec::new();
-    if let Some(f) = file {
-        props.push(format!("file={}", escape_property(f)));
-    }
-    if let Some(l) = line {
-        props.push(format!("line={l}"));
-    }
-    props.push(format!("title={}", escape_property(title)));
-    format!("::{level} {}::{}\n", props.join(","), escape_data(message))
-}
-
 /// One annotation per consumer contract line a breaking change breaks (so it shows on that
 /// line in the pull request), one per breaking change no contract line carries, a warning per
 /// safe change that consumers read.
@@ -163,35 +135,57 @@ pub fn github(r: &CompatReport) -> String {
         if c.breaks && !broken.is_empty() {
             for a in broken {
                 let msg = format!("{} — {}: {} [{}]", c.detail, a.consumer, a.reason, rules(c));
-                out.push_str(&command("error", Some(&a.file), Some(a.line), &title, &msg));
+                push(
+                    &mut out,
+                    github::command(
+                        Level::Error,
+                        Some(&a.file),
+                        Some(a.line),
+                        Some(&title),
+                        &msg,
+                    ),
+                );
             }
         } else if c.breaks {
             let msg = format!("{}: {} [{}]", c.detail, c.reason, rules(c));
             let (file, line) =
                 c.at.as_ref()
                     .map_or((None, None), |a| (Some(a.file.as_str()), Some(a.line)));
-            out.push_str(&command("error", file, line, &title, &msg));
+            push(
+                &mut out,
+                github::command(Level::Error, file, line, Some(&title), &msg),
+            );
         } else if !c.consumers.is_empty() {
             let a = &c.consumers[0];
             let msg = format!("{}: {} [{}]", c.detail, c.reason, rules(c));
-            out.push_str(&command(
-                "notice",
-                Some(&a.file),
-                Some(a.line),
-                &title,
-                &msg,
-            ));
+            push(
+                &mut out,
+                github::command(
+                    Level::Notice,
+                    Some(&a.file),
+                    Some(a.line),
+                    Some(&title),
+                    &msg,
+                ),
+            );
         }
     }
-    out.push_str(&format!(
-        "::notice title=plimsoll compat::{}\n",
-        escape_data(&headline(r))
-    ));
+    push(
+        &mut out,
+        github::command(
+            Level::Notice,
+            None,
+            None,
+            Some("plimsoll compat"),
+            &headline(r),
+        ),
+    );
     out
 }
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+fn push(out: &mut String, line: String) {
+    out.push_str(&line);
+    out.push('\n');
 }
 
 pub fn markdown(r: &CompatReport) -> String {
@@ -199,35 +193,39 @@ pub fn markdown(r: &CompatReport) -> String {
     let mut out = format!(
         "## {} plimsoll compat\n\n{}\n\n",
         if broken { "❌" } else { "✅" },
-        cell(&headline(r))
+        markdown::escape_cell(&headline(r))
     );
     if r.changes.is_empty() {
         return out;
     }
-    out.push_str("| verdict | change | rule | why | consumers |\n|---|---|---|---|---|\n");
-    for c in ordered(r) {
-        let consumers: Vec<String> = c
-            .consumers
-            .iter()
-            .map(|a| {
-                format!(
-                    "{}{} (`{}:{}`)",
-                    if a.breaks { "**breaks** " } else { "" },
-                    a.consumer,
-                    a.file,
-                    a.line
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
-            if c.breaks { "❌ breaks" } else { "✅ safe" },
-            cell(&c.detail),
-            cell(&rules(c)),
-            cell(&c.reason),
-            cell(&consumers.join("<br>"))
-        ));
-    }
+    let rows: Vec<Vec<String>> = ordered(r)
+        .into_iter()
+        .map(|c| {
+            let consumers: Vec<String> = c
+                .consumers
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}{} ({})",
+                        if a.breaks { "**breaks** " } else { "" },
+                        a.consumer,
+                        markdown::code(&format!("{}:{}", a.file, a.line))
+                    )
+                })
+                .collect();
+            vec![
+                if c.breaks { "❌ breaks" } else { "✅ safe" }.to_string(),
+                c.detail.clone(),
+                rules(c),
+                c.reason.clone(),
+                consumers.join("<br>"),
+            ]
+        })
+        .collect();
+    out.push_str(&markdown::table(
+        &["verdict", "change", "rule", "why", "consumers"],
+        &rows,
+    ));
     out
 }
 
@@ -254,11 +252,7 @@ pub fn impact_table(target: &str, deps: &[&Dependency]) -> String {
             format!("{}:{}", d.file, d.line),
             d.field.clone().unwrap_or_else(|| "(table)".into()),
             via(d),
-            d.checks
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            checks(d),
         ]);
     }
     format!(
@@ -291,29 +285,35 @@ pub fn impact_json(target: &str, deps: &[&Dependency]) -> Value {
 }
 
 pub fn impact_markdown(target: &str, deps: &[&Dependency]) -> String {
-    let mut out = format!("## Who depends on `{target}`\n\n");
+    let mut out = format!("## Who depends on {}\n\n", markdown::code(target));
     if deps.is_empty() {
         out.push_str("No consumer contract depends on it.\n");
         return out;
     }
-    out.push_str(
-        "| consumer | owner | contract | field | via | checks |\n|---|---|---|---|---|---|\n",
-    );
-    for d in deps {
-        out.push_str(&format!(
-            "| {} | {} | `{}:{}` | {} | {} | {} |\n",
-            cell(&d.consumer),
-            cell(d.owner.as_deref().unwrap_or("-")),
-            d.file,
-            d.line,
-            cell(d.field.as_deref().unwrap_or("(table)")),
-            via(d),
-            d.checks
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let rows: Vec<Vec<String>> = deps
+        .iter()
+        .map(|d| {
+            vec![
+                d.consumer.clone(),
+                d.owner.clone().unwrap_or_else(|| "-".into()),
+                markdown::code(&format!("{}:{}", d.file, d.line)),
+                d.field.clone().unwrap_or_else(|| "(table)".into()),
+                via(d),
+                checks(d),
+            ]
+        })
+        .collect();
+    out.push_str(&markdown::table(
+        &["consumer", "owner", "contract", "field", "via", "checks"],
+        &rows,
+    ));
     out
+}
+
+fn checks(d: &Dependency) -> String {
+    d.checks
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,4 +1,5 @@
-//! JUnit XML: one `testsuite` per consumer and table, one `testcase` per check.
+//! JUnit XML: one `testsuite` per consumer and table (its `properties` name the consumer and its
+//! owner), one `testcase` per check.
 
 use crate::check::{CheckResult, Status};
 use crate::run::CheckReport;
@@ -18,16 +19,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// `path:line` of a contract as JUnit's `file` and `line` attributes.
-fn file_and_line(contract: &str) -> (String, Option<&str>) {
-    match contract.rsplit_once(':') {
-        Some((path, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => {
-            (escape(path), Some(line))
-        }
-        _ => (escape(contract), None),
-    }
 }
 
 /// The JUnit report of a run that could not be completed: one errored testcase carrying the
@@ -73,17 +64,29 @@ pub fn render(report: &CheckReport) -> String {
             count(rs, Status::Fail),
             count(rs, Status::Error),
         ));
+        // The consumer and its owner (whom to ask about a failure) as suite properties.
+        out.push_str(&format!(
+            "    <properties>\n      <property name=\"consumer\" value=\"{}\"/>\n",
+            escape(consumer)
+        ));
+        if let Some(owner) = rs.iter().find_map(|r| r.owner.as_deref()) {
+            out.push_str(&format!(
+                "      <property name=\"owner\" value=\"{}\"/>\n",
+                escape(owner)
+            ));
+        }
+        out.push_str("    </properties>\n");
         for r in rs {
             let name = match &r.field {
                 Some(f) => format!("{} {}", r.check, f),
                 None => r.check.to_string(),
             };
-            let (file, line) = file_and_line(&r.contract);
             out.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{file}\"{}>",
+                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\">",
                 escape(&format!("{consumer}.{table}")),
                 escape(&name),
-                line.map(|l| format!(" line=\"{l}\"")).unwrap_or_default(),
+                escape(&r.contract_file),
+                r.contract_line,
             ));
             let body = format!(
                 "{}\nobserved: {}\nexpected: {}\ncontract: {}",

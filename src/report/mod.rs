@@ -1,15 +1,38 @@
 //! Rendering: profiles, check results, drift and status for terminals (`table`), machines
-//! (`json`) and CI systems (`junit`). Renderers return strings; the front ends write them (to
-//! stdout, or atomically to files with [`write_atomic`]).
+//! (`json`), CI systems (`junit`, `github` workflow commands) and people reading a pull request
+//! or a chat (`markdown`). Renderers return strings; the front ends write them (to stdout, or
+//! atomically to files with [`write_atomic`]).
 
 pub mod compat;
 pub mod drift;
+pub mod github;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod status;
 pub mod table;
 
 use crate::error::{Error, Result};
+
+/// The formats a check report is rendered in (`check`/`run` `--format`, `--output FORMAT=PATH`,
+/// a run config's `outputs`).
+pub const CHECK_FORMATS: [&str; 5] = ["table", "json", "junit", "github", "markdown"];
+
+/// Appends `text` to a file, creating it when missing and never truncating it (GitHub's
+/// `$GITHUB_STEP_SUMMARY` collects what every step appends).
+pub fn append(path: &std::path::Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let io = |e: std::io::Error| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)
+}
 
 /// Writes a report file atomically: a temporary file in the same directory, then a rename, so a
 /// reader (a CI step, a textfile collector) sees the old file or the new one, never part of one.

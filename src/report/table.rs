@@ -231,8 +231,13 @@ pub fn check(report: &crate::run::CheckReport) -> String {
                 .as_deref()
                 .map(|f| format!(".{f}"))
                 .unwrap_or_default();
+            let owner = r
+                .owner
+                .as_deref()
+                .map(|o| format!(" (owner {o})"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "{} {} {}{} [{}]: {}\n  at {}\n",
+                "{} {}{owner} {}{} [{}]: {}\n  at {}\n",
                 r.status.as_str().to_uppercase(),
                 r.consumer,
                 r.table,

@@ -10,6 +10,7 @@
 //! outputs:                              # any number, all from the same run
 //!   - { format: junit, path: reports/plimsoll.xml }
 //!   - { format: json,  path: reports/plimsoll.json }
+//!   - { format: github, path: "-" }     # `-`: stdout (unless `--format` says otherwise)
 //! ```
 //!
 //! Parsed as strictly as contracts: an unknown key, a wrong type or an unset `${VAR}` is a
@@ -32,8 +33,9 @@ pub const DEFAULT_NAME: &str = "plimsoll.yaml";
 /// A report a run writes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    /// `table`, `json` or `junit`.
+    /// One of [`crate::report::CHECK_FORMATS`].
     pub format: String,
+    /// The file, resolved against the config's directory; `-` is stdout.
     pub path: PathBuf,
 }
 
@@ -420,6 +422,7 @@ impl Reader<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let mut stdout_seen = false;
         for item in items {
             let Some(fields) = self.mapping(item, "an output", &["format", "path"]) else {
                 continue;
@@ -428,18 +431,35 @@ impl Reader<'_> {
             for (key, _, v) in &fields {
                 match key.as_str() {
                     "format" => match self.text(v) {
-                        Some(f) if ["table", "json", "junit"].contains(&f.as_str()) => {
+                        Some(f) if crate::report::CHECK_FORMATS.contains(&f.as_str()) => {
                             format = Some(f)
                         }
-                        Some(f) => self.problem(
-                            v,
-                            format!(
-                                "unknown output format `{f}`; expected `table`, `json` or `junit`"
-                            ),
-                        ),
+                        Some(f) => {
+                            let expected: Vec<String> = crate::report::CHECK_FORMATS
+                                .iter()
+                                .map(|f| format!("`{f}`"))
+                                .collect();
+                            self.problem(
+                                v,
+                                format!(
+                                    "unknown output format `{f}`; expected one of {}",
+                                    expected.join(", ")
+                                ),
+                            )
+                        }
                         None => {}
                     },
-                    "path" => path = self.text(v).map(|p| self.file(&p)),
+                    "path" => match self.text(v) {
+                        Some(p) if p == "-" => {
+                            if stdout_seen {
+                                self.problem(v, "only one output can be `-` (stdout)".into());
+                            }
+                            stdout_seen = true;
+                            path = Some(p);
+                        }
+                        Some(p) => path = Some(self.file(&p)),
+                        None => {}
+                    },
                     _ => unreachable!("filtered by mapping()"),
                 }
             }
@@ -508,6 +528,25 @@ mod tests {
             c.outputs[0].path,
             PathBuf::from("/etc/plimsoll/reports/p.xml")
         );
+    }
+
+    #[test]
+    fn outputs_in_every_check_format_and_one_to_stdout() {
+        let c = parse_text(
+            "contracts: [c/]\noutputs:\n  - { format: github, path: \"-\" }\n  - { format: markdown, path: summary.md }\n",
+        )
+        .unwrap();
+        assert_eq!(c.outputs[0].format, "github");
+        assert_eq!(c.outputs[0].path, PathBuf::from("-"));
+        assert_eq!(c.outputs[1].format, "markdown");
+        assert_eq!(c.outputs[1].path, PathBuf::from("/etc/plimsoll/summary.md"));
+        let problems = parse_text(
+            "contracts: [c/]\noutputs:\n  - { format: github, path: \"-\" }\n  - { format: json, path: \"-\" }\n",
+        )
+        .unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, 4);
+        assert!(problems[0].message.contains("only one output can be `-`"));
     }
 
     #[test]
