@@ -170,7 +170,7 @@ struct Reports {
 }
 
 /// `$GITHUB_STEP_SUMMARY`, when set (GitHub Actions sets it in every step).
-fn step_summary_from_env() -> Option<PathBuf> {
+pub(super) fn step_summary_from_env() -> Option<PathBuf> {
     std::env::var_os("GITHUB_STEP_SUMMARY")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

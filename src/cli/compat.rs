@@ -72,7 +72,18 @@ pub async fn run_compat(a: CompatArgs) -> Result<Outcome> {
         CompatFormat::Github => report::compat::github(&r),
         CompatFormat::Markdown => report::compat::markdown(&r),
     };
-    Ok(Outcome::new(stdout, u8::from(r.breaks())))
+    let mut outcome = Outcome::new(stdout, u8::from(r.breaks()));
+    // As `check`: the github format also appends the Markdown summary to the step's summary.
+    if a.format == CompatFormat::Github
+        && let Some(path) = super::check::step_summary_from_env()
+        && let Err(e) = report::append(&path, &format!("\n{}", report::compat::markdown(&r)))
+    {
+        outcome.stderr.push_str(&format!(
+            "warning: the summary was not appended to `GITHUB_STEP_SUMMARY`: {}\n",
+            report::error_parts(&e).0
+        ));
+    }
+    Ok(outcome)
 }
 
 pub fn run_impact(a: ImpactArgs) -> Result<Outcome> {
