@@ -163,7 +163,12 @@ fn validate(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<Strin
         {
             errors.push(format!("{at}: fewer than {m} keys"));
         }
-        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !obj.contains_key(r.as_str().unwrap()) {
                 errors.push(format!("{at}: missing {r}"));
             }
@@ -189,7 +194,9 @@ fn validate(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<Strin
             })
             .count();
         if passing != 1 {
-            errors.push(format!("{at}: {passing} of the oneOf alternatives hold, not 1"));
+            errors.push(format!(
+                "{at}: {passing} of the oneOf alternatives hold, not 1"
+            ));
         }
     }
     if let Some(subs) = s.get("anyOf").and_then(Value::as_array) {
@@ -237,15 +244,42 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
     assert!(errors(&yaml(base)).is_empty());
     assert!(parse_contract(Path::new("c.yaml"), base).is_ok());
     let cases = [
-        ("an unknown top-level key", format!("{base}owners: x\n"), "unknown key owners"),
-        ("no consumer", base.replace("consumer: c\n", ""), "missing \"consumer\""),
-        ("an unknown field key", format!("{base}        requird: true\n"), "unknown key requird"),
-        ("an unknown type", format!("{base}        type: text\n"), "is not one of"),
-        ("a rate above 1", format!("{base}        max_null_rate: 2\n"), "is above 1"),
-        ("empty constraints", format!("{base}        constraints: {{}}\n"), "fewer than 1 keys"),
+        (
+            "an unknown top-level key",
+            format!("{base}owners: x\n"),
+            "unknown key owners",
+        ),
+        (
+            "no consumer",
+            base.replace("consumer: c\n", ""),
+            "missing \"consumer\"",
+        ),
+        (
+            "an unknown field key",
+            format!("{base}        requird: true\n"),
+            "unknown key requird",
+        ),
+        (
+            "an unknown type",
+            format!("{base}        type: text\n"),
+            "is not one of",
+        ),
+        (
+            "a rate above 1",
+            format!("{base}        max_null_rate: 2\n"),
+            "is above 1",
+        ),
+        (
+            "empty constraints",
+            format!("{base}        constraints: {{}}\n"),
+            "fewer than 1 keys",
+        ),
         (
             "a bad duration",
-            base.replace("    fields:", "    freshness: { column: t, max_lag: 2x }\n    fields:"),
+            base.replace(
+                "    fields:",
+                "    freshness: { column: t, max_lag: 2x }\n    fields:",
+            ),
             "does not match",
         ),
         (
@@ -253,7 +287,11 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             base.replace("  - table: t\n", "  - table: t\n    topic: t\n"),
             "2 of the oneOf alternatives hold",
         ),
-        ("no tables", "consumer: c\ndepends_on: []\n".to_string(), "fewer than 1 items"),
+        (
+            "no tables",
+            "consumer: c\ndepends_on: []\n".to_string(),
+            "fewer than 1 items",
+        ),
         (
             "a skew without its share",
             format!("{base}        skew: {{}}\n"),
@@ -293,7 +331,11 @@ fn the_schema_describes_exactly_the_keys_the_parser_accepts() {
             .collect();
         let accepted: BTreeSet<&str> = accepted.iter().copied().collect();
         assert_eq!(described, accepted, "definition `{def}`");
-        assert_eq!(s["additionalProperties"], json!(false), "definition `{def}`");
+        assert_eq!(
+            s["additionalProperties"],
+            json!(false),
+            "definition `{def}`"
+        );
         for k in &described {
             assert!(
                 s["properties"][*k].get("description").is_some()
@@ -309,7 +351,10 @@ fn the_schema_describes_exactly_the_keys_the_parser_accepts() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    let known: Vec<&str> = plimsoll::contract::TypeName::ALL.iter().map(|t| t.0).collect();
+    let known: Vec<&str> = plimsoll::contract::TypeName::ALL
+        .iter()
+        .map(|t| t.0)
+        .collect();
     assert_eq!(types, known);
 }
 
@@ -319,5 +364,8 @@ fn plimsoll_schema_contract_prints_it() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let printed: Value = serde_json::from_str(&r.stdout).expect("JSON on stdout");
     assert_eq!(printed, schema());
-    assert_eq!(printed["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert_eq!(
+        printed["$schema"],
+        "http://json-schema.org/draft-07/schema#"
+    );
 }

@@ -68,7 +68,11 @@ fn rule(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, r: &CountRule) -> 
         format!("null value(s) in `{}`", f.name)
     } else {
         let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-        format!("null or missing ({}) value(s) in `{}`", listed.join(", "), f.name)
+        format!(
+            "null or missing ({}) value(s) in `{}`",
+            listed.join(", "),
+            f.name
+        )
     };
     s.result_at(
         CheckId::NullRate,

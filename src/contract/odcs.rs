@@ -228,7 +228,14 @@ const QUALITY: &[&str] = &[
 ];
 
 /// The keys of a relationship.
-const RELATIONSHIP: &[&str] = &["id", "type", "from", "to", "description", "customProperties"];
+const RELATIONSHIP: &[&str] = &[
+    "id",
+    "type",
+    "from",
+    "to",
+    "description",
+    "customProperties",
+];
 
 /// The keys of an SLA property.
 const SLA: &[&str] = &[
@@ -395,12 +402,7 @@ impl<'n> Reader<'_, '_> {
     }
 
     /// The `plimsoll` custom property of a `customProperties` list, read with `allowed` keys.
-    fn plimsoll(
-        &mut self,
-        node: &'n Node,
-        what: &str,
-        allowed: &[&str],
-    ) -> Option<Entries<'n>> {
+    fn plimsoll(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Entries<'n>> {
         let list = self.list(node, "customProperties")?;
         let mut found: Option<(&'n Node, usize)> = None;
         for item in list {
@@ -413,7 +415,8 @@ impl<'n> Reader<'_, '_> {
                 continue;
             };
             if get(&e, "value").is_none() {
-                self.p.problem(item, "a custom property needs `value`".into());
+                self.p
+                    .problem(item, "a custom property needs `value`".into());
             }
             let Some(name) = self.p.string(name, "property") else {
                 continue;
@@ -424,7 +427,9 @@ impl<'n> Reader<'_, '_> {
             if let Some((_, first)) = found {
                 self.p.problem(
                     item,
-                    format!("the custom property `plimsoll` is given twice (first at line {first})"),
+                    format!(
+                        "the custom property `plimsoll` is given twice (first at line {first})"
+                    ),
                 );
                 continue;
             }
@@ -463,8 +468,9 @@ impl<'n> Reader<'_, '_> {
                 "apiVersion" => {
                     if let Some(s) = self.p.string(v, "apiVersion") {
                         let ok = ["v3.0.", "v3.1."].iter().any(|pre| {
-                            s.strip_prefix(pre)
-                                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                            s.strip_prefix(pre).is_some_and(|n| {
+                                !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                            })
                         });
                         if !ok {
                             self.p.problem(
@@ -867,9 +873,7 @@ impl<'n> Reader<'_, '_> {
                 "relationships" => p.relationships = Some(*v),
                 "items" | "properties" => self.warn(
                     k,
-                    format!(
-                        "nested `{key}` are not checked: Plimsoll checks top-level columns"
-                    ),
+                    format!("nested `{key}` are not checked: Plimsoll checks top-level columns"),
                 ),
                 "customProperties" => {
                     if let Some(e) = self.plimsoll(v, "a property", &["drift", "skew"]) {
@@ -890,7 +894,8 @@ impl<'n> Reader<'_, '_> {
         }
         p.field.name = physical.unwrap_or_else(|| p.name.clone());
         let logical = get(&e, "logicalType").and_then(|(_, v)| self.logical_type(v));
-        let physical_type = get(&e, "physicalType").and_then(|(_, v)| self.p.string(v, "physicalType"));
+        let physical_type =
+            get(&e, "physicalType").and_then(|(_, v)| self.p.string(v, "physicalType"));
         p.field.r#type = self.type_of(&e, logical.as_deref(), physical_type.as_deref());
         if let Some((_, v)) = get(&e, "logicalTypeOptions") {
             p.field.constraints = self.options(v, logical.as_deref());
@@ -1088,10 +1093,8 @@ impl<'n> Reader<'_, '_> {
             c.max = Some(v);
             c.max_exclusive = excl;
         }
-        let any = c.min.is_some()
-            || c.max.is_some()
-            || c.min_length.is_some()
-            || c.max_length.is_some();
+        let any =
+            c.min.is_some() || c.max.is_some() || c.min_length.is_some() || c.max_length.is_some();
         any.then_some(c)
     }
 
@@ -1584,7 +1587,10 @@ impl<'n> Reader<'_, '_> {
         {
             self.p.problem(
                 v,
-                format!("unknown relationship type {}; expected `foreignKey`", shown(&t)),
+                format!(
+                    "unknown relationship type {}; expected `foreignKey`",
+                    shown(&t)
+                ),
             );
             return None;
         }
@@ -1671,10 +1677,8 @@ impl<'n> Reader<'_, '_> {
                 [tid, "properties", pid] => {
                     let Some(oi) = objects.iter().position(|o| o.id.as_deref() == Some(*tid))
                     else {
-                        self.p.problem(
-                            node,
-                            format!("no schema object has the id `{tid}`"),
-                        );
+                        self.p
+                            .problem(node, format!("no schema object has the id `{tid}`"));
                         return None;
                     };
                     let Some(pi) = objects[oi]
@@ -1725,7 +1729,9 @@ impl<'n> Reader<'_, '_> {
         let local = objects
             .iter()
             .position(|o| o.table.table == table || o.physical_name.as_deref() == Some(table));
-        if prop.contains('.') && local.is_none_or(|oi| !objects[oi].props.iter().any(|p| p.name == prop)) {
+        if prop.contains('.')
+            && local.is_none_or(|oi| !objects[oi].props.iter().any(|p| p.name == prop))
+        {
             self.warn(
                 node,
                 "a reference to a nested property is not checked: Plimsoll checks top-level columns".into(),
@@ -1740,10 +1746,8 @@ impl<'n> Reader<'_, '_> {
             {
                 Some(pi) => Some(Target::Local(oi, pi)),
                 None => {
-                    self.p.problem(
-                        node,
-                        format!("`{table}` has no property `{prop}`"),
-                    );
+                    self.p
+                        .problem(node, format!("`{table}` has no property `{prop}`"));
                     None
                 }
             },
@@ -1854,11 +1858,16 @@ impl<'n> Reader<'_, '_> {
     /// A latency in seconds: a number with a `unit`, or a duration such as `2h`.
     fn lag(&mut self, value: &'n Node, unit: Option<&'n Node>) -> Option<u64> {
         let Some(unit) = unit else {
-            let s = self.p.some_scalar(value, "value", "a duration such as `2h`, or a number with a `unit`")?;
+            let s = self.p.some_scalar(
+                value,
+                "value",
+                "a duration such as `2h`, or a number with a `unit`",
+            )?;
             return match super::units::parse_duration(s.text) {
                 Ok(v) if v > 0 => Some(v),
                 Ok(_) => {
-                    self.p.problem(value, "the latency must be longer than 0".into());
+                    self.p
+                        .problem(value, "the latency must be longer than 0".into());
                     None
                 }
                 Err(_) => {

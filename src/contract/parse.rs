@@ -537,7 +537,12 @@ impl Parser<'_> {
 
     /// The entries of a mapping, reporting unknown keys (duplicated keys are reported while
     /// loading).
-    pub(crate) fn mapping<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Entries<'n>> {
+    pub(crate) fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Entries<'n>> {
         let YamlDataOwned::Mapping(map) = &node.data else {
             self.problem(
                 node,
@@ -730,11 +735,7 @@ impl Parser<'_> {
     }
 
     fn contract(&mut self, doc: &Node) -> Option<Contract> {
-        let entries = self.mapping(
-            doc,
-            "the contract",
-            keys::CONTRACT,
-        )?;
+        let entries = self.mapping(doc, "the contract", keys::CONTRACT)?;
         let (mut consumer, mut owner, mut tables) = (None, None, None);
         for (key, _, v) in &entries {
             match *key {
@@ -892,11 +893,7 @@ impl Parser<'_> {
     }
 
     pub(crate) fn row_count(&mut self, node: &Node) -> Option<RowCount> {
-        let entries = self.mapping(
-            node,
-            "`row_count`",
-            keys::ROW_COUNT,
-        )?;
+        let entries = self.mapping(node, "`row_count`", keys::ROW_COUNT)?;
         let mut r = RowCount::default();
         let (mut min_text, mut max_text) = (r.min_ratio.to_string(), r.max_ratio.to_string());
         for (key, _, v) in &entries {
@@ -1068,11 +1065,7 @@ impl Parser<'_> {
     }
 
     fn constraints(&mut self, node: &Node) -> Option<Constraints> {
-        let entries = self.mapping(
-            node,
-            "`constraints`",
-            keys::CONSTRAINTS,
-        )?;
+        let entries = self.mapping(node, "`constraints`", keys::CONSTRAINTS)?;
         let mut c = Constraints::default();
         let (mut min, mut max) = (None, None);
         for (key, _, v) in &entries {
@@ -1188,11 +1181,7 @@ impl Parser<'_> {
     }
 
     fn reference(&mut self, node: &Node) -> Option<Reference> {
-        let entries = self.mapping(
-            node,
-            "`references`",
-            keys::REFERENCES,
-        )?;
+        let entries = self.mapping(node, "`references`", keys::REFERENCES)?;
         let (mut table, mut field, mut rate) = (None, None, DEFAULT_MAX_UNMATCHED_RATE);
         for (key, _, v) in &entries {
             match *key {

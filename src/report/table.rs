@@ -305,7 +305,10 @@ pub fn lint(r: &crate::run::lint::LintReport) -> String {
         format!(", {} warning(s): not checked", r.warnings.len())
     };
     if r.problems.is_empty() {
-        out.push_str(&format!("{} contract(s){configs} OK{warnings}\n", r.contracts));
+        out.push_str(&format!(
+            "{} contract(s){configs} OK{warnings}\n",
+            r.contracts
+        ));
     } else {
         let kind = if r.configs > 0 { "" } else { "contract " };
         out.push_str(&format!(
