@@ -866,9 +866,7 @@ impl<'n> Reader<'_, '_> {
                 "required" => p.field.required = self.p.bool(v, "required").unwrap_or(false),
                 "unique" => p.field.unique = self.p.bool(v, "unique").unwrap_or(false),
                 "primaryKey" => {
-                    if self.p.bool(v, "primaryKey") == Some(true) {
-                        p.primary_key = Some(*k);
-                    }
+                    p.primary_key = (self.p.bool(v, "primaryKey") == Some(true)).then_some(*k)
                 }
                 "relationships" => p.relationships = Some(*v),
                 "items" | "properties" => self.warn(
@@ -997,8 +995,7 @@ impl<'n> Reader<'_, '_> {
         let temporal = matches!(logical, Some("date" | "timestamp" | "time"));
         let mut c = Constraints::default();
         // Candidate bounds: (value, exclusive, text).
-        let (mut lows, mut highs): (Vec<(f64, bool, String)>, Vec<(f64, bool, String)>) =
-            (Vec::new(), Vec::new());
+        let (mut lows, mut highs): (Vec<Bound>, Vec<Bound>) = (Vec::new(), Vec::new());
         let (mut excl_min_flag, mut excl_max_flag) = (false, false);
         for (key, k, v) in &e {
             match *key {
@@ -1910,6 +1907,9 @@ impl<'n> Reader<'_, '_> {
         Some(lag as u64)
     }
 }
+
+/// A candidate bound of a range: its value, whether it is exclusive, and how it was written.
+type Bound = (f64, bool, String);
 
 /// What a reference names.
 enum Target {
