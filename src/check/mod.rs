@@ -301,3 +301,34 @@ pub fn overall(results: &[CheckResult]) -> Status {
         .max()
         .unwrap_or(Status::Pass)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Threshold;
+
+    fn rule(threshold: Threshold, unit: CountUnit) -> CountRule {
+        CountRule {
+            threshold,
+            unit,
+            values: Vec::new(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn counted_rules_pass_fail_or_warn_on_their_bounds() {
+        let lt5 = rule(Threshold::Lt(5.0), CountUnit::Rows);
+        assert_eq!(count_verdict(&lt5, 4, 4, 100, "x").status, Status::Pass);
+        assert_eq!(count_verdict(&lt5, 5, 5, 100, "x").status, Status::Fail);
+        // 3 to 7 rows: the sketches cannot tell.
+        let v = count_verdict(&lt5, 3, 7, 100, "x");
+        assert_eq!(v.status, Status::Warn);
+        assert!(v.message.contains("between 3 and 7 x"), "{}", v.message);
+        // 5 of 200 rows are 2.5%.
+        let pct_le = rule(Threshold::Le(2.5), CountUnit::Percent);
+        assert_eq!(count_verdict(&pct_le, 5, 5, 200, "x").status, Status::Pass);
+        assert_eq!(count_verdict(&pct_le, 6, 6, 200, "x").status, Status::Fail);
+        assert_eq!(count_verdict(&pct_le, 0, 0, 0, "x").status, Status::Pass);
+    }
+}

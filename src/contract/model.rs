@@ -270,3 +270,48 @@ pub struct CountRule {
 pub const DEFAULT_MAX_NULL_RATE: f64 = 0.01;
 /// Default maximum unmatched rate of a reference.
 pub const DEFAULT_MAX_UNMATCHED_RATE: f64 = 0.001;
+
+#[cfg(test)]
+mod tests {
+    use super::Threshold::*;
+
+    #[test]
+    fn thresholds_hold_as_the_operators_read() {
+        // (threshold, values that hold, values that do not)
+        let cases = [
+            (Eq(2.0), vec![2.0], vec![1.0, 3.0]),
+            (Ne(2.0), vec![1.0, 3.0], vec![2.0]),
+            (Gt(2.0), vec![3.0], vec![2.0, 1.0]),
+            (Ge(2.0), vec![2.0, 3.0], vec![1.0]),
+            (Lt(2.0), vec![1.0], vec![2.0, 3.0]),
+            (Le(2.0), vec![1.0, 2.0], vec![3.0]),
+            (Between(1.0, 3.0), vec![1.0, 2.0, 3.0], vec![0.0, 4.0]),
+            (NotBetween(1.0, 3.0), vec![0.0, 4.0], vec![1.0, 2.0, 3.0]),
+        ];
+        for (t, yes, no) in cases {
+            for x in yes {
+                assert!(t.holds(x), "{t:?} {x}");
+            }
+            for x in no {
+                assert!(!t.holds(x), "{t:?} {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_decides_only_when_all_or_none_of_it_holds() {
+        assert_eq!(Lt(5.0).decide(1.0, 4.0), Some(true));
+        assert_eq!(Lt(5.0).decide(5.0, 9.0), Some(false));
+        assert_eq!(Lt(5.0).decide(3.0, 7.0), None);
+        assert_eq!(Eq(0.0).decide(0.0, 0.0), Some(true));
+        assert_eq!(Eq(0.0).decide(0.0, 1.0), None);
+        assert_eq!(Eq(0.0).decide(1.0, 2.0), Some(false));
+        assert_eq!(Ne(0.0).decide(1.0, 2.0), Some(true));
+        assert_eq!(Between(1.0, 3.0).decide(1.0, 3.0), Some(true));
+        assert_eq!(Between(1.0, 3.0).decide(3.5, 9.0), Some(false));
+        assert_eq!(NotBetween(1.0, 3.0).decide(1.0, 3.0), Some(false));
+        assert_eq!(NotBetween(1.0, 3.0).decide(2.0, 4.0), None);
+        assert_eq!(Ge(2.0).decide(2.0, 9.0), Some(true));
+        assert_eq!(Gt(2.0).decide(0.0, 2.0), Some(false));
+    }
+}
