@@ -19,9 +19,15 @@
 //! value that silently never matches.
 //!
 //! **Defaults.** Off unless `allowed_values` is given; any unexpected value fails.
+//!
+//! **ODCS rules.** An `invalidValues` rule with `validValues` (in `invalid_values`) bounds the
+//! number of non-null values outside the valid ones, in rows or as a percentage of the rows:
+//! the count is exact while the value counts are, else bounded by the frequent-values
+//! summary's error (a verdict the bounds cannot give is a warning). A rule that allows no
+//! invalid value is this check's `allowed_values`.
 
-use super::{CheckId, CheckResult, Status, Subject, Verdict};
-use crate::contract::FieldContract;
+use super::{CheckId, CheckResult, Status, Subject, Verdict, count_verdict};
+use crate::contract::{CountRule, FieldContract};
 use crate::profile::FieldProfile;
 use crate::profile::sketch::FREQUENT_CAPACITY;
 use serde_json::json;
@@ -29,7 +35,62 @@ use serde_json::json;
 /// How many unexpected values the message names.
 const SHOWN: usize = 10;
 
-pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
+pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckResult> {
+    let mut out: Vec<CheckResult> = allowed(s, f, p).into_iter().collect();
+    out.extend(f.invalid_values.iter().map(|r| rule(s, f, p, r)));
+    out
+}
+
+/// An `invalidValues` rule: the non-null values outside `r.values`, counted.
+fn rule(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, r: &CountRule) -> CheckResult {
+    let Some(freq) = &p.frequent else {
+        return s.result_at(
+            CheckId::AllowedValues,
+            Some(f),
+            r.line,
+            Verdict {
+                status: Status::Error,
+                observed: json!(null),
+                expected: json!({ "threshold": r.threshold, "unit": r.unit }),
+                observed_text: "-".into(),
+                expected_text: r.threshold.text(),
+                message: format!(
+                    "`{}` is {} ({}); valid values are counted on strings, integers, booleans and dates",
+                    f.name,
+                    p.kind.name(),
+                    p.data_type
+                ),
+            },
+        );
+    };
+    let mut valid: Vec<&String> = r.values.iter().collect();
+    valid.sort();
+    valid.dedup();
+    let (mut vlo, mut vhi) = (0u64, 0u64);
+    for v in valid {
+        let (a, b) = freq.count_bounds(v, p.count);
+        vlo += a;
+        vhi += b;
+    }
+    let (lo, hi) = (
+        p.count.saturating_sub(vhi.min(p.count)),
+        p.count.saturating_sub(vlo),
+    );
+    let what = format!(
+        "invalid value(s) in `{}` (outside its {} valid value(s))",
+        f.name,
+        r.values.len()
+    );
+    s.result_at(
+        CheckId::AllowedValues,
+        Some(f),
+        r.line,
+        count_verdict(r, lo, hi, p.rows(), &what),
+    )
+}
+
+/// `allowed_values`: no value outside the list.
+fn allowed(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
     let allowed = f.allowed_values.as_ref()?;
     let expected = json!(allowed);
     let expected_text = format!("{} value(s)", allowed.len());

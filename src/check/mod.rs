@@ -15,7 +15,7 @@ pub mod small_files;
 pub mod unique;
 
 use crate::baseline::Baseline;
-use crate::contract::{Contract, FieldContract, TableContract};
+use crate::contract::{Contract, CountRule, CountUnit, FieldContract, TableContract};
 use crate::profile::TableProfile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -161,6 +161,17 @@ pub struct Verdict {
 impl Subject<'_> {
     pub fn result(&self, check: CheckId, field: Option<&FieldContract>, v: Verdict) -> CheckResult {
         let line = field.map_or(self.table.line, |f| f.line);
+        self.result_at(check, field, line, v)
+    }
+
+    /// A result citing `line` of the contract (a rule's own line) rather than its field's.
+    pub fn result_at(
+        &self,
+        check: CheckId,
+        field: Option<&FieldContract>,
+        line: usize,
+        v: Verdict,
+    ) -> CheckResult {
         let file = self.contract.path.display().to_string();
         CheckResult {
             consumer: self.contract.consumer.clone(),
@@ -178,6 +189,75 @@ impl Subject<'_> {
             observed_text: v.observed_text,
             expected_text: v.expected_text,
         }
+    }
+}
+
+/// The verdict of a counted rule (ODCS library metrics) on a count known to lie in
+/// `[lo, hi]` (equal when exact), out of `rows` rows. `what` names what is counted, e.g.
+/// "null value(s) of `status`". Passes when every count in the range satisfies the rule, fails
+/// when none does, and warns when the counts from the sketches cannot tell.
+pub fn count_verdict(rule: &CountRule, lo: u64, hi: u64, rows: u64, what: &str) -> Verdict {
+    let percent = rule.unit == CountUnit::Percent;
+    // Counts are compared as counts, or as `count * 100 / rows` (no rounding of a rate first).
+    let metric = |c: u64| {
+        if !percent {
+            c as f64
+        } else if rows == 0 {
+            0.0
+        } else {
+            c as f64 * 100.0 / rows as f64
+        }
+    };
+    let (mlo, mhi) = (metric(lo), metric(hi));
+    let unit = if percent { "%" } else { " rows" };
+    let shown = |c: u64, m: f64| {
+        if percent {
+            format!("{c} ({})", pct(m / 100.0))
+        } else {
+            c.to_string()
+        }
+    };
+    let observed_text = if lo == hi {
+        shown(lo, mlo)
+    } else {
+        format!("{}..{}", shown(lo, mlo), shown(hi, mhi))
+    };
+    let expected_text = format!("{}{unit}", rule.threshold.text());
+    let status = match rule.threshold.decide(mlo, mhi) {
+        Some(true) => Status::Pass,
+        Some(false) => Status::Fail,
+        None => Status::Warn,
+    };
+    let counted = if lo == hi {
+        format!("{lo} {what}")
+    } else {
+        format!("between {lo} and {hi} {what} (the counts are bounds from the sketches)")
+    };
+    let rate = |c: u64| pct(c as f64 / rows as f64);
+    let share = if rows == 0 {
+        String::new()
+    } else if lo == hi {
+        format!(" ({} of {rows} rows)", rate(lo))
+    } else {
+        format!(" ({}..{} of {rows} rows)", rate(lo), rate(hi))
+    };
+    let message = match status {
+        Status::Pass => format!("{counted}{share}: {expected_text} holds"),
+        Status::Fail => format!("{counted}{share}: expected {expected_text}"),
+        _ => format!("{counted}{share}: cannot tell whether {expected_text} holds"),
+    };
+    let observed = if lo == hi {
+        serde_json::json!({ "count": lo, "rows": rows })
+    } else {
+        serde_json::json!({ "count_min": lo, "count_max": hi, "rows": rows })
+    };
+    Verdict {
+        status,
+        observed,
+        expected: serde_json::json!({ "threshold": rule.threshold, "unit": rule.unit }),
+        observed_text,
+        expected_text,
+        message,
     }
 }
 
@@ -206,6 +286,7 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     out.extend(freshness::check(s, now));
     out.extend(small_files::check(s));
     out.extend(row_count::check(s));
+    out.extend(row_count::bounds(s));
     let lookup = schema::Lookup::new(s);
     for f in &s.table.fields {
         let present = schema::check(s, &lookup, f, &mut out);
@@ -230,16 +311,16 @@ pub fn planned(t: &TableContract, f: &FieldContract) -> Vec<CheckId> {
     if f.r#type.is_some() {
         out.push(CheckId::Type);
     }
-    if f.required || f.max_null_rate.is_some() {
+    if f.required || f.max_null_rate.is_some() || !f.null_values.is_empty() {
         out.push(CheckId::NullRate);
     }
-    if f.unique {
+    if f.unique || !f.duplicate_values.is_empty() {
         out.push(CheckId::Unique);
     }
     if f.constraints.is_some() {
         out.push(CheckId::Range);
     }
-    if f.allowed_values.is_some() {
+    if f.allowed_values.is_some() || !f.invalid_values.is_empty() {
         out.push(CheckId::AllowedValues);
     }
     if f.skew.is_some() {
@@ -263,4 +344,35 @@ pub fn overall(results: &[CheckResult]) -> Status {
         .map(|r| r.status)
         .max()
         .unwrap_or(Status::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::Threshold;
+
+    fn rule(threshold: Threshold, unit: CountUnit) -> CountRule {
+        CountRule {
+            threshold,
+            unit,
+            values: Vec::new(),
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn counted_rules_pass_fail_or_warn_on_their_bounds() {
+        let lt5 = rule(Threshold::Lt(5.0), CountUnit::Rows);
+        assert_eq!(count_verdict(&lt5, 4, 4, 100, "x").status, Status::Pass);
+        assert_eq!(count_verdict(&lt5, 5, 5, 100, "x").status, Status::Fail);
+        // 3 to 7 rows: the sketches cannot tell.
+        let v = count_verdict(&lt5, 3, 7, 100, "x");
+        assert_eq!(v.status, Status::Warn);
+        assert!(v.message.contains("between 3 and 7 x"), "{}", v.message);
+        // 5 of 200 rows are 2.5%.
+        let pct_le = rule(Threshold::Le(2.5), CountUnit::Percent);
+        assert_eq!(count_verdict(&pct_le, 5, 5, 200, "x").status, Status::Pass);
+        assert_eq!(count_verdict(&pct_le, 6, 6, 200, "x").status, Status::Fail);
+        assert_eq!(count_verdict(&pct_le, 0, 0, 0, "x").status, Status::Pass);
+    }
 }

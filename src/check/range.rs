@@ -8,10 +8,11 @@
 //! **Why it matters.** A negative amount, a percentage of 4,000 or an empty country code is a
 //! bug upstream that no schema catches.
 //!
-//! **Defaults.** Off unless `constraints` is given; any value outside fails.
+//! **Defaults.** Off unless `constraints` is given; any value outside fails. A bound read from
+//! an ODCS `exclusiveMinimum`/`exclusiveMaximum` excludes the bound itself.
 
 use super::{CheckId, CheckResult, Status, Subject, Verdict, text};
-use crate::contract::FieldContract;
+use crate::contract::{Constraints, FieldContract};
 use crate::profile::FieldProfile;
 use serde_json::json;
 
@@ -21,7 +22,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
     };
     let mut out = Vec::new();
     if c.min.is_some() || c.max.is_some() {
-        out.push(numeric(s, f, p, c.min, c.max));
+        out.push(numeric(s, f, p, c));
     }
     if c.min_length.is_some() || c.max_length.is_some() {
         out.push(lengths(s, f, p, c.min_length, c.max_length));
@@ -38,15 +39,31 @@ fn bounds_text<T: std::fmt::Display>(lo: Option<T>, hi: Option<T>) -> String {
     }
 }
 
-fn numeric(
-    s: &Subject<'_>,
-    f: &FieldContract,
-    p: &FieldProfile,
-    lo: Option<f64>,
-    hi: Option<f64>,
-) -> CheckResult {
-    let expected = json!({ "min": lo, "max": hi });
-    let expected_text = bounds_text(lo, hi);
+/// Numeric bounds for people: `[0, 100]`, `>= 0`, and with exclusive ends `(0, 100]`, `> 0`.
+fn range_text(c: &Constraints) -> String {
+    match (c.min, c.max, c.min_exclusive, c.max_exclusive) {
+        (_, _, false, false) => bounds_text(c.min, c.max),
+        (Some(l), Some(h), lx, hx) => format!(
+            "{}{l}, {h}{}",
+            if lx { "(" } else { "[" },
+            if hx { ")" } else { "]" }
+        ),
+        (Some(l), None, _, _) => format!("> {l}"),
+        (None, Some(h), _, _) => format!("< {h}"),
+        (None, None, _, _) => "-".into(),
+    }
+}
+
+fn numeric(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, c: &Constraints) -> CheckResult {
+    let (lo, hi) = (c.min, c.max);
+    let mut expected = json!({ "min": lo, "max": hi });
+    if c.min_exclusive {
+        expected["min_exclusive"] = json!(true);
+    }
+    if c.max_exclusive {
+        expected["max_exclusive"] = json!(true);
+    }
+    let expected_text = range_text(c);
     let Some(n) = &p.numeric else {
         return s.result(
             CheckId::Range,
@@ -69,14 +86,16 @@ fn numeric(
     let (min, max) = p.bounds();
     let mut problems = Vec::new();
     if let (Some(lo), Some(m)) = (lo, n.min)
-        && m < lo
+        && (m < lo || (c.min_exclusive && m == lo))
     {
-        problems.push(format!("minimum {} is below {lo}", text(&min)));
+        let how = if m == lo { "is not above" } else { "is below" };
+        problems.push(format!("minimum {} {how} {lo}", text(&min)));
     }
     if let (Some(hi), Some(m)) = (hi, n.max)
-        && m > hi
+        && (m > hi || (c.max_exclusive && m == hi))
     {
-        problems.push(format!("maximum {} is above {hi}", text(&max)));
+        let how = if m == hi { "is not below" } else { "is above" };
+        problems.push(format!("maximum {} {how} {hi}", text(&max)));
     }
     if n.nan_count > 0 {
         problems.push(format!("{} NaN value(s)", n.nan_count));
@@ -98,7 +117,7 @@ fn numeric(
             observed_text: format!("[{}, {}]", text(&min), text(&max)),
             expected_text,
             message: if ok {
-                format!("`{}` lies within {}", f.name, bounds_text(lo, hi))
+                format!("`{}` lies within {}", f.name, range_text(c))
             } else {
                 format!("`{}` is out of range: {}", f.name, problems.join("; "))
             },

@@ -10,7 +10,7 @@
 //! **Defaults.** `row_count: { baseline_days: 7, min_ratio: 0.8, max_ratio: 2.0 }`; off unless
 //! `row_count` is given. Without a baseline the result is a warning saying why.
 
-use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
+use super::{CheckId, CheckResult, Status, Subject, Verdict, count_verdict, no_baseline};
 use crate::contract::units::thousands;
 use serde_json::json;
 
@@ -58,4 +58,21 @@ pub fn check(s: &Subject<'_>) -> Option<CheckResult> {
             ),
         },
     ))
+}
+
+/// The absolute bounds of the table entry (`row_bounds`), each its own result citing its line.
+pub fn bounds(s: &Subject<'_>) -> Vec<CheckResult> {
+    let rows = s.profile.row_count;
+    s.table
+        .row_bounds
+        .iter()
+        .map(|r| {
+            s.result_at(
+                CheckId::RowCount,
+                None,
+                r.line,
+                count_verdict(r, rows, rows, 0, "row(s)"),
+            )
+        })
+        .collect()
 }

@@ -22,7 +22,7 @@ const DRIFT_EXIT_CODES: &str = "Exit codes:\n  0  no field drifted beyond PSI 0.
 const STATUS_EXIT_CODES: &str = "Exit codes:\n  0  every table's last run succeeded within the expected interval\n  1  a table is failing, errored or overdue\n  2  the history could not be read (missing, unreadable)";
 const COMPAT_EXIT_CODES: &str = "Exit codes:\n  0  no change breaks (under the mode, or a consumer's contract)\n  1  at least one change breaks\n  2  the run could not be completed (bad arguments, unreadable source, invalid contract)";
 const IMPACT_EXIT_CODES: &str = "Exit codes:\n  0  the dependents were listed (none is not an error)\n  2  the contracts could not be read, or no contract names the table";
-const LINT_EXIT_CODES: &str = "Exit codes:\n  0  every file is valid\n  1  a file has problems (each listed as file:line:column)\n  2  the files could not be read";
+const LINT_EXIT_CODES: &str = "Exit codes:\n  0  every file is valid (warnings about rules that are not checked allowed)\n  1  a file has problems (each listed as file:line:column)\n  2  the files could not be read";
 
 /// Plimsoll: one-scan data-quality and drift profiling of Parquet and Iceberg tables, checked
 /// against consumer-driven data contracts.
@@ -60,6 +60,8 @@ pub enum Command {
     /// Validate contracts (and run configs) and report every problem with file, line and column
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
+    /// Print the JSON Schema of a file format, for editors (yaml-language-server, VS Code)
+    Schema(SchemaArgs),
 }
 
 /// Memory, object storage and catalog: the context of commands that read tables.
@@ -254,6 +256,19 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which format: `contract` (Plimsoll's contract YAML)
+    #[arg(value_enum)]
+    pub what: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SchemaKind {
+    /// Plimsoll's contract format
+    Contract,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct LintArgs {
     /// Contract files or directories, and run configs (`plimsoll.yaml`)
     #[arg(required = true)]
@@ -310,6 +325,12 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Compat(a) => compat::run_compat(a).await,
         Command::Impact(a) => compat::run_impact(a),
         Command::Lint(a) => run_lint(a),
+        Command::Schema(a) => Ok(Outcome::new(
+            match a.what {
+                SchemaKind::Contract => crate::contract::CONTRACT_SCHEMA.to_string(),
+            },
+            0,
+        )),
     }
 }
 

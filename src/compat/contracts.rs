@@ -205,6 +205,10 @@ fn table(
         d.lower("row_count.min_ratio", rc(&o.row_count), rc(&n.row_count));
         let rc = |r: &Option<crate::contract::RowCount>| r.as_ref().map(|r| r.max_ratio);
         d.upper("row_count.max_ratio", rc(&o.row_count), rc(&n.row_count));
+        if o.row_bounds != n.row_bounds {
+            let detail = d.prefixed("`rowCount` rules changed".into());
+            d.push(ChangeKind::Changed, "row_bounds", detail, None, None);
+        }
         let files = |f: &Option<crate::contract::Files>| f.as_ref().map(|f| f.min_mean_size as f64);
         d.lower("files.min_mean_size", files(&o.files), files(&n.files));
     }
@@ -346,6 +350,17 @@ fn field(
             }
         }
         (None, None) => {}
+    }
+    // Counted rules (ODCS quality metrics): any change is one both sides must agree to.
+    for (what, a, b) in [
+        ("null_values", &f.null_values, &g.null_values),
+        ("invalid_values", &f.invalid_values, &g.invalid_values),
+        ("duplicate_values", &f.duplicate_values, &g.duplicate_values),
+    ] {
+        if a != b {
+            let detail = d.prefixed(format!("`{what}` rules changed"));
+            d.push(ChangeKind::Changed, what, detail, None, None);
+        }
     }
     let psi = |x: &FieldContract, t: &TableContract| {
         x.drift.as_ref().or(t.drift.as_ref()).map(|d| d.max_psi)

@@ -139,7 +139,7 @@ fn table_checks(t: &TableContract) -> Vec<CheckId> {
     if t.files.is_some() {
         out.push(CheckId::SmallFiles);
     }
-    if t.row_count.is_some() {
+    if t.row_count.is_some() || !t.row_bounds.is_empty() {
         out.push(CheckId::RowCount);
     }
     out

@@ -1,14 +1,20 @@
 //! Consumer contracts: the model, strict YAML parsing with file:line:col, and loading of files
-//! and directories.
+//! and directories. Files are Plimsoll's own format or Open Data Contract Standard v3
+//! ([`odcs`]), told apart by their content.
 
 pub mod dependents;
 pub mod model;
+pub mod odcs;
 pub mod parse;
 pub mod units;
 
 pub use model::*;
 
 use crate::error::{ContractProblem, Error, Result};
+
+/// The JSON Schema (draft 2020-12) of Plimsoll's contract format: every key the parser accepts
+/// ([`parse::keys`]), with its type and meaning, for editors (`plimsoll schema contract`).
+pub const CONTRACT_SCHEMA: &str = include_str!("contract.schema.json");
 use std::path::{Path, PathBuf};
 
 /// The contract files named by the arguments: files as given, directories expanded to their

@@ -10,6 +10,11 @@ pub struct Contract {
     pub consumer: String,
     pub owner: Option<String>,
     pub tables: Vec<TableContract>,
+    /// What the file asks for that is not checked (an ODCS `sql` rule, a regex pattern), each
+    /// with its position: `lint` lists them and `check` notes them, so nothing is ignored
+    /// silently. Always empty for Plimsoll's own format, which refuses what it cannot check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::error::ContractProblem>,
 }
 
 /// One `depends_on` entry.
@@ -25,6 +30,9 @@ pub struct TableContract {
     /// Default drift thresholds for the fields of this table.
     pub drift: Option<Drift>,
     pub fields: Vec<FieldContract>,
+    /// Absolute bounds on the slice's row count (ODCS `rowCount`), each checked on its own.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub row_bounds: Vec<CountRule>,
     pub line: usize,
 }
 
@@ -116,6 +124,12 @@ pub struct Constraints {
     pub max: Option<f64>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+    /// `min` itself is out of range (ODCS `exclusiveMinimum`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub min_exclusive: bool,
+    /// `max` itself is out of range (ODCS `exclusiveMaximum`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub max_exclusive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,6 +156,113 @@ pub struct FieldContract {
     pub drift: Option<Drift>,
     pub skew: Option<Skew>,
     pub references: Option<Reference>,
+    /// Bounds on the count (or share) of null values, or of nulls and the listed missing values
+    /// (ODCS `nullValues`, `missingValues`). When given they replace the `max_null_rate` check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub null_values: Vec<CountRule>,
+    /// Bounds on the count (or share) of non-null values outside the listed valid values
+    /// (ODCS `invalidValues`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid_values: Vec<CountRule>,
+    /// Bounds on the count (or share) of duplicate values: non-null values less distinct
+    /// non-null values (ODCS `duplicateValues`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_values: Vec<CountRule>,
+    pub line: usize,
+}
+
+/// A comparison a metric must satisfy: the eight operators of ODCS quality rules.
+/// `Between` and `NotBetween` include their bounds in the range (as SQL `BETWEEN` does).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Threshold {
+    Eq(f64),
+    Ne(f64),
+    Gt(f64),
+    Ge(f64),
+    Lt(f64),
+    Le(f64),
+    Between(f64, f64),
+    NotBetween(f64, f64),
+}
+
+impl Threshold {
+    /// Does `x` satisfy it?
+    pub fn holds(self, x: f64) -> bool {
+        match self {
+            Threshold::Eq(v) => x == v,
+            Threshold::Ne(v) => x != v,
+            Threshold::Gt(v) => x > v,
+            Threshold::Ge(v) => x >= v,
+            Threshold::Lt(v) => x < v,
+            Threshold::Le(v) => x <= v,
+            Threshold::Between(a, b) => a <= x && x <= b,
+            Threshold::NotBetween(a, b) => x < a || x > b,
+        }
+    }
+
+    /// For a metric known only to lie in `[lo, hi]`: `Some(true)` when every value there
+    /// satisfies it, `Some(false)` when none does, `None` when it depends on where it lies.
+    pub fn decide(self, lo: f64, hi: f64) -> Option<bool> {
+        if lo == hi {
+            return Some(self.holds(lo));
+        }
+        let (all, none) = match self {
+            Threshold::Eq(v) => (false, v < lo || v > hi),
+            Threshold::Ne(v) => (v < lo || v > hi, false),
+            Threshold::Gt(v) => (lo > v, hi <= v),
+            Threshold::Ge(v) => (lo >= v, hi < v),
+            Threshold::Lt(v) => (hi < v, lo >= v),
+            Threshold::Le(v) => (hi <= v, lo > v),
+            Threshold::Between(a, b) => (a <= lo && hi <= b, hi < a || lo > b),
+            Threshold::NotBetween(a, b) => (hi < a || lo > b, a <= lo && hi <= b),
+        };
+        if all {
+            Some(true)
+        } else if none {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The condition for people, after the metric's name: `= 0`, `< 5`, `between 1 and 9`.
+    pub fn text(self) -> String {
+        match self {
+            Threshold::Eq(v) => format!("= {v}"),
+            Threshold::Ne(v) => format!("!= {v}"),
+            Threshold::Gt(v) => format!("> {v}"),
+            Threshold::Ge(v) => format!(">= {v}"),
+            Threshold::Lt(v) => format!("< {v}"),
+            Threshold::Le(v) => format!("<= {v}"),
+            Threshold::Between(a, b) => format!("between {a} and {b}"),
+            Threshold::NotBetween(a, b) => format!("not between {a} and {b}"),
+        }
+    }
+}
+
+/// What a counted metric is compared as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountUnit {
+    /// The number of rows.
+    Rows,
+    /// The number of rows as a percentage (0 to 100) of the slice's rows.
+    Percent,
+}
+
+/// A bound on a counted metric (ODCS library rules): the count, or its percentage of the rows,
+/// must satisfy `threshold`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountRule {
+    pub threshold: Threshold,
+    pub unit: CountUnit,
+    /// Values the rule lists, as the column's values read (see `allowed_values`): the values
+    /// that count as missing besides null (`null_values`), or the valid values
+    /// (`invalid_values`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// The line of the rule, cited by its result.
     pub line: usize,
 }
 
@@ -149,3 +270,48 @@ pub struct FieldContract {
 pub const DEFAULT_MAX_NULL_RATE: f64 = 0.01;
 /// Default maximum unmatched rate of a reference.
 pub const DEFAULT_MAX_UNMATCHED_RATE: f64 = 0.001;
+
+#[cfg(test)]
+mod tests {
+    use super::Threshold::*;
+
+    #[test]
+    fn thresholds_hold_as_the_operators_read() {
+        // (threshold, values that hold, values that do not)
+        let cases = [
+            (Eq(2.0), vec![2.0], vec![1.0, 3.0]),
+            (Ne(2.0), vec![1.0, 3.0], vec![2.0]),
+            (Gt(2.0), vec![3.0], vec![2.0, 1.0]),
+            (Ge(2.0), vec![2.0, 3.0], vec![1.0]),
+            (Lt(2.0), vec![1.0], vec![2.0, 3.0]),
+            (Le(2.0), vec![1.0, 2.0], vec![3.0]),
+            (Between(1.0, 3.0), vec![1.0, 2.0, 3.0], vec![0.0, 4.0]),
+            (NotBetween(1.0, 3.0), vec![0.0, 4.0], vec![1.0, 2.0, 3.0]),
+        ];
+        for (t, yes, no) in cases {
+            for x in yes {
+                assert!(t.holds(x), "{t:?} {x}");
+            }
+            for x in no {
+                assert!(!t.holds(x), "{t:?} {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_range_decides_only_when_all_or_none_of_it_holds() {
+        assert_eq!(Lt(5.0).decide(1.0, 4.0), Some(true));
+        assert_eq!(Lt(5.0).decide(5.0, 9.0), Some(false));
+        assert_eq!(Lt(5.0).decide(3.0, 7.0), None);
+        assert_eq!(Eq(0.0).decide(0.0, 0.0), Some(true));
+        assert_eq!(Eq(0.0).decide(0.0, 1.0), None);
+        assert_eq!(Eq(0.0).decide(1.0, 2.0), Some(false));
+        assert_eq!(Ne(0.0).decide(1.0, 2.0), Some(true));
+        assert_eq!(Between(1.0, 3.0).decide(1.0, 3.0), Some(true));
+        assert_eq!(Between(1.0, 3.0).decide(3.5, 9.0), Some(false));
+        assert_eq!(NotBetween(1.0, 3.0).decide(1.0, 3.0), Some(false));
+        assert_eq!(NotBetween(1.0, 3.0).decide(2.0, 4.0), None);
+        assert_eq!(Ge(2.0).decide(2.0, 9.0), Some(true));
+        assert_eq!(Gt(2.0).decide(0.0, 2.0), Some(false));
+    }
+}

@@ -20,7 +20,64 @@ use saphyr_parser::{Event, Parser as EventParser, SpannedEventReceiver};
 use std::collections::HashMap;
 use std::path::Path;
 
-type Node = MarkedYamlOwned;
+/// A node of the spanned YAML tree (shared with the ODCS reader, `super::odcs`).
+pub(crate) type Node = MarkedYamlOwned;
+
+/// Every key Plimsoll's contract format accepts, per kind of mapping. The parser reads each
+/// mapping against its list (anything else is an unknown key), and `contract.schema.json`
+/// must describe exactly these (tested in `tests/contract_schema.rs`).
+pub mod keys {
+    /// The top of a contract.
+    pub const CONTRACT: &[&str] = &["consumer", "owner", "description", "depends_on"];
+    /// A `depends_on` entry.
+    pub const TABLE: &[&str] = &[
+        "table",
+        "topic",
+        "source",
+        "description",
+        "freshness",
+        "row_count",
+        "files",
+        "max_null_rate",
+        "drift",
+        "fields",
+    ];
+    pub const FRESHNESS: &[&str] = &["column", "max_lag"];
+    pub const ROW_COUNT: &[&str] = &["baseline_days", "min_ratio", "max_ratio"];
+    pub const FILES: &[&str] = &["min_mean_size"];
+    pub const DRIFT: &[&str] = &["max_psi", "warn_psi"];
+    /// A field of a `depends_on` entry.
+    pub const FIELD: &[&str] = &[
+        "name",
+        "type",
+        "required",
+        "unique",
+        "max_null_rate",
+        "constraints",
+        "allowed_values",
+        "drift",
+        "skew",
+        "references",
+        "description",
+    ];
+    pub const CONSTRAINTS: &[&str] = &["min", "max", "min_length", "max_length"];
+    pub const SKEW: &[&str] = &["max_top_share"];
+    pub const REFERENCES: &[&str] = &["table", "field", "max_unmatched_rate"];
+    /// Each kind of mapping by the name of its definition in `contract.schema.json`
+    /// (`#/definitions/NAME`; the contract itself is the schema's root, `""`).
+    pub const ALL: &[(&str, &[&str])] = &[
+        ("", CONTRACT),
+        ("table", TABLE),
+        ("freshness", FRESHNESS),
+        ("row_count", ROW_COUNT),
+        ("files", FILES),
+        ("drift", DRIFT),
+        ("field", FIELD),
+        ("constraints", CONSTRAINTS),
+        ("skew", SKEW),
+        ("references", REFERENCES),
+    ];
+}
 
 /// The deepest nesting of lists and mappings a contract file may have. A contract needs six
 /// levels (contract, `depends_on`, table, `fields`, field, `references`); the cap keeps every
@@ -51,7 +108,27 @@ pub fn parse_contract_bytes(path: &Path, bytes: &[u8]) -> Result<Contract, Vec<C
 
 /// Parses one contract file's text. Returns the contract when there was no problem, else every
 /// problem found, in file order.
+///
+/// A document with `apiVersion` or `kind` at its top is read as an Open Data Contract Standard
+/// contract (see [`super::odcs`]); any other as Plimsoll's own format.
 pub fn parse_contract(path: &Path, text: &str) -> Result<Contract, Vec<ContractProblem>> {
+    parse_document(path, text, |p, doc| {
+        if super::odcs::is_odcs(doc) {
+            super::odcs::read(p, doc)
+        } else {
+            p.contract(doc)
+        }
+    })
+}
+
+/// Loads one YAML document and reads it with `read`: every problem of the loading (malformed
+/// YAML, nesting, duplicated keys, an empty file, a second document) and of the reading is
+/// returned, in file order, with positions kept inside the file.
+pub(crate) fn parse_document<T>(
+    path: &Path,
+    text: &str,
+    read: impl FnOnce(&mut Parser<'_>, &Node) -> Option<T>,
+) -> Result<T, Vec<ContractProblem>> {
     let mut p = Parser {
         path,
         problems: Vec::new(),
@@ -63,7 +140,7 @@ pub fn parse_contract(path: &Path, text: &str) -> Result<Contract, Vec<ContractP
                 p.problem_at(
                     1,
                     1,
-                    "the contract is empty: expected `consumer:` and `depends_on:`".into(),
+                    "the contract is empty: expected `consumer:` and `depends_on:` (or an ODCS contract's `apiVersion:` and `kind: DataContract`)".into(),
                 );
                 None
             }
@@ -74,7 +151,7 @@ pub fn parse_contract(path: &Path, text: &str) -> Result<Contract, Vec<ContractP
                         "one contract per file: this file holds more than one YAML document".into(),
                     );
                 }
-                p.contract(doc)
+                read(&mut p, doc)
             }
         },
     };
@@ -271,22 +348,23 @@ impl Guard {
     }
 }
 
-struct Parser<'a> {
-    path: &'a Path,
-    problems: Vec<ContractProblem>,
+/// Reads a contract's tree, collecting every problem with its position.
+pub(crate) struct Parser<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) problems: Vec<ContractProblem>,
 }
 
 /// A scalar as written in the file (quoted scalars unescaped).
 #[derive(Clone, Copy)]
-struct Scalar<'n> {
-    text: &'n str,
+pub(crate) struct Scalar<'n> {
+    pub(crate) text: &'n str,
     /// Quoted, a block scalar, or tagged `!!str`: text whatever it looks like.
-    quoted: bool,
+    pub(crate) quoted: bool,
 }
 
 /// What a plain scalar means under the YAML 1.2 core schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Core {
+pub(crate) enum Core {
     Null,
     Bool,
     Int,
@@ -295,7 +373,7 @@ enum Core {
 }
 
 impl Scalar<'_> {
-    fn core(&self) -> Core {
+    pub(crate) fn core(&self) -> Core {
         if self.quoted {
             return Core::Str;
         }
@@ -303,13 +381,13 @@ impl Scalar<'_> {
     }
 
     /// The text in backticks, shortened when long.
-    fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         shown(self.text)
     }
 }
 
 /// The text in backticks on one line (control characters escaped), shortened when long.
-fn shown(text: &str) -> String {
+pub(crate) fn shown(text: &str) -> String {
     const MAX: usize = 40;
     let mut out: String = text
         .chars()
@@ -380,7 +458,7 @@ fn tag_text(tag: &Tag) -> String {
 }
 
 /// The scalar of a node, or a description of what was found instead.
-fn scalar(node: &Node) -> Result<Scalar<'_>, String> {
+pub(crate) fn scalar(node: &Node) -> Result<Scalar<'_>, String> {
     match &node.data {
         YamlDataOwned::Representation(s, style, tag) => {
             let quoted = match tag {
@@ -397,14 +475,14 @@ fn scalar(node: &Node) -> Result<Scalar<'_>, String> {
     }
 }
 
-fn describe(node: &Node) -> String {
+pub(crate) fn describe(node: &Node) -> String {
     match scalar(node) {
         Ok(s) => describe_scalar(s),
         Err(found) => found,
     }
 }
 
-fn describe_scalar(s: Scalar<'_>) -> String {
+pub(crate) fn describe_scalar(s: Scalar<'_>) -> String {
     match s.core() {
         Core::Null if s.text.is_empty() => "nothing".into(),
         Core::Null => format!("null ({})", s.shown()),
@@ -429,17 +507,17 @@ fn levenshtein(a: &str, b: &str) -> usize {
 }
 
 /// A mapping's entries, keyed by text.
-type Entries<'n> = Vec<(&'n str, &'n Node, &'n Node)>;
+pub(crate) type Entries<'n> = Vec<(&'n str, &'n Node, &'n Node)>;
 
 /// A number with the text it was written as (messages quote the text, not a re-rendering).
 #[derive(Clone, Copy)]
-struct Num<'n> {
-    value: f64,
-    text: &'n str,
+pub(crate) struct Num<'n> {
+    pub(crate) value: f64,
+    pub(crate) text: &'n str,
 }
 
 impl Parser<'_> {
-    fn problem_at(&mut self, line: usize, column: usize, message: String) {
+    pub(crate) fn problem_at(&mut self, line: usize, column: usize, message: String) {
         self.problems.push(ContractProblem {
             path: self.path.to_path_buf(),
             line,
@@ -448,18 +526,23 @@ impl Parser<'_> {
         });
     }
 
-    fn problem_at_marker(&mut self, m: &Marker, message: String) {
+    pub(crate) fn problem_at_marker(&mut self, m: &Marker, message: String) {
         self.problem_at(m.line().max(1), m.col() + 1, message);
     }
 
-    fn problem(&mut self, node: &Node, message: String) {
+    pub(crate) fn problem(&mut self, node: &Node, message: String) {
         let m = node.span.start;
         self.problem_at_marker(&m, message);
     }
 
     /// The entries of a mapping, reporting unknown keys (duplicated keys are reported while
     /// loading).
-    fn mapping<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Entries<'n>> {
+    pub(crate) fn mapping<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Entries<'n>> {
         let YamlDataOwned::Mapping(map) = &node.data else {
             self.problem(
                 node,
@@ -505,7 +588,7 @@ impl Parser<'_> {
     }
 
     /// A scalar that is not null, or a problem saying what `what` must be.
-    fn some_scalar<'n>(
+    pub(crate) fn some_scalar<'n>(
         &mut self,
         node: &'n Node,
         what: &str,
@@ -524,7 +607,7 @@ impl Parser<'_> {
     }
 
     /// Text as written: `consumer: 007` is the consumer `007`, `name: 2024` the column `2024`.
-    fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         let s = self.some_scalar(node, what, "a string")?;
         if s.text.trim().is_empty() {
             self.problem(node, format!("`{what}` must not be empty"));
@@ -533,7 +616,7 @@ impl Parser<'_> {
         Some(s.text.to_string())
     }
 
-    fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
         match scalar(node) {
             Ok(s) if s.core() == Core::Bool => Some(s.text.eq_ignore_ascii_case("true")),
             _ => {
@@ -550,7 +633,7 @@ impl Parser<'_> {
     }
 
     /// A finite number written in decimal, `_` separators allowed.
-    fn number<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
+    pub(crate) fn number<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
         let s = self.some_scalar(node, what, "a number")?;
         if s.quoted {
             self.problem(
@@ -597,7 +680,7 @@ impl Parser<'_> {
         None
     }
 
-    fn rate<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
+    pub(crate) fn rate<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
         let v = self.number(node, what)?;
         if !(0.0..=1.0).contains(&v.value) {
             self.problem(
@@ -612,7 +695,7 @@ impl Parser<'_> {
         Some(v)
     }
 
-    fn positive<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
+    pub(crate) fn positive<'n>(&mut self, node: &'n Node, what: &str) -> Option<Num<'n>> {
         let v = self.number(node, what)?;
         if v.value <= 0.0 {
             self.problem(
@@ -624,7 +707,7 @@ impl Parser<'_> {
         Some(v)
     }
 
-    fn whole(&mut self, node: &Node, what: &str) -> Option<u64> {
+    pub(crate) fn whole(&mut self, node: &Node, what: &str) -> Option<u64> {
         let v = self.number(node, what)?;
         if v.value < 0.0 || v.value.fract() != 0.0 || v.value > u32::MAX as f64 {
             self.problem(
@@ -636,7 +719,7 @@ impl Parser<'_> {
         Some(v.value as u64)
     }
 
-    fn duration(&mut self, node: &Node, what: &str) -> Option<u64> {
+    pub(crate) fn duration(&mut self, node: &Node, what: &str) -> Option<u64> {
         let s = self.some_scalar(node, what, "a duration such as `30m`, `2h` or `1d`")?;
         match parse_duration(s.text) {
             Ok(0) => {
@@ -652,11 +735,7 @@ impl Parser<'_> {
     }
 
     fn contract(&mut self, doc: &Node) -> Option<Contract> {
-        let entries = self.mapping(
-            doc,
-            "the contract",
-            &["consumer", "owner", "description", "depends_on"],
-        )?;
+        let entries = self.mapping(doc, "the contract", keys::CONTRACT)?;
         let (mut consumer, mut owner, mut tables) = (None, None, None);
         for (key, _, v) in &entries {
             match *key {
@@ -680,6 +759,7 @@ impl Parser<'_> {
             consumer: consumer?,
             owner,
             tables: tables?,
+            warnings: Vec::new(),
         })
     }
 
@@ -726,19 +806,7 @@ impl Parser<'_> {
     /// A `depends_on` entry, with the position of its name; `None` only when the entry is not
     /// a mapping. Problems are recorded either way.
     fn table(&mut self, node: &Node) -> Option<(TableContract, Marker)> {
-        const KEYS: [&str; 10] = [
-            "table",
-            "topic",
-            "source",
-            "description",
-            "freshness",
-            "row_count",
-            "files",
-            "max_null_rate",
-            "drift",
-            "fields",
-        ];
-        let entries = self.mapping(node, "a `depends_on` entry", &KEYS)?;
+        let entries = self.mapping(node, "a `depends_on` entry", keys::TABLE)?;
         let mut t = TableContract {
             table: String::new(),
             source: None,
@@ -748,6 +816,7 @@ impl Parser<'_> {
             max_null_rate: None,
             drift: None,
             fields: Vec::new(),
+            row_bounds: Vec::new(),
             line: node.span.start.line(),
         };
         let mut named = false;
@@ -802,8 +871,8 @@ impl Parser<'_> {
         Some((t, at))
     }
 
-    fn freshness(&mut self, node: &Node) -> Option<Freshness> {
-        let entries = self.mapping(node, "`freshness`", &["column", "max_lag"])?;
+    pub(crate) fn freshness(&mut self, node: &Node) -> Option<Freshness> {
+        let entries = self.mapping(node, "`freshness`", keys::FRESHNESS)?;
         let (mut column, mut max_lag) = (None, None);
         for (key, _, v) in &entries {
             match *key {
@@ -823,12 +892,8 @@ impl Parser<'_> {
         })
     }
 
-    fn row_count(&mut self, node: &Node) -> Option<RowCount> {
-        let entries = self.mapping(
-            node,
-            "`row_count`",
-            &["baseline_days", "min_ratio", "max_ratio"],
-        )?;
+    pub(crate) fn row_count(&mut self, node: &Node) -> Option<RowCount> {
+        let entries = self.mapping(node, "`row_count`", keys::ROW_COUNT)?;
         let mut r = RowCount::default();
         let (mut min_text, mut max_text) = (r.min_ratio.to_string(), r.max_ratio.to_string());
         for (key, _, v) in &entries {
@@ -864,8 +929,8 @@ impl Parser<'_> {
         Some(r)
     }
 
-    fn files(&mut self, node: &Node) -> Option<Files> {
-        let entries = self.mapping(node, "`files`", &["min_mean_size"])?;
+    pub(crate) fn files(&mut self, node: &Node) -> Option<Files> {
+        let entries = self.mapping(node, "`files`", keys::FILES)?;
         let mut out = None;
         for (_, _, v) in &entries {
             let Some(s) = self.some_scalar(v, "files.min_mean_size", "a size such as `128MB`")
@@ -883,8 +948,8 @@ impl Parser<'_> {
         out
     }
 
-    fn drift(&mut self, node: &Node) -> Option<Drift> {
-        let entries = self.mapping(node, "`drift`", &["max_psi", "warn_psi"])?;
+    pub(crate) fn drift(&mut self, node: &Node) -> Option<Drift> {
+        let entries = self.mapping(node, "`drift`", keys::DRIFT)?;
         let mut d = Drift::default();
         let (mut max_text, mut warn_text) = (d.max_psi.to_string(), None);
         for (key, _, v) in &entries {
@@ -930,20 +995,7 @@ impl Parser<'_> {
     }
 
     fn field(&mut self, node: &Node) -> Option<(FieldContract, Marker)> {
-        const KEYS: [&str; 11] = [
-            "name",
-            "type",
-            "required",
-            "unique",
-            "max_null_rate",
-            "constraints",
-            "allowed_values",
-            "drift",
-            "skew",
-            "references",
-            "description",
-        ];
-        let entries = self.mapping(node, "a field", &KEYS)?;
+        let entries = self.mapping(node, "a field", keys::FIELD)?;
         let mut f = FieldContract {
             name: String::new(),
             r#type: None,
@@ -955,6 +1007,9 @@ impl Parser<'_> {
             drift: None,
             skew: None,
             references: None,
+            null_values: Vec::new(),
+            invalid_values: Vec::new(),
+            duplicate_values: Vec::new(),
             line: node.span.start.line(),
         };
         let mut at = node.span.start;
@@ -989,7 +1044,7 @@ impl Parser<'_> {
         Some((f, at))
     }
 
-    fn type_name(&mut self, node: &Node) -> Option<TypeName> {
+    pub(crate) fn type_name(&mut self, node: &Node) -> Option<TypeName> {
         let s = self.string(node, "type")?;
         let found = TypeName::ALL.iter().find(|(n, _)| *n == s).map(|(_, t)| *t);
         if found.is_none() {
@@ -1010,11 +1065,7 @@ impl Parser<'_> {
     }
 
     fn constraints(&mut self, node: &Node) -> Option<Constraints> {
-        let entries = self.mapping(
-            node,
-            "`constraints`",
-            &["min", "max", "min_length", "max_length"],
-        )?;
+        let entries = self.mapping(node, "`constraints`", keys::CONSTRAINTS)?;
         let mut c = Constraints::default();
         let (mut min, mut max) = (None, None);
         for (key, _, v) in &entries {
@@ -1058,7 +1109,7 @@ impl Parser<'_> {
 
     /// Allowed values, kept as they will be compared: with the text of the column's frequent
     /// values. See [`allowed_value`].
-    fn allowed(&mut self, node: &Node, ty: Option<TypeName>) -> Option<Vec<String>> {
+    pub(crate) fn allowed(&mut self, node: &Node, ty: Option<TypeName>) -> Option<Vec<String>> {
         let YamlDataOwned::Sequence(items) = &node.data else {
             self.problem(
                 node,
@@ -1113,8 +1164,8 @@ impl Parser<'_> {
         Some(out)
     }
 
-    fn skew(&mut self, node: &Node) -> Option<Skew> {
-        let entries = self.mapping(node, "`skew`", &["max_top_share"])?;
+    pub(crate) fn skew(&mut self, node: &Node) -> Option<Skew> {
+        let entries = self.mapping(node, "`skew`", keys::SKEW)?;
         let mut out = None;
         for (_, _, v) in &entries {
             if let Some(r) = self.rate(v, "skew.max_top_share") {
@@ -1130,11 +1181,7 @@ impl Parser<'_> {
     }
 
     fn reference(&mut self, node: &Node) -> Option<Reference> {
-        let entries = self.mapping(
-            node,
-            "`references`",
-            &["table", "field", "max_unmatched_rate"],
-        )?;
+        let entries = self.mapping(node, "`references`", keys::REFERENCES)?;
         let (mut table, mut field, mut rate) = (None, None, DEFAULT_MAX_UNMATCHED_RATE);
         for (key, _, v) in &entries {
             match *key {
@@ -1172,7 +1219,7 @@ impl Parser<'_> {
 ///   integer column, so they are problems that name the value to write instead.
 /// - `boolean`: `true` or `false` (`True`/`TRUE` are the same boolean in YAML).
 /// - `date`: a calendar date written `YYYY-MM-DD`.
-fn allowed_value(s: Scalar<'_>, ty: Option<TypeName>) -> Result<String, String> {
+pub(crate) fn allowed_value(s: Scalar<'_>, ty: Option<TypeName>) -> Result<String, String> {
     let text = s.text;
     match ty {
         None | Some(TypeName::String) => Ok(text.to_string()),

@@ -1103,6 +1103,19 @@ impl FrequentValues {
             .collect()
     }
 
+    /// Bounds of the true count of `value` among the `total` values summarised:
+    /// `(lower, upper)`, equal while the summary is exact.
+    pub fn count_bounds(&self, value: &str, total: u64) -> (u64, u64) {
+        match self.counts.get(value) {
+            Some(&c) => {
+                let kept: u64 = self.counts.values().sum();
+                let rest = total.saturating_sub(kept - c);
+                (c, (c + self.error_bound).min(rest).max(c))
+            }
+            None => (0, self.unkept_upper(total)),
+        }
+    }
+
     /// The most a value that is not kept can occur among `total` values.
     pub fn unkept_upper(&self, total: u64) -> u64 {
         let kept: u64 = self.counts.values().sum();

@@ -290,13 +290,30 @@ pub fn lint(r: &crate::run::lint::LintReport) -> String {
     for p in &r.problems {
         out.push_str(&format!("{p}\n"));
     }
+    for w in &r.warnings {
+        out.push_str(&format!(
+            "{}:{}:{}: warning: {}\n",
+            w.path.display(),
+            w.line,
+            w.column,
+            w.message
+        ));
+    }
     let configs = if r.configs > 0 {
         format!(" and {} run config(s)", r.configs)
     } else {
         String::new()
     };
+    let warnings = if r.warnings.is_empty() {
+        String::new()
+    } else {
+        format!(", {} warning(s): not checked", r.warnings.len())
+    };
     if r.problems.is_empty() {
-        out.push_str(&format!("{} contract(s){configs} OK\n", r.contracts));
+        out.push_str(&format!(
+            "{} contract(s){configs} OK{warnings}\n",
+            r.contracts
+        ));
     } else {
         let kind = if r.configs > 0 { "" } else { "contract " };
         out.push_str(&format!(

@@ -93,6 +93,12 @@ pub async fn check(ctx: &Context, plan: &CheckPlan) -> Result<CheckReport> {
         .map(|h| History::open(ctx, h))
         .transpose()?;
     let mut report = CheckReport::default();
+    // What the contracts ask for that is not checked (ODCS rules Plimsoll does not run).
+    for c in &plan.contracts {
+        report
+            .notes
+            .extend(c.warnings.iter().map(|w| format!("warning: {w}")));
+    }
     match run(ctx, plan, history.as_ref(), started, &mut report).await {
         Ok(()) => Ok(report),
         Err(e) => {

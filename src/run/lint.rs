@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 pub struct LintReport {
     /// Every problem, file by file, in file order.
     pub problems: Vec<ContractProblem>,
+    /// What valid contracts ask for that is not checked (ODCS rules Plimsoll does not run),
+    /// file by file, in file order. Warnings do not make a file invalid.
+    pub warnings: Vec<ContractProblem>,
     pub contracts: usize,
     pub configs: usize,
     /// Files with at least one problem.
@@ -46,8 +49,9 @@ pub fn lint(paths: &[PathBuf]) -> Result<LintReport> {
     r.contracts = files.len();
     for f in &files {
         // Every problem of the file, in file order: structure, values and checks across fields.
-        if let Err(ps) = contract::load_file(f) {
-            add(ps, &mut r);
+        match contract::load_file(f) {
+            Ok(c) => r.warnings.extend(c.warnings),
+            Err(ps) => add(ps, &mut r),
         }
     }
     Ok(r)
