@@ -59,7 +59,7 @@ pub enum Error {
     #[error("the Parquet files under `{path}` have incompatible schemas: {conflict}")]
     SchemaMismatch {
         path: String,
-        conflict: crate::source::unify::Conflict,
+        conflict: Box<crate::source::unify::Conflict>,
     },
 
     #[error("inconsistent partition layout under `{path}`: {reason}")]

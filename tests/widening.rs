@@ -196,13 +196,16 @@ fn fixture_files_store_the_narrow_and_the_wide_types() {
     );
 }
 
+/// `qty`, `price` and `sku` of one row.
+type Row = (Option<i64>, Option<f64>, Option<String>);
+
 /// The scan reads every value exactly after the cast: each row, by id, equals the value read
 /// from its file and cast here (int32 extremes, negatives, nulls, float32 as float64).
 #[test]
 fn scan_reads_every_value_exactly() {
     let files = read_files(&[OLD.as_slice(), NEW.as_slice()].concat());
     let expected_ids = ints(&files, "id");
-    let mut expected: BTreeMap<i64, (Option<i64>, Option<f64>, Option<String>)> = BTreeMap::new();
+    let mut expected: BTreeMap<i64, Row> = BTreeMap::new();
     for (i, ((id, q), (p, s))) in expected_ids
         .iter()
         .zip(ints(&files, "qty"))
@@ -554,4 +557,141 @@ fn incompatible_types_name_both_files_and_both_types() {
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
+}
+
+/// `s.a`, `s.b` and `l` of one row.
+type NestedRow = (Option<i64>, Option<String>, Option<Vec<Option<i64>>>);
+
+/// Nested columns widen inside: a struct's field added and its integer widened, a list's
+/// elements widened; every value read back as written (hand-worked expectations).
+#[test]
+fn nested_columns_widen_field_by_field() {
+    use arrow::array::{Int32Array, Int64Array, ListArray, StringArray, StructArray};
+    use arrow::datatypes::{Field, Int32Type, Schema};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let old_struct = StructArray::from(vec![(
+        Arc::new(Field::new("a", DataType::Int32, true)),
+        Arc::new(Int32Array::from(vec![Some(i32::MIN), None])) as ArrayRef,
+    )]);
+    let old_list = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
+        Some(vec![Some(i32::MAX), Some(-1)]),
+        None,
+    ]);
+    let old = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("s", old_struct.data_type().clone(), true),
+            Field::new("l", old_list.data_type().clone(), true),
+        ])),
+        vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(old_struct),
+            Arc::new(old_list),
+        ],
+    )
+    .unwrap();
+    let new_struct = StructArray::from(vec![
+        (
+            Arc::new(Field::new("a", DataType::Int64, true)),
+            Arc::new(Int64Array::from(vec![Some(5_000_000_000), Some(-7)])) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("b", DataType::Utf8, true)),
+            Arc::new(StringArray::from(vec![Some("x"), None])) as ArrayRef,
+        ),
+    ]);
+    let new_list = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+        Some(vec![Some(-3_000_000_000)]),
+        Some(vec![]),
+    ]);
+    let new = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("s", new_struct.data_type().clone(), true),
+            Field::new("l", new_list.data_type().clone(), true),
+        ])),
+        vec![
+            Arc::new(Int64Array::from(vec![3, 4])),
+            Arc::new(new_struct),
+            Arc::new(new_list),
+        ],
+    )
+    .unwrap();
+    common::parquet(dir.path(), "a.parquet", &[old]);
+    common::parquet(dir.path(), "b.parquet", &[new]);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let batches = rt.block_on(async {
+        let ctx = plimsoll::Context::default();
+        let source = plimsoll::source::Source::open(
+            &ctx,
+            &plimsoll::source::SourceRef::new(dir.path().to_str().unwrap()),
+            &[],
+        )
+        .await
+        .unwrap();
+        let schema = source.schema();
+        let DataType::Struct(fields) = schema.field_with_name("s").unwrap().data_type() else {
+            panic!("{schema:?}")
+        };
+        let names: Vec<(&str, &DataType)> = fields
+            .iter()
+            .map(|f| (f.name().as_str(), f.data_type()))
+            .collect();
+        assert_eq!(names, [("a", &DataType::Int64), ("b", &DataType::Utf8)]);
+        let df = source
+            .dataframe(&datafusion::prelude::SessionContext::new())
+            .await
+            .unwrap();
+        source.collect(df).await.unwrap()
+    });
+    let mut rows: BTreeMap<i64, NestedRow> = BTreeMap::new();
+    for b in &batches {
+        let id = b.column(0).as_primitive::<Int64Type>();
+        let s = b.column(1).as_struct();
+        let a = s.column(0).as_primitive::<Int64Type>();
+        let text = cast(s.column(1), &DataType::Utf8).unwrap();
+        let text = text.as_string::<i32>();
+        let l = b.column(2).as_list::<i32>();
+        for i in 0..b.num_rows() {
+            let s_valid = s.is_valid(i);
+            rows.insert(
+                id.value(i),
+                (
+                    (s_valid && a.is_valid(i)).then(|| a.value(i)),
+                    (s_valid && text.is_valid(i)).then(|| text.value(i).to_string()),
+                    l.is_valid(i).then(|| {
+                        l.value(i)
+                            .as_primitive::<Int64Type>()
+                            .iter()
+                            .collect::<Vec<_>>()
+                    }),
+                ),
+            );
+        }
+    }
+    assert_eq!(
+        rows,
+        BTreeMap::from([
+            (
+                1,
+                (
+                    Some(i32::MIN as i64),
+                    None,
+                    Some(vec![Some(i32::MAX as i64), Some(-1)])
+                )
+            ),
+            (2, (None, None, None)),
+            (
+                3,
+                (
+                    Some(5_000_000_000),
+                    Some("x".into()),
+                    Some(vec![Some(-3_000_000_000)])
+                )
+            ),
+            (4, (Some(-7), None, Some(vec![]))),
+        ])
+    );
 }

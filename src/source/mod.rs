@@ -232,7 +232,7 @@ impl Source {
         let schema = unify::unify(files.iter().map(|f| f.path.as_str()).zip(&schemas)).map_err(
             |conflict| Error::SchemaMismatch {
                 path: location.to_string(),
-                conflict,
+                conflict: Box::new(conflict),
             },
         )?;
         let part_names: Vec<&str> = self
