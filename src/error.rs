@@ -56,8 +56,11 @@ pub enum Error {
     #[error("`{path}` is not a readable Parquet file: {reason}")]
     CorruptParquet { path: String, reason: String },
 
-    #[error("the Parquet files under `{path}` have incompatible schemas: {reason}")]
-    SchemaMismatch { path: String, reason: String },
+    #[error("the Parquet files under `{path}` have incompatible schemas: {conflict}")]
+    SchemaMismatch {
+        path: String,
+        conflict: Box<crate::source::unify::Conflict>,
+    },
 
     #[error("inconsistent partition layout under `{path}`: {reason}")]
     PartitionLayout { path: String, reason: String },
@@ -130,9 +133,10 @@ impl Error {
             Error::CorruptParquet { .. } => {
                 "the file may be truncated or still being written; rewrite it or remove it from the table".into()
             }
-            Error::SchemaMismatch { .. } => {
-                "files may add columns over time, but a column must keep a compatible type in every file".into()
-            }
+            Error::SchemaMismatch { conflict: c, .. } => format!(
+                "files may add columns and widen a column's type (int32 to int64, float32 to float64, a decimal's precision, a string's encoding), but not change what kind of values it holds; rewrite the files whose `{}` is {} or those where it is {} so that all agree, or select partitions written with one type (`--partition KEY=VALUE`)",
+                c.column, c.first_type, c.second_type
+            ),
             Error::PartitionLayout { .. } => {
                 "every file must sit under the same `key=value/` directories".into()
             }

@@ -327,8 +327,12 @@ fn file_facts(
             return Err(Error::Internal(format!("{}: footer not read", f.path)));
         };
         let fm = meta.file_metadata();
-        if file_schema.field_with_name(name).is_err() {
-            // Added later: null in this file's rows.
+        let stored = file_schema
+            .field_with_name(name)
+            .ok()
+            .map(|f| f.data_type());
+        if matches!(stored, None | Some(DataType::Null)) {
+            // Added later, or all null as this file stores it: null in this file's rows.
             if let Ok(n) = &mut nulls {
                 *n += f.rows;
             }
@@ -346,8 +350,28 @@ fn file_facts(
         let groups = meta.row_groups();
         let stat_err = |e: parquet::errors::ParquetError| Error::Internal(e.to_string());
         let rg_nulls = conv.row_group_null_counts(groups).map_err(stat_err)?;
+        // Bounds in the file's type, read as the table's (a file written before the column's
+        // type widened: int32 bounds as int64). The widening is lossless, so they stay exact.
+        let widen = |a: arrow::array::ArrayRef| match bounds_err.is_some() || a.data_type() == &dt {
+            true => Ok(a),
+            false => arrow::compute::cast(&a, &dt).map_err(|e| {
+                format!(
+                    "the bounds of `{name}` in {} ({}) do not read as {dt}: {e}",
+                    f.path,
+                    a.data_type()
+                )
+            }),
+        };
         let mins = conv.row_group_mins(groups).map_err(stat_err)?;
         let maxes = conv.row_group_maxes(groups).map_err(stat_err)?;
+        let (mins, maxes) = match (widen(mins), widen(maxes)) {
+            (Ok(lo), Ok(hi)) => (lo, hi),
+            (Err(why), _) | (_, Err(why)) => {
+                bounds_err.get_or_insert(why);
+                let empty = arrow::array::new_null_array(&dt, groups.len());
+                (empty.clone(), empty)
+            }
+        };
         let min_exact = conv
             .row_group_is_min_value_exact(groups)
             .map_err(stat_err)?;

@@ -15,6 +15,7 @@ pub mod panics;
 mod partitions;
 pub mod s3;
 pub mod storage;
+pub mod unify;
 
 pub use files::FileInfo;
 pub use partitions::{HIVE_NULL, PartitionSelector, SelectValue};
@@ -226,19 +227,14 @@ impl Source {
             &selectors,
         )?;
         let schemas = storage.read_footers(&mut files).await?;
-        let mut schema: Option<Schema> = None;
-        for (f, file_schema) in files.iter().zip(schemas) {
-            schema = Some(match schema {
-                None => file_schema,
-                Some(s) => {
-                    Schema::try_merge([s, file_schema]).map_err(|e| Error::SchemaMismatch {
-                        path: location.to_string(),
-                        reason: format!("{} differs from the files before it: {e}", f.path),
-                    })?
-                }
-            });
-        }
-        let schema = schema.unwrap_or_else(Schema::empty);
+        // Files written over time may have widened a column's type: the table reads them all
+        // as the widened type (each file cast to it by the scan, its statistics by the facts).
+        let schema = unify::unify(files.iter().map(|f| f.path.as_str()).zip(&schemas)).map_err(
+            |conflict| Error::SchemaMismatch {
+                path: location.to_string(),
+                conflict: Box::new(conflict),
+            },
+        )?;
         let part_names: Vec<&str> = self
             .partition_cols
             .iter()
