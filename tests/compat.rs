@@ -510,7 +510,10 @@ fn impact_lists_every_consumer_line_and_check_of_a_field() {
 /// The shipped ODCS twin of the finance contract expects exactly what the native one does.
 #[test]
 fn an_odcs_contract_and_its_native_twin_have_no_change_between_them() {
-    let native = root().join("contracts/finance-reporting.yaml").display().to_string();
+    let native = root()
+        .join("contracts/finance-reporting.yaml")
+        .display()
+        .to_string();
     let odcs = root()
         .join("contracts/odcs/finance-reporting.odcs.yaml")
         .display()
