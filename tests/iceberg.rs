@@ -369,6 +369,17 @@ fn place_pyiceberg_fixture() -> (PathBuf, Value) {
     (target, expected)
 }
 
+/// The id of the pyiceberg table's first snapshot (sequence number 1).
+fn first_snapshot(expected: &Value) -> String {
+    expected["snapshots"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, s)| s["sequence_number"] == 1)
+        .map(|(id, _)| id.clone())
+        .unwrap()
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -903,13 +914,7 @@ fn profile_with_history_is_incremental_too() {
 fn a_renamed_column_drifts_against_itself_across_snapshots() {
     let (dir, expected) = pyiceberg_fixture();
     let dir = dir.to_str().unwrap();
-    let first = expected["snapshots"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, s)| s["sequence_number"] == 1)
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let first = first_snapshot(&expected);
     let baseline = format!("snapshot:{first}");
     let r = plimsoll(&["drift", dir, "--baseline", &baseline, "--format", "json"]);
     assert!(r.code < 2, "{}", r.stderr);
@@ -990,13 +995,7 @@ fn snapshot_of_the_checked_table_is_not_the_referenced_tables() {
 fn compat_across_snapshots_sees_a_rename_by_field_id() {
     let (dir, expected) = pyiceberg_fixture();
     let dir = dir.to_str().unwrap();
-    let first = expected["snapshots"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, s)| s["sequence_number"] == 1)
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let first = first_snapshot(&expected);
     let old = format!("{dir}@snapshot:{first}");
     let r = plimsoll(&["compat", &old, dir, "--format", "json"]);
     assert!(r.code < 2, "{}", r.stderr);

@@ -44,24 +44,7 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
 /// An `invalidValues` rule: the non-null values outside `r.values`, counted.
 fn rule(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, r: &CountRule) -> CheckResult {
     let Some(freq) = &p.frequent else {
-        return s.result_at(
-            CheckId::AllowedValues,
-            Some(f),
-            r.line,
-            Verdict {
-                status: Status::Error,
-                observed: json!(null),
-                expected: json!({ "threshold": r.threshold, "unit": r.unit }),
-                observed_text: "-".into(),
-                expected_text: r.threshold.text(),
-                message: format!(
-                    "`{}` is {} ({}); valid values are counted on strings, integers, booleans and dates",
-                    f.name,
-                    p.kind.name(),
-                    p.data_type
-                ),
-            },
-        );
+        return super::uncountable(s, CheckId::AllowedValues, f, p, r, "valid values");
     };
     let mut valid: Vec<&String> = r.values.iter().collect();
     valid.sort();

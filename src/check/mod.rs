@@ -192,6 +192,36 @@ impl Subject<'_> {
     }
 }
 
+/// The error of a counted rule whose values cannot be counted on this column's type (`what`:
+/// "valid values", "missing values").
+pub fn uncountable(
+    s: &Subject<'_>,
+    check: CheckId,
+    f: &FieldContract,
+    p: &crate::profile::FieldProfile,
+    r: &CountRule,
+    what: &str,
+) -> CheckResult {
+    s.result_at(
+        check,
+        Some(f),
+        r.line,
+        Verdict {
+            status: Status::Error,
+            observed: Value::Null,
+            expected: serde_json::json!({ "threshold": r.threshold, "unit": r.unit }),
+            observed_text: "-".into(),
+            expected_text: r.threshold.text(),
+            message: format!(
+                "`{}` is {} ({}); {what} are counted on strings, integers, booleans and dates",
+                f.name,
+                p.kind.name(),
+                p.data_type
+            ),
+        },
+    )
+}
+
 /// The verdict of a counted rule (ODCS library metrics) on a count known to lie in
 /// `[lo, hi]` (equal when exact), out of `rows` rows. `what` names what is counted, e.g.
 /// "null value(s) of `status`". Passes when every count in the range satisfies the rule, fails

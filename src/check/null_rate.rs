@@ -40,24 +40,7 @@ fn rule(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile, r: &CountRule) -> 
             (Some(t), _) if v.is_empty() => (t.empty_count, t.empty_count),
             (_, Some(freq)) => freq.count_bounds(v, p.count),
             (_, None) => {
-                return s.result_at(
-                    CheckId::NullRate,
-                    Some(f),
-                    r.line,
-                    Verdict {
-                        status: Status::Error,
-                        observed: json!(null),
-                        expected: json!({ "threshold": r.threshold, "unit": r.unit }),
-                        observed_text: "-".into(),
-                        expected_text: r.threshold.text(),
-                        message: format!(
-                            "`{}` is {} ({}); missing values are counted on strings, integers, booleans and dates",
-                            f.name,
-                            p.kind.name(),
-                            p.data_type
-                        ),
-                    },
-                );
+                return super::uncountable(s, CheckId::NullRate, f, p, r, "missing values");
             }
         };
         lo += a;

@@ -266,6 +266,28 @@ pub struct CountRule {
     pub line: usize,
 }
 
+impl FieldContract {
+    /// A field that expects nothing yet, declared at `line` (parsers fill it in).
+    pub fn at(line: usize) -> Self {
+        FieldContract {
+            name: String::new(),
+            r#type: None,
+            required: false,
+            unique: false,
+            max_null_rate: None,
+            constraints: None,
+            allowed_values: None,
+            drift: None,
+            skew: None,
+            references: None,
+            null_values: Vec::new(),
+            invalid_values: Vec::new(),
+            duplicate_values: Vec::new(),
+            line,
+        }
+    }
+}
+
 /// Default maximum null rate of a `required` field.
 pub const DEFAULT_MAX_NULL_RATE: f64 = 0.01;
 /// Default maximum unmatched rate of a reference.

@@ -830,22 +830,7 @@ impl<'n> Reader<'_, '_> {
     fn property(&mut self, node: &'n Node) -> Option<Prop<'n>> {
         let e = self.p.mapping(node, "a property", PROPERTY)?;
         let mut p = Prop {
-            field: FieldContract {
-                name: String::new(),
-                r#type: None,
-                required: false,
-                unique: false,
-                max_null_rate: None,
-                constraints: None,
-                allowed_values: None,
-                drift: None,
-                skew: None,
-                references: None,
-                null_values: Vec::new(),
-                invalid_values: Vec::new(),
-                duplicate_values: Vec::new(),
-                line: node.span.start.line(),
-            },
+            field: FieldContract::at(node.span.start.line()),
             name: String::new(),
             name_at: node.span.start,
             id: None,

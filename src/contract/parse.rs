@@ -996,22 +996,7 @@ impl Parser<'_> {
 
     fn field(&mut self, node: &Node) -> Option<(FieldContract, Marker)> {
         let entries = self.mapping(node, "a field", keys::FIELD)?;
-        let mut f = FieldContract {
-            name: String::new(),
-            r#type: None,
-            required: false,
-            unique: false,
-            max_null_rate: None,
-            constraints: None,
-            allowed_values: None,
-            drift: None,
-            skew: None,
-            references: None,
-            null_values: Vec::new(),
-            invalid_values: Vec::new(),
-            duplicate_values: Vec::new(),
-            line: node.span.start.line(),
-        };
+        let mut f = FieldContract::at(node.span.start.line());
         let mut at = node.span.start;
         // The type first: how allowed values are read depends on it, wherever it is written.
         if let Some((_, _, v)) = entries.iter().find(|e| e.0 == "type") {

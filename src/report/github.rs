@@ -63,18 +63,8 @@ pub fn escape_data(s: &str) -> String {
 
 /// A workflow command's property value: as [`escape_data`], and `:` and `,` escaped.
 pub fn escape_property(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    // `%` is escaped first by `escape_data`, so the `%` these add stays as written.
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// One workflow command with any properties (`name=value`, escaped here), without a line

@@ -3,7 +3,6 @@
 //! consumer (with its owner) a table of its checks: failures and errors first, then warnings,
 //! then the passes folded in a `<details>` block.
 
-use super::Summary;
 use crate::check::{CheckResult, Status};
 use crate::error::Error;
 use crate::run::CheckReport;
@@ -122,16 +121,11 @@ fn row(r: &CheckResult) -> Vec<String> {
 
 /// The overall line: `**FAIL**: 2 failed, 0 error(s), 1 warning(s), 5 passed (8 checks)`.
 fn counts(results: &[CheckResult]) -> String {
-    let s = Summary::of(results);
-    format!(
-        "**{}**: {} failed, {} error(s), {} warning(s), {} passed ({} checks)",
-        crate::check::overall(results).as_str().to_uppercase(),
-        s.fail,
-        s.error,
-        s.warn,
-        s.pass,
-        s.total
-    )
+    let line = super::github::counts(results);
+    match line.split_once(':') {
+        Some((status, rest)) => format!("**{status}**:{rest}"),
+        None => line,
+    }
 }
 
 /// `check --format markdown`: the status and counts, then one section per consumer (in the order
