@@ -3,6 +3,7 @@
 //! [`crate::run`]; nothing here scans, and nothing prints: commands return an [`Outcome`].
 
 pub mod check;
+pub mod suggest;
 
 use crate::context::{CatalogConfig, Context, S3Config};
 use crate::contract::units;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Validate contracts (and run configs) and report every problem with file, line and column
     #[command(after_help = LINT_EXIT_CODES)]
     Lint(LintArgs),
+    /// Write a starting contract for a table to stdout, each threshold with why
+    #[command(after_help = suggest::SUGGEST_EXIT_CODES)]
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Memory, object storage and catalog: the context of commands that read tables.
@@ -298,6 +302,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Drift(a) => run_drift(a).await,
         Command::Status(a) => check::run_status(a).await,
         Command::Lint(a) => run_lint(a),
+        Command::Suggest(a) => suggest::run_suggest(a).await,
     }
 }
 
