@@ -17,7 +17,8 @@ pub struct SuggestArgs {
     /// The contract's consumer (default: `<TABLE>-consumer`)
     #[arg(long, value_name = "NAME")]
     pub consumer: Option<String>,
-    /// The table's name in the contract (default: the last component of SOURCE)
+    /// The table's name in the contract (default: the last component of SOURCE, without
+    /// `.parquet`)
     #[arg(long, value_name = "NAME")]
     pub table_name: Option<String>,
     /// Select the slice to read: `KEY=VALUE` or `KEY=latest` (repeatable)
@@ -45,10 +46,12 @@ pub enum SuggestFormat {
 pub async fn run_suggest(a: SuggestArgs) -> Result<Outcome> {
     let ctx = a.context.context()?;
     let source = a.snapshot.source(&a.source)?;
-    let table = a
-        .table_name
-        .clone()
-        .unwrap_or_else(|| default_table_name(&source.location));
+    let table = a.table_name.clone().unwrap_or_else(|| {
+        let name = default_table_name(&source.location);
+        name.strip_suffix(".parquet")
+            .filter(|n| !n.is_empty())
+            .map_or(name.clone(), str::to_string)
+    });
     let plan = SuggestPlan {
         consumer: a
             .consumer

@@ -61,7 +61,7 @@ pub async fn suggest(ctx: &Context, plan: &SuggestPlan) -> Result<SuggestReport>
             BaselineOutcome::Unavailable(why) => {
                 return Err(Error::usage(
                     format!("no baseline for `{}`: {why}", plan.source),
-                    "select one date partition with `--partition KEY=latest` and pass `--baseline 7d`, or leave `--baseline` out",
+                    "give a baseline the table has (`--baseline Nd` with one date partition selected, `KEY=VALUE`, a SOURCE, or `snapshot:ID` of an Iceberg table), or leave `--baseline` out",
                 ));
             }
         },

@@ -107,8 +107,8 @@ pub struct FieldSuggestion {
     pub required: Option<Why<()>>,
     pub max_null_rate: Option<Why<f64>>,
     pub unique: Option<Why<()>>,
-    /// `(min, max)`.
-    pub range: Option<Why<(f64, f64)>>,
+    /// `(min, max)`; no `max` on a unique integer (an id grows with every load).
+    pub range: Option<Why<(f64, Option<f64>)>>,
     /// `(min_length, max_length)`.
     pub lengths: Option<Why<(u64, u64)>>,
     pub allowed_values: Option<Why<Vec<String>>>,
@@ -253,6 +253,14 @@ impl FieldContext<'_> {
     }
 }
 
+/// The Arrow type of a column as its files hold it: DataFusion reads strings and binaries as
+/// views (`Utf8View`), which the files store as `Utf8` and `Binary`.
+pub fn physical_type(data_type: &str) -> String {
+    data_type
+        .replace("Utf8View", "Utf8")
+        .replace("BinaryView", "Binary")
+}
+
 fn type_of(kind: Kind) -> Option<TypeName> {
     Some(match kind {
         Kind::String => TypeName::String,
@@ -289,9 +297,12 @@ fn field(c: &FieldContext<'_>) -> FieldSuggestion {
         Some(t) => why(
             t,
             if c.partition {
-                format!("{}; a partition column of the table", f.data_type)
+                format!(
+                    "{}; a partition column of the table",
+                    physical_type(&f.data_type)
+                )
             } else {
-                f.data_type.clone()
+                physical_type(&f.data_type)
             },
         ),
         None => {
@@ -320,6 +331,10 @@ fn field(c: &FieldContext<'_>) -> FieldSuggestion {
     }
     if f.kind.is_numeric() {
         s.range = range(c, &mut s.notes);
+        if let (Some(r), Some(_)) = (&mut s.range, &s.unique) {
+            r.value.1 = None;
+            r.why.push_str("; no maximum: an id grows with every load");
+        }
         s.drift = drift(c, s.unique.is_some(), &mut s.notes);
     }
     s
@@ -466,7 +481,7 @@ fn extremes(c: &FieldContext<'_>, notes: &mut Vec<String>) -> Option<Vec<(f64, f
     (!out.is_empty()).then_some(out)
 }
 
-fn range(c: &FieldContext<'_>, notes: &mut Vec<String>) -> Option<Why<(f64, f64)>> {
+fn range(c: &FieldContext<'_>, notes: &mut Vec<String>) -> Option<Why<(f64, Option<f64>)>> {
     let ext = extremes(c, notes)?;
     let integer = c.current.kind == Kind::Integer;
     if ext.len() >= 2 {
@@ -483,7 +498,7 @@ fn range(c: &FieldContext<'_>, notes: &mut Vec<String>) -> Option<Why<(f64, f64)
             }
         };
         return why(
-            (r.min, r.max),
+            (r.min, Some(r.max)),
             format!(
                 "daily min {}, max {} over {} {}; margin 3 sd of the daily extremes ({} below, {} above)",
                 span(&mins),
@@ -498,7 +513,7 @@ fn range(c: &FieldContext<'_>, notes: &mut Vec<String>) -> Option<Why<(f64, f64)
     let (lo, hi) = ext[0];
     let r = rules::single_range(lo, hi, integer);
     why(
-        (r.min, r.max),
+        (r.min, Some(r.max)),
         format!(
             "min {}, max {} observed; margin 10% ({})",
             show(lo),

@@ -23,7 +23,7 @@
 
 use super::render::header;
 use super::yaml::{Entry, Node, boolean, document, int, number, text};
-use super::{FieldSuggestion, Suggestion};
+use super::{FieldSuggestion, Suggestion, physical_type};
 use crate::contract::TypeName;
 use crate::profile::Kind;
 
@@ -176,7 +176,10 @@ fn property(f: &FieldSuggestion, partition_position: usize) -> Vec<Entry> {
             comment: why,
         });
     }
-    out.push(Entry::new("physicalType", text(&f.data_type)));
+    out.push(Entry::new(
+        "physicalType",
+        text(&physical_type(&f.data_type)),
+    ));
     let mut options = Vec::new();
     if f.kind == Kind::Binary {
         options.push(("format".to_string(), text("binary")));
@@ -184,7 +187,9 @@ fn property(f: &FieldSuggestion, partition_position: usize) -> Vec<Entry> {
     let mut options_why = Vec::new();
     if let Some(r) = &f.range {
         options.push(("minimum".to_string(), number(r.value.0)));
-        options.push(("maximum".to_string(), number(r.value.1)));
+        if let Some(max) = r.value.1 {
+            options.push(("maximum".to_string(), number(max)));
+        }
         options_why.push(r.why.clone());
     }
     if let Some(l) = &f.lengths {

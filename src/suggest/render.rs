@@ -100,7 +100,9 @@ fn field(f: &FieldSuggestion) -> Vec<Entry> {
     let mut why = Vec::new();
     if let Some(r) = &f.range {
         constraints.push(("min".to_string(), number(r.value.0)));
-        constraints.push(("max".to_string(), number(r.value.1)));
+        if let Some(max) = r.value.1 {
+            constraints.push(("max".to_string(), number(max)));
+        }
         why.push(r.why.clone());
     }
     if let Some(l) = &f.lengths {
