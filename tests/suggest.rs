@@ -830,3 +830,35 @@ fn bad_requests_exit_2() {
     let r = plimsoll(&["suggest", "testdata/orders", "--baseline", "0d"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn an_unpartitioned_file_gets_no_row_count_and_its_ids_no_maximum() {
+    let text = suggest(&["testdata/customers/customers.parquet"]);
+    let c = yaml(&text);
+    let t = &c["depends_on"][0];
+    assert_eq!(t["table"], "customers");
+    assert!(t.get("row_count").is_none(), "no date partitions");
+    assert!(t.get("freshness").is_none(), "no timestamp or date column");
+    let f = fields(&c);
+    let data = read_day(&root().join("testdata/customers"));
+    // customer_id is unique: a lower bound by the one-profile rule, no upper bound.
+    let id = &data["customer_id"];
+    assert_eq!(f["customer_id"]["unique"], true);
+    let (min, _) = single_rule(id.min.unwrap(), id.max.unwrap(), true);
+    let constraints = f["customer_id"]["constraints"].as_object().unwrap();
+    assert_eq!(constraints.len(), 1, "{constraints:?}");
+    assert_eq!(num(&constraints["min"]), min);
+    assert!(f["customer_id"].get("drift").is_none());
+    let tiers: BTreeSet<String> = f["tier"]["allowed_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(tiers, data["tier"].values);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "customers.yaml", &text);
+    assert_eq!(plimsoll(&["lint", path.to_str().unwrap()]).code, 0);
+    let (code, report) = check("testdata/customers/customers.parquet", &path, &[]);
+    assert_eq!(code, 0, "{:?}", failures(&report));
+}
