@@ -31,5 +31,7 @@ pub mod report;
 pub mod run;
 /// Sources: Parquet files and hive-partitioned directories, locally or on S3, and Iceberg tables.
 pub mod source;
+/// Suggested contracts read off profiles, as Plimsoll contracts or ODCS documents.
+pub mod suggest;
 
 pub use context::Context;

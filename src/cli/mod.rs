@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compat;
+pub mod suggest;
 
 use crate::context::{CatalogConfig, Context, S3Config};
 use crate::contract::units;
@@ -62,6 +63,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Print the JSON Schema of a file format, for editors (yaml-language-server, VS Code)
     Schema(SchemaArgs),
+    /// Write a starting contract for a table to stdout, each threshold with why
+    #[command(after_help = suggest::SUGGEST_EXIT_CODES)]
+    Suggest(suggest::SuggestArgs),
 }
 
 /// Memory, object storage and catalog: the context of commands that read tables.
@@ -331,6 +335,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             },
             0,
         )),
+        Command::Suggest(a) => suggest::run_suggest(a).await,
     }
 }
 

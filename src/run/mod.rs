@@ -11,6 +11,7 @@ pub mod lint;
 pub mod plan;
 pub mod profile;
 pub mod status;
+pub mod suggest;
 
 pub use check::{CheckReport, TableReport, check};
 pub use plan::{Bindings, CheckPlan, TablePlan, plan};
