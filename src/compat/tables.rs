@@ -84,10 +84,11 @@ pub async fn shape(ctx: &Context, what: &SourceRef, schema_only: bool) -> Result
                 .map(|(v, _)| v.clone())
                 .collect();
             let rows = fp.count.saturating_sub(fp.null_count);
-            if values.len() <= ENUM_MAX_VALUES && rows >= 2 * values.len() as u64 {
-                if let Some(f) = fields.iter_mut().find(|f| f.name == fp.name) {
-                    f.values = Some(values);
-                }
+            if values.len() <= ENUM_MAX_VALUES
+                && rows >= 2 * values.len() as u64
+                && let Some(f) = fields.iter_mut().find(|f| f.name == fp.name)
+            {
+                f.values = Some(values);
             }
         }
     }

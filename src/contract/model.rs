@@ -266,6 +266,24 @@ pub struct CountRule {
     pub line: usize,
 }
 
+impl TableContract {
+    /// A table entry that expects nothing yet, declared at `line` (parsers fill it in).
+    pub fn at(line: usize) -> Self {
+        TableContract {
+            table: String::new(),
+            source: None,
+            freshness: None,
+            row_count: None,
+            files: None,
+            max_null_rate: None,
+            drift: None,
+            fields: Vec::new(),
+            row_bounds: Vec::new(),
+            line,
+        }
+    }
+}
+
 impl FieldContract {
     /// A field that expects nothing yet, declared at `line` (parsers fill it in).
     pub fn at(line: usize) -> Self {

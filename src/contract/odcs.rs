@@ -691,18 +691,7 @@ impl<'n> Reader<'_, '_> {
     fn object(&mut self, node: &'n Node) -> Option<Object<'n>> {
         let e = self.p.mapping(node, "a `schema` object", OBJECT)?;
         let mut o = Object {
-            table: TableContract {
-                table: String::new(),
-                source: None,
-                freshness: None,
-                row_count: None,
-                files: None,
-                max_null_rate: None,
-                drift: None,
-                fields: Vec::new(),
-                row_bounds: Vec::new(),
-                line: node.span.start.line(),
-            },
+            table: TableContract::at(node.span.start.line()),
             name_at: node.span.start,
             id: None,
             physical_name: None,

@@ -807,18 +807,7 @@ impl Parser<'_> {
     /// a mapping. Problems are recorded either way.
     fn table(&mut self, node: &Node) -> Option<(TableContract, Marker)> {
         let entries = self.mapping(node, "a `depends_on` entry", keys::TABLE)?;
-        let mut t = TableContract {
-            table: String::new(),
-            source: None,
-            freshness: None,
-            row_count: None,
-            files: None,
-            max_null_rate: None,
-            drift: None,
-            fields: Vec::new(),
-            row_bounds: Vec::new(),
-            line: node.span.start.line(),
-        };
+        let mut t = TableContract::at(node.span.start.line());
         let mut named = false;
         let mut at = node.span.start;
         let mut fields = Vec::new();
