@@ -340,6 +340,46 @@ fn run_config_on_s3() {
     );
 }
 
+/// `compat` between two tables on S3 judges the same changes, for the same consumers, as
+/// between the same files on local disk.
+fn compat_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
+    let producer = common::root().join("testdata/producer");
+    upload(rt, s, &producer.join("orders_v1"), "producer/v1");
+    upload(rt, s, &producer.join("orders_v2"), "producer/v2");
+    let contracts = producer.join("contracts");
+    let contracts = contracts.to_str().unwrap();
+    let args = |old: &str, new: &str| -> Vec<String> {
+        [
+            "compat",
+            old,
+            new,
+            "--contract",
+            contracts,
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    };
+    let remote = args("s3://lake/producer/v1", "s3://lake/producer/v2");
+    let remote: Vec<&str> = remote.iter().map(String::as_str).collect();
+    let r = run(&remote, GOOD);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    no_secret(&r);
+    let (v1, v2) = (producer.join("orders_v1"), producer.join("orders_v2"));
+    let local = args(v1.to_str().unwrap(), v2.to_str().unwrap());
+    let local: Vec<&str> = local.iter().map(String::as_str).collect();
+    let l = run(&local, &[]);
+    assert_eq!(l.code, 1, "{}", l.stderr);
+    let (r, l) = (json(&r), json(&l));
+    assert_eq!(
+        r["changes"], l["changes"],
+        "compat on S3 equals compat on local disk"
+    );
+    assert_eq!(r["changes"].as_array().unwrap().len(), 6);
+}
+
 #[test]
 fn s3_sources_behave_like_local_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -408,6 +448,7 @@ fn s3_sources_behave_like_local_ones() {
     let iceberg = iceberg_on_s3(&rt);
     iceberg_rest(&rt, &iceberg);
     run_config_on_s3();
+    compat_on_s3(&rt, &s);
 
     // Partition selection and a single object.
     let latest = run(
