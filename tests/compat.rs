@@ -522,3 +522,31 @@ fn an_odcs_contract_and_its_native_twin_have_no_change_between_them() {
     assert_eq!(code, 0, "{stderr}{v:#}");
     assert!(v["changes"].as_array().unwrap().is_empty(), "{v:#}");
 }
+
+/// Bad input: a missing table, a malformed contract, an unknown mode. Each is exit 2 with a
+/// message and a hint on stderr, nothing on stdout.
+#[test]
+fn bad_input_is_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.yaml", "consumer: [\n");
+    let finance = root()
+        .join("contracts/finance-reporting.yaml")
+        .display()
+        .to_string();
+    let missing = dir.path().join("nope").display().to_string();
+    let v2 = producer("orders_v2");
+    for args in [
+        vec!["compat", missing.as_str(), v2.as_str()],
+        vec!["compat", bad.as_str(), finance.as_str()],
+        vec!["compat", v2.as_str(), v2.as_str(), "--mode", "sideways"],
+        vec!["impact", "orders", "--contract", missing.as_str()],
+    ] {
+        let r = plimsoll(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+        assert!(r.stderr.starts_with("error"), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    }
+    let r = plimsoll(&["compat", bad.as_str(), finance.as_str()]);
+    assert!(r.stderr.contains("bad.yaml:1:"), "{}", r.stderr);
+}
