@@ -69,6 +69,14 @@ fn consumers(c: &Value) -> Vec<(String, String, u64, bool)> {
     v
 }
 
+/// A change's judgement in each direction: `(breaks, rule)` backward and forward.
+fn judged(c: &Value, backward: (bool, &str), forward: (bool, &str)) {
+    for (side, (breaks, rule)) in [("backward", backward), ("forward", forward)] {
+        assert_eq!(c[side]["breaks"], breaks, "{side}: {c:#}");
+        assert_eq!(c[side]["rule"], rule, "{side}: {c:#}");
+    }
+}
+
 fn c(consumer: &str, file: &str, line: u64, breaks: bool) -> (String, String, u64, bool) {
     (consumer.into(), file.into(), line, breaks)
 }
@@ -84,9 +92,11 @@ fn full_mode_judges_every_change_and_names_the_consumers_it_breaks() {
     // Dropped: `discount` was required (non-nullable) in v1, so old readers break (forward).
     let d = change(&v, "discount", "removed");
     assert_eq!(d["verdict"], "breaks");
-    assert_eq!(d["backward"]["breaks"], false);
-    assert_eq!(d["forward"]["breaks"], true);
-    assert_eq!(d["forward"]["rule"], "missing-required-field");
+    judged(
+        d,
+        (false, "extra-field-ignored"),
+        (true, "missing-required-field"),
+    );
     assert_eq!(d["old_type"], "float64");
     assert_eq!(
         consumers(d),
@@ -101,9 +111,11 @@ fn full_mode_judges_every_change_and_names_the_consumers_it_breaks() {
         vec![c("finance-reporting", "finance.yaml", 15, true)]
     );
     let added = change(&v, "country_code", "added");
-    assert_eq!(added["backward"]["breaks"], true);
-    assert_eq!(added["backward"]["rule"], "missing-required-field");
-    assert_eq!(added["forward"]["breaks"], false);
+    judged(
+        added,
+        (true, "missing-required-field"),
+        (false, "extra-field-ignored"),
+    );
     assert!(
         added["detail"]
             .as_str()
@@ -118,10 +130,7 @@ fn full_mode_judges_every_change_and_names_the_consumers_it_breaks() {
         (w["old_type"].as_str(), w["new_type"].as_str()),
         (Some("int32"), Some("int64"))
     );
-    assert_eq!(w["backward"]["breaks"], false);
-    assert_eq!(w["backward"]["rule"], "widening");
-    assert_eq!(w["forward"]["breaks"], true);
-    assert_eq!(w["forward"]["rule"], "narrowing");
+    judged(w, (false, "widening"), (true, "narrowing"));
     assert_eq!(w["verdict"], "breaks");
     // `type: integer` still holds, so the consumer's contract is not what breaks.
     assert_eq!(
@@ -135,10 +144,7 @@ fn full_mode_judges_every_change_and_names_the_consumers_it_breaks() {
         (n["old_type"].as_str(), n["new_type"].as_str()),
         (Some("float64"), Some("float32"))
     );
-    assert_eq!(n["backward"]["breaks"], true);
-    assert_eq!(n["backward"]["rule"], "narrowing");
-    assert_eq!(n["forward"]["breaks"], false);
-    assert_eq!(n["forward"]["rule"], "widening");
+    judged(n, (true, "narrowing"), (false, "widening"));
     assert_eq!(
         consumers(n),
         vec![
@@ -150,9 +156,7 @@ fn full_mode_judges_every_change_and_names_the_consumers_it_breaks() {
     // A new enum value: finance does not allow it, analytics does.
     let e = change(&v, "status", "values_added");
     assert_eq!(e["values"], serde_json::json!(["refunded"]));
-    assert_eq!(e["backward"]["breaks"], false);
-    assert_eq!(e["forward"]["breaks"], true);
-    assert_eq!(e["forward"]["rule"], "unknown-values");
+    judged(e, (false, "known-values"), (true, "unknown-values"));
     assert_eq!(
         consumers(e),
         vec![

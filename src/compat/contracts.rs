@@ -129,13 +129,17 @@ fn null_limit(t: &TableContract, f: &FieldContract) -> Option<f64> {
         .then(|| t.max_null_rate.unwrap_or(DEFAULT_MAX_NULL_RATE)))
 }
 
+/// A line of a contract file.
+fn at(c: &Contract, line: usize) -> At {
+    At {
+        file: c.path.display().to_string(),
+        line,
+    }
+}
+
 /// The changes from `old` to `new`.
 pub fn diff(old: &Contract, new: &Contract) -> Vec<Change> {
     let mut out = Vec::new();
-    let at = |c: &Contract, line: usize| At {
-        file: c.path.display().to_string(),
-        line,
-    };
     for t in &old.tables {
         if !new.tables.iter().any(|n| n.table == t.table) {
             let mut d = Differ {
@@ -172,10 +176,6 @@ fn table(
     nc: &Contract,
     n: &TableContract,
 ) {
-    let at = |c: &Contract, line: usize| At {
-        file: c.path.display().to_string(),
-        line,
-    };
     {
         let mut d = Differ {
             out,

@@ -86,8 +86,7 @@ pub struct CompatPlan {
 }
 
 /// The rules a verdict names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     /// The same logical type in another encoding.
     SameType,
@@ -143,6 +142,13 @@ impl Rule {
     }
 }
 
+/// A rule serialises as its name ([`Rule::as_str`]): one spelling for text and JSON.
+impl Serialize for Rule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// One direction's judgement of a change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Judgement {
@@ -188,25 +194,6 @@ pub enum ChangeKind {
     Loosened,
     /// A contract expectation changed in a way that is neither.
     Changed,
-}
-
-impl ChangeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeKind::Added => "added",
-            ChangeKind::Removed => "removed",
-            ChangeKind::Renamed => "renamed",
-            ChangeKind::TypeChanged => "type_changed",
-            ChangeKind::NullabilityChanged => "nullability_changed",
-            ChangeKind::ValuesAdded => "values_added",
-            ChangeKind::ValuesRemoved => "values_removed",
-            ChangeKind::TableAdded => "table_added",
-            ChangeKind::TableRemoved => "table_removed",
-            ChangeKind::Tightened => "tightened",
-            ChangeKind::Loosened => "loosened",
-            ChangeKind::Changed => "changed",
-        }
-    }
 }
 
 /// A consumer contract line a change touches.

@@ -47,12 +47,6 @@ impl Dependency {
     pub fn declared_type(&self) -> Option<TypeName> {
         self.expects.as_ref().and_then(|f| f.r#type)
     }
-
-    /// Is the field required by this line (a missing or renamed field fails it)? Every line that
-    /// names a field fails when the field is gone: the `schema` check.
-    pub fn requires_field(&self) -> bool {
-        self.field.is_some()
-    }
 }
 
 /// Every dependency of a set of contracts.

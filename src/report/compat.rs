@@ -234,9 +234,7 @@ pub fn impact_table(target: &str, deps: &[&Dependency]) -> String {
     if deps.is_empty() {
         return format!("no consumer depends on `{target}`\n");
     }
-    let mut consumers: Vec<&str> = deps.iter().map(|d| d.consumer.as_str()).collect();
-    consumers.sort_unstable();
-    consumers.dedup();
+    let consumers = consumers_of(deps);
     let mut rows = vec![vec![
         "consumer".to_string(),
         "owner".into(),
@@ -263,6 +261,14 @@ pub fn impact_table(target: &str, deps: &[&Dependency]) -> String {
     )
 }
 
+/// The consumers among the dependencies, sorted, each once.
+fn consumers_of<'a>(deps: &[&'a Dependency]) -> Vec<&'a str> {
+    let mut consumers: Vec<&str> = deps.iter().map(|d| d.consumer.as_str()).collect();
+    consumers.sort_unstable();
+    consumers.dedup();
+    consumers
+}
+
 fn via(d: &Dependency) -> String {
     use crate::contract::dependents::Via;
     match (d.via, &d.from) {
@@ -274,9 +280,7 @@ fn via(d: &Dependency) -> String {
 }
 
 pub fn impact_json(target: &str, deps: &[&Dependency]) -> Value {
-    let mut consumers: Vec<&str> = deps.iter().map(|d| d.consumer.as_str()).collect();
-    consumers.sort_unstable();
-    consumers.dedup();
+    let consumers = consumers_of(deps);
     json!({
         "target": target,
         "consumers": consumers,
