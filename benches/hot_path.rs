@@ -141,6 +141,7 @@ fn contract_evaluation(c: &mut Criterion) {
                 baseline_profile: None,
                 no_baseline_reason: "none",
                 references: &refs,
+                arrival: None,
             };
             plimsoll::check::run_table(&subject, chrono::Utc::now())
         })

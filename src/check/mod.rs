@@ -2,12 +2,14 @@
 //! A check never reads data; it reads profiles. One check per file, documented in place.
 
 pub mod allowed_values;
+pub mod arrival;
 pub mod change;
 pub mod drift;
 pub mod freshness;
 pub mod null_rate;
 pub mod range;
 pub mod references;
+pub mod restated;
 pub mod row_count;
 pub mod schema;
 pub mod skew;
@@ -48,6 +50,7 @@ impl Status {
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     AllowedValues,
+    Arrival,
     CardinalityChange,
     Drift,
     Freshness,
@@ -55,6 +58,7 @@ pub enum CheckId {
     NullRateChange,
     Range,
     References,
+    Restated,
     RowCount,
     Schema,
     Skew,
@@ -67,6 +71,7 @@ impl CheckId {
     pub fn as_str(self) -> &'static str {
         match self {
             CheckId::AllowedValues => "allowed_values",
+            CheckId::Arrival => "arrival",
             CheckId::CardinalityChange => "cardinality_change",
             CheckId::Drift => "drift",
             CheckId::Freshness => "freshness",
@@ -74,6 +79,7 @@ impl CheckId {
             CheckId::NullRateChange => "null_rate_change",
             CheckId::Range => "range",
             CheckId::References => "references",
+            CheckId::Restated => "restated",
             CheckId::RowCount => "row_count",
             CheckId::Schema => "schema",
             CheckId::Skew => "skew",
@@ -130,6 +136,8 @@ pub struct Subject<'a> {
     pub no_baseline_reason: &'a str,
     /// Referential-integrity counts by field name (or why they could not be computed).
     pub references: &'a BTreeMap<String, std::result::Result<references::ReferenceStats, String>>,
+    /// When data arrived, from metadata (for `arrival`, column-less `freshness`, `restated`).
+    pub arrival: Option<&'a arrival::ArrivalFacts>,
 }
 
 /// The warning of a check that needs a baseline when there is none.
@@ -314,6 +322,8 @@ pub fn text(v: &Value) -> String {
 pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<CheckResult> {
     let mut out = Vec::new();
     out.extend(freshness::check(s, now));
+    out.extend(arrival::check(s, now));
+    out.extend(restated::check(s));
     out.extend(small_files::check(s));
     out.extend(row_count::check(s));
     out.extend(row_count::bounds(s));

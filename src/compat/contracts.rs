@@ -185,22 +185,34 @@ fn table(
         };
         match (&o.freshness, &n.freshness) {
             (Some(a), Some(b)) if a.column != b.column => {
+                let on = |c: &Option<String>| match c {
+                    Some(c) => format!("`{c}`"),
+                    None => "the table's arrival time".to_string(),
+                };
                 let detail = d.prefixed(format!(
-                    "freshness measured on `{}` instead of `{}`",
-                    b.column, a.column
+                    "freshness measured on {} instead of {}",
+                    on(&b.column),
+                    on(&a.column)
                 ));
                 d.push(
                     ChangeKind::Changed,
                     "freshness.column",
                     detail,
-                    Some(a.column.clone()),
-                    Some(b.column.clone()),
+                    a.column.clone(),
+                    b.column.clone(),
                 );
             }
             _ => {}
         }
         let lag = |f: &Option<crate::contract::Freshness>| f.as_ref().map(|f| f.max_lag as f64);
         d.upper("freshness.max_lag", lag(&o.freshness), lag(&n.freshness));
+        let silence =
+            |a: &Option<crate::contract::Arrival>| a.as_ref().map(|a| a.max_silence as f64);
+        d.upper(
+            "arrival.max_silence",
+            silence(&o.arrival),
+            silence(&n.arrival),
+        );
         let rc = |r: &Option<crate::contract::RowCount>| r.as_ref().map(|r| r.min_ratio);
         d.lower("row_count.min_ratio", rc(&o.row_count), rc(&n.row_count));
         let rc = |r: &Option<crate::contract::RowCount>| r.as_ref().map(|r| r.max_ratio);

@@ -74,9 +74,9 @@ impl Dependents {
                         from: None,
                     };
                 all.push(dep(None, t.line, Via::Table, table_checks(t)));
-                if let Some(fr) = &t.freshness {
+                if let Some(column) = t.freshness.as_ref().and_then(|f| f.column.as_ref()) {
                     all.push(dep(
-                        Some(&fr.column),
+                        Some(column),
                         t.line,
                         Via::Freshness,
                         vec![CheckId::Freshness],
@@ -129,6 +129,9 @@ fn table_checks(t: &TableContract) -> Vec<CheckId> {
     let mut out = Vec::new();
     if t.freshness.is_some() {
         out.push(CheckId::Freshness);
+    }
+    if t.arrival.is_some() {
+        out.push(CheckId::Arrival);
     }
     if t.files.is_some() {
         out.push(CheckId::SmallFiles);

@@ -23,6 +23,9 @@ pub struct TableContract {
     pub table: String,
     pub source: Option<String>,
     pub freshness: Option<Freshness>,
+    /// `arrival`: new data must have arrived within `max_silence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrival: Option<Arrival>,
     pub row_count: Option<RowCount>,
     pub files: Option<Files>,
     /// Default `max_null_rate` for the fields of this table.
@@ -38,9 +41,18 @@ pub struct TableContract {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Freshness {
-    pub column: String,
+    /// The event-time column; `None`: the table's own arrival time (the newest data snapshot's
+    /// commit time for Iceberg, the newest file's modification time for Parquet).
+    pub column: Option<String>,
     /// Seconds.
     pub max_lag: u64,
+}
+
+/// `arrival: { max_silence }`: new files, snapshots or rows within the window before `--now`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arrival {
+    /// Seconds.
+    pub max_silence: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -273,6 +285,7 @@ impl TableContract {
             table: String::new(),
             source: None,
             freshness: None,
+            arrival: None,
             row_count: None,
             files: None,
             max_null_rate: None,

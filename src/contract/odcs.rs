@@ -1812,15 +1812,20 @@ impl<'n> Reader<'_, '_> {
                 // Two latencies for one table: both hold when the shorter one does.
                 let existing = t.freshness.as_ref().map(|f| (f.column.clone(), f.max_lag));
                 match existing {
-                    Some((c, l)) if c == column && l <= lag => {}
-                    Some((c, _)) if c != column => self.warn(
+                    Some((Some(c), l)) if c == column && l <= lag => {}
+                    Some((Some(c), _)) if c != column => self.warn(
                         at,
                         format!(
                             "only one freshness column per table is checked: `{c}` already measures `{}`",
                             t.table
                         ),
                     ),
-                    _ => t.freshness = Some(Freshness { column, max_lag: lag }),
+                    _ => {
+                        t.freshness = Some(Freshness {
+                            column: Some(column),
+                            max_lag: lag,
+                        })
+                    }
                 }
             }
         }

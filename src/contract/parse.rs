@@ -36,6 +36,7 @@ pub mod keys {
         "source",
         "description",
         "freshness",
+        "arrival",
         "row_count",
         "files",
         "max_null_rate",
@@ -43,6 +44,7 @@ pub mod keys {
         "fields",
     ];
     pub const FRESHNESS: &[&str] = &["column", "max_lag"];
+    pub const ARRIVAL: &[&str] = &["max_silence"];
     pub const ROW_COUNT: &[&str] = &["baseline_days", "min_ratio", "max_ratio"];
     pub const FILES: &[&str] = &["min_mean_size"];
     pub const DRIFT: &[&str] = &["max_psi", "warn_psi"];
@@ -69,6 +71,7 @@ pub mod keys {
         ("", CONTRACT),
         ("table", TABLE),
         ("freshness", FRESHNESS),
+        ("arrival", ARRIVAL),
         ("row_count", ROW_COUNT),
         ("files", FILES),
         ("drift", DRIFT),
@@ -828,6 +831,7 @@ impl Parser<'_> {
                     self.string(v, "description");
                 }
                 "freshness" => t.freshness = self.freshness(v),
+                "arrival" => t.arrival = self.arrival(v),
                 "row_count" => t.row_count = self.row_count(v),
                 "files" => t.files = self.files(v),
                 "max_null_rate" => t.max_null_rate = self.rate(v, "max_null_rate").map(|r| r.value),
@@ -870,14 +874,28 @@ impl Parser<'_> {
                 _ => unreachable!(),
             }
         }
-        for req in ["column", "max_lag"] {
-            if !entries.iter().any(|e| e.0 == req) {
-                self.problem(node, format!("`freshness` needs `{req}`"));
-            }
+        if !entries.iter().any(|e| e.0 == "max_lag") {
+            self.problem(node, "`freshness` needs `max_lag`".into());
         }
+        // Without `column`, freshness is the table's arrival time (snapshot commit, file time).
+        let column_ok = column.is_some() || !entries.iter().any(|e| e.0 == "column");
         Some(Freshness {
-            column: column?,
-            max_lag: max_lag?,
+            column,
+            max_lag: max_lag.filter(|_| column_ok)?,
+        })
+    }
+
+    pub(crate) fn arrival(&mut self, node: &Node) -> Option<Arrival> {
+        let entries = self.mapping(node, "`arrival`", keys::ARRIVAL)?;
+        let mut max_silence = None;
+        for (_, _, v) in &entries {
+            max_silence = self.duration(v, "arrival.max_silence");
+        }
+        if entries.is_empty() {
+            self.problem(node, "`arrival` needs `max_silence`".into());
+        }
+        Some(Arrival {
+            max_silence: max_silence?,
         })
     }
 

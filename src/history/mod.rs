@@ -7,7 +7,9 @@
 //! its counts, and runs that could not be completed with their error, so `status` tells a table
 //! that is failing from one that is overdue.
 
+pub mod fileset;
 pub mod incremental;
+pub mod restated;
 pub mod store;
 
 use crate::check::{CheckResult, Status};
@@ -40,6 +42,10 @@ pub struct SliceRecord {
     /// that kept only the run's overall status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<CheckOutcome>>,
+    /// The files the profile was computed from, so a later run sees the slice restated; None
+    /// for slices stored by versions that did not keep them, and for backfills.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<fileset::FileSet>,
 }
 
 /// A stored slice as baselines read it.
@@ -49,6 +55,12 @@ pub struct StoredSlice {
     /// The worst outcome of the checks that ran on it (pass when none did).
     pub status: Status,
     pub checks: Option<Vec<CheckOutcome>>,
+    /// Whether checks ran on it (false for a backfill or a baseline fill-in).
+    pub checked: bool,
+    /// The files it was computed from, when stored with them.
+    pub files: Option<fileset::FileSet>,
+    /// When it was stored.
+    pub written_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl StoredSlice {
@@ -142,6 +154,9 @@ impl History {
                 Status::Pass
             },
             checks: s.profile.checks,
+            checked: s.profile.checked,
+            files: s.profile.files,
+            written_at: s.written_at,
             profile: s.profile.profile,
         }))
     }
@@ -156,7 +171,21 @@ impl History {
         profile: &TableProfile,
         checked: Option<&[CheckResult]>,
     ) -> Result<()> {
+        self.put_with_files(table, slice, profile, checked, None)
+            .await
+    }
+
+    /// As [`History::put`], with the identity of the files the profile was computed from.
+    pub async fn put_with_files(
+        &self,
+        table: &str,
+        slice: &str,
+        profile: &TableProfile,
+        checked: Option<&[CheckResult]>,
+        files: Option<fileset::FileSet>,
+    ) -> Result<()> {
         let record = SliceRecord {
+            files,
             profile: profile.clone(),
             checked: checked.is_some(),
             checks: checked.map(|rs| {
@@ -185,6 +214,7 @@ impl History {
                 && old.schema == new.schema
                 && old.fields.len() == new.fields.len();
             if same_data
+                && e.profile.files == record.files
                 && e.profile.checked == record.checked
                 && e.profile.checks == record.checks
                 && e.status == new_status
@@ -222,6 +252,7 @@ impl History {
         slices: &[String],
         results: &[CheckResult],
         rows: u64,
+        table_state: Option<fileset::TableState>,
     ) -> Result<()> {
         let count = |s: Status| results.iter().filter(|r| r.status == s).count() as u64;
         let record = RunRecord {
@@ -240,6 +271,7 @@ impl History {
             rows,
             source: location.to_string(),
             error: None,
+            table_state,
         };
         Ok(self.store.record_run(&record).await?)
     }
@@ -263,6 +295,7 @@ impl History {
             rows: 0,
             source: location.to_string(),
             error: Some(error.to_string()),
+            table_state: None,
         };
         Ok(self.store.record_run(&record).await?)
     }

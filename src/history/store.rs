@@ -90,6 +90,10 @@ pub struct RunRecord {
     /// Why the run could not be completed (its `error:` text), for runs that ended in an error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the run saw of the whole table (files, rows), for the next run's `arrival` check;
+    /// None for runs of versions that did not keep it, and for runs that ended in an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_state: Option<super::fileset::TableState>,
 }
 
 /// A sortable run id: the time, then 8 random hex digits.
@@ -513,6 +517,7 @@ mod tests {
             rows: 10,
             source: "x".into(),
             error: None,
+            table_state: None,
         };
         h.record_run(&run("b", t0 + chrono::Duration::hours(1)))
             .await

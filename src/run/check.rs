@@ -200,8 +200,8 @@ fn wanted_columns(source: &Source, entries: &[&TableContract]) -> Vec<String> {
         }
     };
     for t in entries {
-        if let Some(f) = &t.freshness {
-            want(&f.column);
+        if let Some(c) = t.freshness.as_ref().and_then(|f| f.column.as_ref()) {
+            want(c);
         }
         for f in &t.fields {
             want(&f.name);
@@ -330,6 +330,8 @@ async fn check_table(
     };
     let profile = &profiled.whole;
     let refs = references(ctx, plan, source, &entries).await;
+    let (arrival, table_state) =
+        super::arrival::facts(source, history, &t.name, &entries, &profiled).await?;
     let mut here = Vec::new();
     for (ci, ti) in &t.entries {
         let subject = Subject {
@@ -340,13 +342,15 @@ async fn check_table(
             baseline_profile: merged.as_ref(),
             no_baseline_reason: &reason,
             references: &refs,
+            arrival: Some(&arrival),
         };
         here.extend(check::run_table(&subject, plan.now));
     }
     if from_footers.is_some() {
         for r in &mut here {
             if let Some(o) = r.observed.as_object_mut() {
-                o.insert("answered_from".into(), source.metadata_origin().into());
+                o.entry("answered_from")
+                    .or_insert(source.metadata_origin().into());
             }
         }
     }
@@ -362,7 +366,10 @@ async fn check_table(
                 .collect()
         };
         for (name, p) in &slices {
-            h.put(&t.name, name, p, Some(&here)).await?;
+            let part = (!profiled.partitions.is_empty()).then_some(name.as_str());
+            let files = super::arrival::slice_files(source, part);
+            h.put_with_files(&t.name, name, p, Some(&here), Some(files))
+                .await?;
         }
         let names: Vec<String> = slices.iter().map(|s| s.0.clone()).collect();
         h.record(
@@ -373,6 +380,7 @@ async fn check_table(
             &names,
             &here,
             profile.row_count,
+            table_state,
         )
         .await?;
     }

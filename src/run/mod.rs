@@ -4,6 +4,7 @@
 //!
 //! [`Context`]: crate::Context
 
+pub mod arrival;
 pub mod check;
 pub mod config;
 pub mod drift;

@@ -18,6 +18,9 @@ pub struct FileInfo {
     pub partition: Vec<(String, String)>,
     /// The parsed footer (row groups and their column statistics), once read.
     pub footer: Option<Arc<ParquetMetaData>>,
+    /// When the file was last written, as the listing says (a local file's mtime, an S3
+    /// object's `Last-Modified`); `None` for Iceberg data files, whose time is their snapshot's.
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl FileInfo {
@@ -29,7 +32,14 @@ impl FileInfo {
             rows: 0,
             partition,
             footer: None,
+            modified: None,
         }
+    }
+
+    /// The same file with its listing time.
+    pub fn modified_at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.modified = Some(at);
+        self
     }
 
     /// `key=value/...` of the partition directories holding the file (empty when none).

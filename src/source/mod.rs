@@ -7,6 +7,7 @@
 //! any file is opened; only the footers of the selected files are read, and the scan is pruned
 //! to them by an exact partition filter.
 
+pub mod arrival;
 pub mod errors;
 pub mod files;
 pub mod footer;

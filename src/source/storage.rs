@@ -154,12 +154,10 @@ impl Storage {
                 .map_err(|e| self.error(location, &e))?;
             return Ok(Listing {
                 is_file: true,
-                files: vec![FileInfo::new(
-                    self.display(root),
-                    root.clone(),
-                    meta.size,
-                    vec![],
-                )],
+                files: vec![
+                    FileInfo::new(self.display(root), root.clone(), meta.size, vec![])
+                        .modified_at(meta.last_modified),
+                ],
             });
         }
         let prefix = (!root.as_ref().is_empty()).then_some(root);
@@ -190,12 +188,15 @@ impl Storage {
                 }
             }
             if hive {
-                files.push(FileInfo::new(
-                    self.display(&o.location),
-                    o.location.clone(),
-                    o.size,
-                    partition,
-                ));
+                files.push(
+                    FileInfo::new(
+                        self.display(&o.location),
+                        o.location.clone(),
+                        o.size,
+                        partition,
+                    )
+                    .modified_at(o.last_modified),
+                );
             }
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
