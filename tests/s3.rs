@@ -380,6 +380,125 @@ fn compat_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
     assert_eq!(r["changes"].as_array().unwrap().len(), 6);
 }
 
+/// `arrival` and column-less `freshness` on S3 read the listing's `Last-Modified` (taken here
+/// from the server with HEAD requests); a partition rewritten on S3 is reported restated.
+fn arrival_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
+    let orders = common::root().join("testdata/orders");
+    upload(
+        rt,
+        s,
+        &orders.join("date=2024-03-01"),
+        "arrival/date=2024-03-01",
+    );
+    upload(
+        rt,
+        s,
+        &orders.join("date=2024-03-02"),
+        "arrival/date=2024-03-02",
+    );
+    let newest_modified = |prefix: &str| {
+        rt.block_on(async {
+            let listed: Vec<object_store::ObjectMeta> =
+                futures::TryStreamExt::try_collect(s.list(Some(&prefix.into())))
+                    .await
+                    .unwrap();
+            let mut newest = None;
+            for o in &listed {
+                let head = s.head(&o.location).await.unwrap();
+                newest = newest.max(Some(head.last_modified));
+            }
+            (newest.unwrap(), listed.len())
+        })
+    };
+    let (newest, count) = newest_modified("arrival");
+    let dir = tempfile::tempdir().unwrap();
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: ops\ndepends_on:\n  - table: orders\n    arrival: { max_silence: 26h }\n    freshness: { max_lag: 26h }\n    fields:\n      - name: order_id\n",
+    )
+    .unwrap();
+    let iso = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let check = |now: chrono::DateTime<chrono::Utc>, extra: &[&str]| {
+        let now = now.to_rfc3339();
+        let mut args = vec![
+            "check",
+            "s3://lake/arrival",
+            "--contract",
+            contract.to_str().unwrap(),
+            "--now",
+            &now,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let r = run(&args, GOOD);
+        no_secret(&r);
+        (r.code, json(&r))
+    };
+    let of = |v: &Value, check: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["check"] == check)
+            .unwrap_or_else(|| panic!("no {check} in {v:#}"))
+            .clone()
+    };
+    let (code, v) = check(newest + chrono::Duration::hours(25), &[]);
+    assert_eq!(code, 0, "{v:#}");
+    let a = of(&v, "arrival");
+    assert_eq!(a["status"], "pass");
+    assert_eq!(a["observed"]["from"], "file_modified");
+    assert_eq!(a["observed"]["newest"], iso(newest));
+    assert_eq!(a["observed"]["files_looked_at"], count);
+    assert!(
+        a["observed"]["file"]
+            .as_str()
+            .unwrap()
+            .starts_with("s3://lake/arrival/")
+    );
+    let f = of(&v, "freshness");
+    assert_eq!(f["observed"]["from"], "file_modified");
+    assert_eq!(f["observed"]["latest"], iso(newest));
+    let (code, v) = check(newest + chrono::Duration::hours(27), &[]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(of(&v, "arrival")["status"], "fail");
+    assert_eq!(of(&v, "freshness")["status"], "fail");
+
+    // A partition checked with a history, then a late file lands in it: restated.
+    let history = dir.path().join("history");
+    let h = history.to_str().unwrap();
+    let slice = ["--partition", "date=2024-03-02", "--history", h];
+    let (code, v) = check(newest, &slice);
+    assert_eq!(code, 0, "{v:#}");
+    let day = orders.join("date=2024-03-02");
+    let first = std::fs::read_dir(&day)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bytes = std::fs::read(&first).unwrap();
+    rt.block_on(s.put(
+        &"arrival/date=2024-03-02/late.parquet".into(),
+        PutPayload::from(bytes),
+    ))
+    .unwrap();
+    let (_, v) = check(newest, &slice);
+    let r = of(&v, "restated");
+    assert_eq!(r["status"], "warn");
+    assert_eq!(r["observed"]["files_added"], 1);
+    assert_eq!(r["observed"]["files_changed"], 1);
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("restated: 1 file changed since the check at "),
+        "{r:#}"
+    );
+}
+
 #[test]
 fn s3_sources_behave_like_local_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -449,6 +568,7 @@ fn s3_sources_behave_like_local_ones() {
     iceberg_rest(&rt, &iceberg);
     run_config_on_s3();
     compat_on_s3(&rt, &s);
+    arrival_on_s3(&rt, &s);
 
     // Partition selection and a single object.
     let latest = run(

@@ -266,7 +266,11 @@ pub fn check(s: &Subject<'_>, now: DateTime<Utc>) -> Option<CheckResult> {
     Some(verdict(
         if ok { Status::Pass } else { Status::Fail },
         observed,
-        format!("last arrival {}", ago(now, a.at)),
+        if a.at > now {
+            "last arrival after `--now`".to_string()
+        } else {
+            format!("last arrival {}", ago(now, a.at))
+        },
         if ok {
             format!(
                 "{head}, within {}{since_run}; looked at {looked_at}",
