@@ -446,3 +446,41 @@ fn with_a_history_a_table_that_did_not_change_since_the_run_before_fails_arrival
         "{r:#}"
     );
 }
+
+#[test]
+fn lint_and_the_contract_diff_know_arrival() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = contract(tmp.path(), "    arrival: { max_silence: soon }\n");
+    let r = common::plimsoll(&["lint", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let all = format!("{}{}", r.stdout, r.stderr);
+    assert!(all.contains("contract.yaml:4:"), "{all}");
+    assert!(all.contains("invalid duration `soon`"), "{all}");
+
+    use plimsoll::compat::ChangeKind;
+    use plimsoll::contract::parse::parse_contract;
+    let parse = |keys: &str| {
+        let text = format!("consumer: ops\ndepends_on:\n  - table: orders\n{keys}");
+        parse_contract(Path::new("c.yaml"), &text).unwrap()
+    };
+    let old =
+        parse("    arrival: { max_silence: 26h }\n    freshness: { column: t, max_lag: 2h }\n");
+    let new = parse("    arrival: { max_silence: 2d }\n    freshness: { max_lag: 2h }\n");
+    let changes = plimsoll::compat::contracts::diff(&old, &new);
+    let arrival = changes
+        .iter()
+        .find(|c| c.expectation == Some("arrival.max_silence"))
+        .unwrap_or_else(|| panic!("{changes:#?}"));
+    assert_eq!(arrival.kind, ChangeKind::Loosened);
+    let column = changes
+        .iter()
+        .find(|c| c.expectation == Some("freshness.column"))
+        .unwrap_or_else(|| panic!("{changes:#?}"));
+    assert!(
+        column
+            .detail
+            .contains("the table's arrival time instead of `t`"),
+        "{}",
+        column.detail
+    );
+}

@@ -297,6 +297,24 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             format!("{base}        skew: {{}}\n"),
             "missing \"max_top_share\"",
         ),
+        (
+            "an arrival without its window",
+            base.replace("    fields:", "    arrival: {}\n    fields:"),
+            "missing \"max_silence\"",
+        ),
+        (
+            "an arrival with a bad duration",
+            base.replace(
+                "    fields:",
+                "    arrival: { max_silence: soon }\n    fields:",
+            ),
+            "does not match",
+        ),
+        (
+            "a freshness without its lag",
+            base.replace("    fields:", "    freshness: { column: t }\n    fields:"),
+            "missing \"max_lag\"",
+        ),
     ];
     for (what, text, needle) in cases {
         let e = errors(&yaml(&text));
@@ -309,6 +327,20 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             "{what}: the parser accepts it"
         );
     }
+    // `arrival`, and `freshness` without a column (the table's arrival time), are valid.
+    let text = base.replace(
+        "    fields:",
+        "    arrival: { max_silence: 26h }\n    freshness: { max_lag: 1d2h }\n    fields:",
+    );
+    assert!(
+        errors(&yaml(&text)).is_empty(),
+        "{:#?}",
+        errors(&yaml(&text))
+    );
+    let c = parse_contract(Path::new("c.yaml"), &text).expect("valid");
+    assert_eq!(c.tables[0].arrival.as_ref().unwrap().max_silence, 26 * 3600);
+    assert_eq!(c.tables[0].freshness.as_ref().unwrap().column, None);
+    assert_eq!(c.tables[0].freshness.as_ref().unwrap().max_lag, 26 * 3600);
     // Numbers with `_` separators are text in YAML 1.2, and valid as the parser reads them.
     let text = format!("{base}        constraints: {{ min: 0, max: 1_000_000 }}\n");
     assert!(errors(&yaml(&text)).is_empty());
