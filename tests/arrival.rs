@@ -282,6 +282,118 @@ fn an_iceberg_table_arrives_by_its_snapshot_commit_time() {
     );
 }
 
+/// Commits a `replace` snapshot (a compaction: the same manifests, no new rows) dated `after_ms`
+/// after the current one, and writes the next metadata file.
+async fn commit_replace(table_dir: &Path, dir: &Path, after_ms: i64) {
+    use iceberg::spec::{MAIN_BRANCH, ManifestListWriter, Operation, Snapshot, Summary};
+    use iceberg::{Catalog, TableIdent};
+    use std::str::FromStr;
+    let catalog = catalog(&local_props(dir), Arc::new(LocalFsStorageFactory)).await;
+    let ident = TableIdent::from_strs(["shop", "orders"]).unwrap();
+    let table = catalog.load_table(&ident).await.unwrap();
+    let md = table.metadata();
+    let io = table.file_io().clone();
+    let parent = md.current_snapshot().unwrap().clone();
+    let snapshot_id = parent.snapshot_id() + 1;
+    let manifests = table
+        .manifest_list_reader(&parent)
+        .load()
+        .await
+        .unwrap()
+        .entries()
+        .to_vec();
+    let sequence = md.next_sequence_number();
+    let list = format!(
+        "{}/metadata/snap-{snapshot_id}-replace.avro",
+        table_dir.display()
+    );
+    let mut lw = ManifestListWriter::v2(
+        io.new_output(&list).unwrap().writer().await.unwrap(),
+        snapshot_id,
+        Some(parent.snapshot_id()),
+        sequence,
+    );
+    lw.add_manifests(manifests.into_iter()).unwrap();
+    lw.close().await.unwrap();
+    let snapshot = Snapshot::builder()
+        .with_snapshot_id(snapshot_id)
+        .with_parent_snapshot_id(Some(parent.snapshot_id()))
+        .with_sequence_number(sequence)
+        .with_timestamp_ms(parent.timestamp_ms() + after_ms)
+        .with_manifest_list(list)
+        .with_schema_id(md.current_schema_id())
+        .with_summary(Summary {
+            operation: Operation::Replace,
+            additional_properties: Default::default(),
+        })
+        .build();
+    let current = table.metadata_location().unwrap().to_string();
+    let next = md
+        .clone()
+        .into_builder(Some(current.clone()))
+        .set_branch_snapshot(snapshot, MAIN_BRANCH)
+        .unwrap()
+        .build()
+        .unwrap()
+        .metadata;
+    let location = iceberg::MetadataLocation::from_str(&current)
+        .unwrap()
+        .with_next_version()
+        .with_new_metadata(&next);
+    next.write_to(&io, &location).await.unwrap();
+}
+
+#[test]
+fn a_snapshot_that_adds_no_rows_is_not_an_arrival() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let table_dir = dir.join("warehouse/shop/orders");
+    let (appended_id, appended) = rt.block_on(async {
+        let catalog = catalog(&local_props(&dir), Arc::new(LocalFsStorageFactory)).await;
+        create_orders(&catalog).await;
+        let appended = current_snapshot(&table_dir);
+        // A compaction two days later.
+        commit_replace(&table_dir, &dir, 2 * 86_400_000).await;
+        appended
+    });
+    // The metadata JSON: the current snapshot is the replace, its parent the append.
+    let newest = std::fs::read_dir(table_dir.join("metadata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".metadata.json"))
+        .max()
+        .unwrap();
+    let md: Value = serde_json::from_str(&std::fs::read_to_string(newest).unwrap()).unwrap();
+    let current = md["current-snapshot-id"].as_i64().unwrap();
+    let snap = md["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["snapshot-id"].as_i64() == Some(current))
+        .unwrap();
+    assert_eq!(snap["summary"]["operation"], "replace");
+    assert_eq!(snap["parent-snapshot-id"].as_i64(), Some(appended_id));
+
+    let c = contract(tmp.path(), "    arrival: { max_silence: 26h }\n");
+    // 50h after the append, 2h after the compaction: no row came in the last 26h.
+    let now = appended + Duration::hours(50);
+    let (code, v, err) = check(&table_dir, &c, &["--now", &now.to_rfc3339()]);
+    assert_eq!(code, 1, "{v:#}\n{err}");
+    let r = one(&v, "arrival");
+    assert_eq!(r["status"], "fail");
+    assert_eq!(r["observed"]["snapshot_id"], appended_id);
+    assert_eq!(r["observed"]["newest"], iso(appended));
+    assert_eq!(r["observed"]["later_snapshots_without_data"], 1);
+    let now = appended + Duration::hours(25);
+    let (code, v, _) = check(&table_dir, &c, &["--now", &now.to_rfc3339()]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(one(&v, "arrival")["status"], "pass");
+}
+
 /// The row count of one stored slice, from the history's JSON file.
 fn stored(history: &Path, slice: &str) -> Value {
     let p = history.join(format!("profiles/orders/{slice}.json"));
@@ -483,4 +595,47 @@ fn lint_and_the_contract_diff_know_arrival() {
         "{}",
         column.detail
     );
+}
+
+#[test]
+fn arrival_reads_no_data_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("orders");
+    let p = file(
+        &table,
+        "2024-03-01",
+        "part-0.parquet",
+        0,
+        1_000,
+        at("2024-03-02T02:00:00Z"),
+    );
+    // Garble the first data page (the footer at the end stays intact), keeping the time.
+    let mut bytes = std::fs::read(&p).unwrap();
+    for b in &mut bytes[4..68] {
+        *b = 0xFF;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    touch(&p, at("2024-03-02T02:00:00Z"));
+    let c = contract(
+        tmp.path(),
+        "    arrival: { max_silence: 26h }\n    freshness: { max_lag: 26h }\n",
+    );
+    let (code, v, err) = check(&table, &c, &["--now", "2024-03-02T12:00:00Z"]);
+    assert_eq!(code, 0, "{v:#}\n{err}");
+    assert_eq!(one(&v, "arrival")["status"], "pass");
+    assert_eq!(one(&v, "freshness")["observed"]["from"], "file_modified");
+    // A check that needs the values does read the page, and fails on it.
+    let c = contract(
+        tmp.path(),
+        "    arrival: { max_silence: 26h }\n    fields:\n      - name: id\n        required: true\n",
+    );
+    let r = common::plimsoll(&[
+        "check",
+        table.to_str().unwrap(),
+        "--contract",
+        c.to_str().unwrap(),
+        "--now",
+        "2024-03-02T12:00:00Z",
+    ]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
 }
