@@ -4,12 +4,14 @@
 pub mod allowed_values;
 pub mod change;
 pub mod drift;
+pub mod duplicates;
 pub mod freshness;
 pub mod null_rate;
 pub mod range;
 pub mod references;
 pub mod row_count;
 pub mod schema;
+pub mod schema_drift;
 pub mod skew;
 pub mod small_files;
 pub mod unique;
@@ -50,6 +52,7 @@ pub enum CheckId {
     AllowedValues,
     CardinalityChange,
     Drift,
+    Duplicates,
     Freshness,
     NullRate,
     NullRateChange,
@@ -57,6 +60,7 @@ pub enum CheckId {
     References,
     RowCount,
     Schema,
+    SchemaDrift,
     Skew,
     SmallFiles,
     Type,
@@ -69,6 +73,7 @@ impl CheckId {
             CheckId::AllowedValues => "allowed_values",
             CheckId::CardinalityChange => "cardinality_change",
             CheckId::Drift => "drift",
+            CheckId::Duplicates => "duplicates",
             CheckId::Freshness => "freshness",
             CheckId::NullRate => "null_rate",
             CheckId::NullRateChange => "null_rate_change",
@@ -76,6 +81,7 @@ impl CheckId {
             CheckId::References => "references",
             CheckId::RowCount => "row_count",
             CheckId::Schema => "schema",
+            CheckId::SchemaDrift => "schema_drift",
             CheckId::Skew => "skew",
             CheckId::SmallFiles => "small_files",
             CheckId::Type => "type",
@@ -130,6 +136,9 @@ pub struct Subject<'a> {
     pub no_baseline_reason: &'a str,
     /// Referential-integrity counts by field name (or why they could not be computed).
     pub references: &'a BTreeMap<String, std::result::Result<references::ReferenceStats, String>>,
+    /// Duplicate counts by `unique` key (or why they could not be computed).
+    pub duplicates:
+        &'a BTreeMap<Vec<String>, std::result::Result<duplicates::DuplicateStats, String>>,
 }
 
 /// The warning of a check that needs a baseline when there is none.
@@ -317,6 +326,8 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     out.extend(small_files::check(s));
     out.extend(row_count::check(s));
     out.extend(row_count::bounds(s));
+    out.extend(duplicates::check(s));
+    out.extend(schema_drift::check(s));
     let lookup = schema::Lookup::new(s);
     for f in &s.table.fields {
         let present = schema::check(s, &lookup, f, &mut out);
