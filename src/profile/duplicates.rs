@@ -230,7 +230,11 @@ pub async fn for_entries(
 fn one_paragraph(e: &Error) -> String {
     e.render()
         .lines()
-        .map(|l| l.trim().trim_start_matches("error: "))
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("error: ")
+                .trim_start_matches("invalid argument: ")
+        })
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ")

@@ -1,0 +1,308 @@
+//! The `duplicates` check (table-level `unique` keys) against a plain reference: a table of
+//! known rows written here (three date partitions, two files each, nulls in the key columns),
+//! the expected counts computed by a `HashMap` over the same rows, not by Plimsoll.
+
+mod common;
+
+use arrow::array::{ArrayRef, Float64Array, Int32Array, RecordBatch, StringArray};
+use common::{parquet, plimsoll_json};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// One row: (date, order_id, line_no, amount).
+type Row = (&'static str, Option<String>, Option<i32>, f64);
+
+const DATES: [&str; 3] = ["2024-03-01", "2024-03-02", "2024-03-03"];
+
+/// A deterministic generator (an LCG), so the rows are the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// The rows: order ids drawn from a range small enough to repeat, some nulls in both key
+/// columns, and whole rows written twice (a retried load) in the second partition.
+fn rows() -> Vec<Row> {
+    let mut g = Lcg(42);
+    let mut out = Vec::new();
+    for (d, date) in DATES.iter().enumerate() {
+        let n = 1_500 + 250 * d as u64;
+        for i in 0..n {
+            let order = match g.next(50) {
+                0 => None,
+                _ => Some(format!("o{:05}", g.next(900 + 300 * d as u64))),
+            };
+            let line = match g.next(40) {
+                0 => None,
+                _ => Some(g.next(4) as i32),
+            };
+            out.push((*date, order, line, i as f64 / 4.0));
+        }
+        if d == 1 {
+            let retried: Vec<Row> = out[out.len() - 120..].to_vec();
+            out.extend(retried);
+        }
+    }
+    out
+}
+
+/// Writes the rows as `dir/date=D/part-{0,1}.parquet`, each partition split in two files.
+fn write(dir: &Path, rows: &[Row]) {
+    for date in DATES {
+        let part: Vec<&Row> = rows.iter().filter(|r| r.0 == date).collect();
+        let half = part.len() / 2;
+        for (i, chunk) in [&part[..half], &part[half..]].iter().enumerate() {
+            let cols: Vec<(&str, ArrayRef)> = vec![
+                (
+                    "order_id",
+                    Arc::new(StringArray::from_iter(chunk.iter().map(|r| r.1.clone()))),
+                ),
+                (
+                    "line_no",
+                    Arc::new(Int32Array::from_iter(chunk.iter().map(|r| r.2))),
+                ),
+                (
+                    "amount",
+                    Arc::new(Float64Array::from_iter_values(chunk.iter().map(|r| r.3))),
+                ),
+            ];
+            let batch = RecordBatch::try_from_iter(cols).unwrap();
+            parquet(
+                dir,
+                &format!("date={date}/part-{i}.parquet"),
+                std::slice::from_ref(&batch),
+            );
+        }
+    }
+}
+
+/// What the reference counts for a key.
+#[derive(Debug)]
+struct Expected {
+    rows: u64,
+    null_key_rows: u64,
+    distinct_keys: u64,
+    duplicated_keys: u64,
+    duplicate_rows: u64,
+    /// Every duplicated key (as the check renders it) with its count.
+    counts: HashMap<Vec<String>, u64>,
+}
+
+/// The reference: a HashMap count of the key over `rows` (SQL `UNIQUE`: a key with a null
+/// never collides).
+fn reference(rows: &[&Row], composite: bool) -> Expected {
+    let mut counts: HashMap<Vec<String>, u64> = HashMap::new();
+    let mut nulls = 0;
+    for r in rows {
+        let key = if composite {
+            match (&r.1, r.2) {
+                (Some(o), Some(l)) => Some(vec![o.clone(), l.to_string()]),
+                _ => None,
+            }
+        } else {
+            r.1.clone().map(|o| vec![o])
+        };
+        match key {
+            Some(k) => *counts.entry(k).or_default() += 1,
+            None => nulls += 1,
+        }
+    }
+    let duplicated: HashMap<Vec<String>, u64> =
+        counts.iter().filter(|(_, n)| **n > 1).map(|(k, n)| (k.clone(), *n)).collect();
+    Expected {
+        rows: rows.len() as u64,
+        null_key_rows: nulls,
+        distinct_keys: counts.len() as u64,
+        duplicated_keys: duplicated.len() as u64,
+        duplicate_rows: duplicated.values().map(|n| n - 1).sum(),
+        counts: duplicated,
+    }
+}
+
+fn contract(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("consumer: dedup\ndepends_on:\n  - table: orders\n{body}"),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn check(table: &Path, contract: &str, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec![
+        "check",
+        table.to_str().unwrap(),
+        "--contract",
+        contract,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, v, _) = plimsoll_json(&args);
+    (code, v)
+}
+
+fn result<'a>(v: &'a Value, field: &str) -> &'a Value {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "duplicates" && r["field"] == field)
+        .unwrap_or_else(|| panic!("no duplicates result for {field}: {v:#}"))
+}
+
+/// The observed counts equal the reference's, and the examples are the most repeated keys.
+fn assert_matches(r: &Value, e: &Expected) {
+    let o = &r["observed"];
+    assert_eq!(o["rows"], e.rows, "{r:#}");
+    assert_eq!(o["null_key_rows"], e.null_key_rows, "{r:#}");
+    assert_eq!(o["distinct_keys"], e.distinct_keys, "{r:#}");
+    assert_eq!(o["duplicated_keys"], e.duplicated_keys, "{r:#}");
+    assert_eq!(o["duplicate_rows"], e.duplicate_rows, "{r:#}");
+    let rate = e.duplicate_rows as f64 / e.rows as f64;
+    assert_eq!(o["duplicate_rate"].as_f64().unwrap(), rate);
+    let examples = o["examples"].as_array().unwrap();
+    assert_eq!(examples.len(), e.counts.len().min(5));
+    let mut top: Vec<u64> = e.counts.values().copied().collect();
+    top.sort_unstable_by(|a, b| b.cmp(a));
+    for (ex, want) in examples.iter().zip(&top) {
+        let key: Vec<String> = ex["key"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ex["count"], *want, "{ex}");
+        assert_eq!(e.counts.get(&key), Some(want), "{ex}");
+    }
+}
+
+#[test]
+fn duplicates_are_counted_exactly_for_single_and_composite_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("orders");
+    let all = rows();
+    write(&table, &all);
+    let c = contract(
+        dir.path(),
+        "c.yaml",
+        "    unique: [[order_id], [order_id, line_no]]\n",
+    );
+    let (code, v) = check(&table, &c, &[]);
+    let every: Vec<&Row> = all.iter().collect();
+    let single = reference(&every, false);
+    let composite = reference(&every, true);
+    // The fixture is what it means to be: duplicates and null keys on both keys.
+    assert!(single.duplicate_rows > 0 && single.null_key_rows > 0);
+    assert!(composite.duplicate_rows > 0 && composite.null_key_rows > single.null_key_rows);
+    assert_matches(result(&v, "order_id"), &single);
+    assert_matches(result(&v, "order_id,line_no"), &composite);
+    assert_eq!(result(&v, "order_id")["status"], "fail");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_partition_is_counted_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("orders");
+    let all = rows();
+    write(&table, &all);
+    let c = contract(dir.path(), "c.yaml", "    unique: [order_id, line_no]\n");
+    for date in DATES {
+        let (_, v) = check(&table, &c, &["--partition", &format!("date={date}")]);
+        let part: Vec<&Row> = all.iter().filter(|r| r.0 == date).collect();
+        assert_matches(result(&v, "order_id,line_no"), &reference(&part, true));
+    }
+}
+
+#[test]
+fn the_verdict_turns_at_max_duplicate_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("orders");
+    let all = rows();
+    write(&table, &all);
+    let part: Vec<&Row> = all.iter().filter(|r| r.0 == "2024-03-02").collect();
+    let e = reference(&part, true);
+    let at = e.duplicate_rows as f64 / e.rows as f64;
+    let below = (e.duplicate_rows - 1) as f64 / e.rows as f64;
+    for (max, status, code) in [(at, "pass", 0), (below, "fail", 1)] {
+        let c = contract(
+            dir.path(),
+            "c.yaml",
+            &format!("    unique: [order_id, line_no]\n    max_duplicate_rate: {max}\n"),
+        );
+        let (got, v) = check(&table, &c, &["--partition", "date=2024-03-02"]);
+        let r = result(&v, "order_id,line_no");
+        assert_eq!(r["status"], status, "max {max}: {r:#}");
+        assert_eq!(r["expected"]["max_duplicate_rate"].as_f64(), Some(max));
+        assert_eq!(got, code);
+    }
+}
+
+#[test]
+fn a_missing_key_column_is_the_check_s_error_not_the_run_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("orders");
+    write(&table, &rows());
+    let c = contract(
+        dir.path(),
+        "c.yaml",
+        "    unique: [[order_id, line_nr], [amount]]\n",
+    );
+    let (code, v) = check(&table, &c, &[]);
+    let r = result(&v, "order_id,line_nr");
+    assert_eq!(r["status"], "error");
+    let msg = r["message"].as_str().unwrap();
+    assert!(msg.contains("names column(s) `line_nr` that"), "{msg}");
+    // The other key is still counted.
+    let other = result(&v, "amount");
+    assert_eq!(other["status"], "fail");
+    assert_eq!(other["observed"]["rows"], rows().len() as u64);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn the_duplicated_rows_are_every_row_of_a_duplicated_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("orders");
+    let all = rows();
+    write(&table, &all);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = vec!["order_id".to_string(), "line_no".to_string()];
+    let (keys, rows) = rt.block_on(async {
+        let ctx = plimsoll::Context::default();
+        let what = plimsoll::source::SourceRef::parse(table.to_str().unwrap()).unwrap();
+        let source = plimsoll::source::Source::open(&ctx, &what, &[]).await.unwrap();
+        let session = ctx.session();
+        let keys = plimsoll::profile::duplicates::duplicated_keys(&session, &source, &key)
+            .await
+            .unwrap()
+            .count()
+            .await
+            .unwrap();
+        let rows = plimsoll::profile::duplicates::duplicated_rows(&session, &source, &key)
+            .await
+            .unwrap()
+            .count()
+            .await
+            .unwrap();
+        (keys, rows)
+    });
+    let every: Vec<&Row> = all.iter().collect();
+    let e = reference(&every, true);
+    assert_eq!(keys as u64, e.duplicated_keys);
+    assert_eq!(rows as u64, e.counts.values().sum::<u64>());
+}
