@@ -306,3 +306,102 @@ fn the_duplicated_rows_are_every_row_of_a_duplicated_key() {
     assert_eq!(keys as u64, e.duplicated_keys);
     assert_eq!(rows as u64, e.counts.values().sum::<u64>());
 }
+
+#[test]
+fn unique_keys_are_read_strictly() {
+    use plimsoll::contract::parse::parse_contract;
+    let head = "consumer: c\ndepends_on:\n  - table: t\n";
+    let ok = |body: &str| {
+        parse_contract(Path::new("c.yaml"), &format!("{head}{body}"))
+            .unwrap_or_else(|e| panic!("{body}: {e:?}"))
+    };
+    let c = ok("    unique: [order_id, line_no]\n");
+    let keys: Vec<Vec<String>> = c.tables[0].unique.iter().map(|k| k.columns.clone()).collect();
+    assert_eq!(keys, vec![vec!["order_id".to_string(), "line_no".to_string()]]);
+    assert_eq!(c.tables[0].max_duplicate_rate, None);
+    let c = ok("    unique:\n      - [order_id]\n      - [order_id, line_no]\n    max_duplicate_rate: 0.01\n");
+    let keys: Vec<(usize, usize)> = c.tables[0]
+        .unique
+        .iter()
+        .map(|k| (k.columns.len(), k.line))
+        .collect();
+    assert_eq!(keys, vec![(1, 5), (2, 6)]);
+    assert_eq!(c.tables[0].max_duplicate_rate, Some(0.01));
+    // (body, line of the problem, words of the message)
+    let bad = [
+        ("    unique: order_id\n", 4, "must be a list of columns"),
+        ("    unique: []\n", 4, "`unique` is empty"),
+        ("    unique: [a, [b]]\n", 4, "mixes columns and lists"),
+        ("    unique: [a, a]\n", 4, "listed twice in a key"),
+        ("    unique:\n      - [a, b]\n      - [b, a]\n", 6, "the key [b,a] is listed twice"),
+        ("    max_duplicate_rate: 0.1\n", 4, "needs a `unique` key"),
+        ("    unique: [a]\n    max_duplicate_rate: 10\n", 5, "between 0 and 1"),
+        ("    schema: { allow_new_columns: maybe }\n", 4, "`true` or `false`"),
+        ("    schema: { allow_columns: false }\n", 4, "unknown key"),
+    ];
+    for (body, line, words) in bad {
+        let problems = parse_contract(Path::new("c.yaml"), &format!("{head}{body}"))
+            .expect_err(body);
+        assert!(
+            problems.iter().any(|p| p.line == line && p.message.contains(words)),
+            "{body}: {problems:#?}"
+        );
+    }
+}
+
+#[test]
+fn compat_and_impact_know_the_keys_and_the_schema_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("consumer: c\ndepends_on:\n  - table: orders\n{body}")).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let v1 = write(
+        "v1.yaml",
+        "    unique: [[order_id], [customer_id]]\n    max_duplicate_rate: 0.01\n",
+    );
+    let v2 = write(
+        "v2.yaml",
+        "    unique: [[order_id], [order_id, line_no]]\n    max_duplicate_rate: 0.001\n    schema: { allow_new_columns: false }\n",
+    );
+    let (code, v, stderr) = plimsoll_json(&["compat", &v1, &v2, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut got: Vec<(String, String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["expectation"].as_str().unwrap().to_string(),
+                c["change"].as_str().unwrap().to_string(),
+                c["old"].as_str().or(c["new"].as_str()).unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        got,
+        vec![
+            s("max_duplicate_rate", "tightened", "0.01"),
+            s("schema.allow_new_columns", "tightened", "true"),
+            s("unique", "loosened", "customer_id"),
+            s("unique", "tightened", "order_id,line_no"),
+        ]
+    );
+    // The key columns are depended on, by the duplicates check.
+    let (code, v, stderr) = plimsoll_json(&[
+        "impact",
+        "orders.line_no",
+        "--contract",
+        &v2,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let deps = v["dependencies"].as_array().unwrap();
+    assert_eq!(deps.len(), 1, "{v:#}");
+    assert_eq!(deps[0]["checks"], serde_json::json!(["duplicates"]));
+    assert_eq!(deps[0]["line"], 4);
+}
