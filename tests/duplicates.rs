@@ -405,3 +405,73 @@ fn compat_and_impact_know_the_keys_and_the_schema_policy() {
     assert_eq!(deps[0]["checks"], serde_json::json!(["duplicates"]));
     assert_eq!(deps[0]["line"], 4);
 }
+
+/// On an Iceberg table (written by pyiceberg), the count covers the snapshot read, and an added
+/// column is reported against an earlier snapshot; expected values from the fixture's
+/// `expected.json` (pyarrow.compute over the appended tables).
+#[test]
+fn on_iceberg_the_snapshot_read_is_the_one_counted() {
+    let table = common::root().join("testdata/iceberg/pyiceberg/orders");
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("testdata/iceberg/pyiceberg/expected.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let c = contract(
+        dir.path(),
+        "c.yaml",
+        "    unique: [[order_id], [customer_id], [status]]\n    max_duplicate_rate: 1\n    fields:\n      - name: order_id\n",
+    );
+    let snapshots = expected["snapshots"].as_object().unwrap();
+    for (id, snap) in snapshots {
+        let (code, v) = check(&table, &c, &["--snapshot", id]);
+        assert_eq!(code, 0, "{v:#}");
+        let rows = snap["row_count"].as_u64().unwrap();
+        for key in ["order_id", "customer_id", "status"] {
+            let col = &snap["columns"][key];
+            let (nulls, distinct) = (
+                col["null_count"].as_u64().unwrap(),
+                col["distinct_count"].as_u64().unwrap(),
+            );
+            let o = &result(&v, key)["observed"];
+            assert_eq!(o["rows"], rows, "{id} {key}");
+            assert_eq!(o["null_key_rows"], nulls, "{id} {key}");
+            assert_eq!(o["distinct_keys"], distinct, "{id} {key}");
+            assert_eq!(o["duplicate_rows"], rows - nulls - distinct, "{id} {key}");
+        }
+    }
+    // Columns of the current snapshot whose field id the first snapshot lacks.
+    let current = expected["current_snapshot_id"].as_str().unwrap();
+    let first = snapshots.keys().find(|k| *k != current).unwrap();
+    let ids = |s: &str| -> Vec<(u64, String)> {
+        snapshots[s]["columns"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, c)| (c["field_id"].as_u64().unwrap(), name.clone()))
+            .collect()
+    };
+    let before: Vec<u64> = ids(first).iter().map(|x| x.0).collect();
+    let added: Vec<String> = ids(current)
+        .into_iter()
+        .filter(|(id, _)| !before.contains(id))
+        .map(|x| x.1)
+        .collect();
+    assert!(!added.is_empty());
+    let (code, v) = check(&table, &c, &["--baseline", &format!("snapshot:{first}")]);
+    assert_eq!(code, 0, "{v:#}");
+    let mut reported: Vec<String> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["check"] == "schema_drift")
+        .map(|r| {
+            assert_eq!(r["status"], "warn");
+            assert_eq!(r["observed"]["change"], "added");
+            r["field"].as_str().unwrap().to_string()
+        })
+        .collect();
+    reported.sort();
+    assert_eq!(reported, added);
+}
