@@ -129,6 +129,7 @@ fn contract_evaluation(c: &mut Criterion) {
     let contract = plimsoll::contract::load_file(&root.join("contracts/failing/marketing.yaml"))
         .expect("contract");
     let refs = std::collections::BTreeMap::new();
+    let dups = std::collections::BTreeMap::new();
     let mut g = c.benchmark_group("contract");
     g.throughput(Throughput::Elements(contract.tables[0].fields.len() as u64));
     g.bench_function("evaluate_failing_contract", |b| {
@@ -141,6 +142,7 @@ fn contract_evaluation(c: &mut Criterion) {
                 baseline_profile: None,
                 no_baseline_reason: "none",
                 references: &refs,
+                duplicates: &dups,
             };
             plimsoll::check::run_table(&subject, chrono::Utc::now())
         })

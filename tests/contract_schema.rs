@@ -349,7 +349,10 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
     ] {
         let text = base.replace("    fields:", &format!("{extra}    fields:"));
         assert!(errors(&yaml(&text)).is_empty(), "{extra}");
-        assert!(parse_contract(Path::new("c.yaml"), &text).is_ok(), "{extra}");
+        assert!(
+            parse_contract(Path::new("c.yaml"), &text).is_ok(),
+            "{extra}"
+        );
     }
     // Numbers with `_` separators are text in YAML 1.2, and valid as the parser reads them.
     let text = format!("{base}        constraints: {{ min: 0, max: 1_000_000 }}\n");

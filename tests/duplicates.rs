@@ -116,8 +116,11 @@ fn reference(rows: &[&Row], composite: bool) -> Expected {
             None => nulls += 1,
         }
     }
-    let duplicated: HashMap<Vec<String>, u64> =
-        counts.iter().filter(|(_, n)| **n > 1).map(|(k, n)| (k.clone(), *n)).collect();
+    let duplicated: HashMap<Vec<String>, u64> = counts
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(k, n)| (k.clone(), *n))
+        .collect();
     Expected {
         rows: rows.len() as u64,
         null_key_rows: nulls,
@@ -285,7 +288,9 @@ fn the_duplicated_rows_are_every_row_of_a_duplicated_key() {
     let (keys, rows) = rt.block_on(async {
         let ctx = plimsoll::Context::default();
         let what = plimsoll::source::SourceRef::parse(table.to_str().unwrap()).unwrap();
-        let source = plimsoll::source::Source::open(&ctx, &what, &[]).await.unwrap();
+        let source = plimsoll::source::Source::open(&ctx, &what, &[])
+            .await
+            .unwrap();
         let session = ctx.session();
         let keys = plimsoll::profile::duplicates::duplicated_keys(&session, &source, &key)
             .await
@@ -316,10 +321,19 @@ fn unique_keys_are_read_strictly() {
             .unwrap_or_else(|e| panic!("{body}: {e:?}"))
     };
     let c = ok("    unique: [order_id, line_no]\n");
-    let keys: Vec<Vec<String>> = c.tables[0].unique.iter().map(|k| k.columns.clone()).collect();
-    assert_eq!(keys, vec![vec!["order_id".to_string(), "line_no".to_string()]]);
+    let keys: Vec<Vec<String>> = c.tables[0]
+        .unique
+        .iter()
+        .map(|k| k.columns.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        vec![vec!["order_id".to_string(), "line_no".to_string()]]
+    );
     assert_eq!(c.tables[0].max_duplicate_rate, None);
-    let c = ok("    unique:\n      - [order_id]\n      - [order_id, line_no]\n    max_duplicate_rate: 0.01\n");
+    let c = ok(
+        "    unique:\n      - [order_id]\n      - [order_id, line_no]\n    max_duplicate_rate: 0.01\n",
+    );
     let keys: Vec<(usize, usize)> = c.tables[0]
         .unique
         .iter()
@@ -333,17 +347,31 @@ fn unique_keys_are_read_strictly() {
         ("    unique: []\n", 4, "`unique` is empty"),
         ("    unique: [a, [b]]\n", 4, "mixes columns and lists"),
         ("    unique: [a, a]\n", 4, "listed twice in a key"),
-        ("    unique:\n      - [a, b]\n      - [b, a]\n", 6, "the key [b,a] is listed twice"),
+        (
+            "    unique:\n      - [a, b]\n      - [b, a]\n",
+            6,
+            "the key [b,a] is listed twice",
+        ),
         ("    max_duplicate_rate: 0.1\n", 4, "needs a `unique` key"),
-        ("    unique: [a]\n    max_duplicate_rate: 10\n", 5, "between 0 and 1"),
-        ("    schema: { allow_new_columns: maybe }\n", 4, "`true` or `false`"),
+        (
+            "    unique: [a]\n    max_duplicate_rate: 10\n",
+            5,
+            "between 0 and 1",
+        ),
+        (
+            "    schema: { allow_new_columns: maybe }\n",
+            4,
+            "`true` or `false`",
+        ),
         ("    schema: { allow_columns: false }\n", 4, "unknown key"),
     ];
     for (body, line, words) in bad {
-        let problems = parse_contract(Path::new("c.yaml"), &format!("{head}{body}"))
-            .expect_err(body);
+        let problems =
+            parse_contract(Path::new("c.yaml"), &format!("{head}{body}")).expect_err(body);
         assert!(
-            problems.iter().any(|p| p.line == line && p.message.contains(words)),
+            problems
+                .iter()
+                .any(|p| p.line == line && p.message.contains(words)),
             "{body}: {problems:#?}"
         );
     }
@@ -354,7 +382,11 @@ fn compat_and_impact_know_the_keys_and_the_schema_policy() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, body: &str| {
         let p = dir.path().join(name);
-        std::fs::write(&p, format!("consumer: c\ndepends_on:\n  - table: orders\n{body}")).unwrap();
+        std::fs::write(
+            &p,
+            format!("consumer: c\ndepends_on:\n  - table: orders\n{body}"),
+        )
+        .unwrap();
         p.to_str().unwrap().to_string()
     };
     let v1 = write(
@@ -375,7 +407,11 @@ fn compat_and_impact_know_the_keys_and_the_schema_policy() {
             (
                 c["expectation"].as_str().unwrap().to_string(),
                 c["change"].as_str().unwrap().to_string(),
-                c["old"].as_str().or(c["new"].as_str()).unwrap_or("").to_string(),
+                c["old"]
+                    .as_str()
+                    .or(c["new"].as_str())
+                    .unwrap_or("")
+                    .to_string(),
             )
         })
         .collect();

@@ -93,11 +93,11 @@ fn a_column_added_on_day_seven_is_reported_though_no_contract_names_it() {
     let history = dir.path().join("history");
     let history = history.to_str().unwrap();
     let lenient = contract(dir.path(), "order-events", "");
-    assert!(
-        added
-            .iter()
-            .all(|c| !std::fs::read_to_string(&lenient).unwrap().contains(c.as_str()))
-    );
+    assert!(added.iter().all(|c| {
+        !std::fs::read_to_string(&lenient)
+            .unwrap()
+            .contains(c.as_str())
+    }));
     let expected_warn: Vec<(String, String, String)> = added
         .iter()
         .map(|c| (c.clone(), "added".to_string(), "warn".to_string()))
@@ -164,9 +164,7 @@ fn write_changing_table(dir: &Path) {
         } else {
             cols.push((
                 "score",
-                Arc::new(StringArray::from_iter_values(
-                    (0..n).map(|i| i.to_string()),
-                )),
+                Arc::new(StringArray::from_iter_values((0..n).map(|i| i.to_string()))),
             ));
         }
         let batch = RecordBatch::try_from_iter(cols).unwrap();
@@ -255,12 +253,23 @@ fn drift_shows_the_schema_changes_first() {
     let table = dir.path().join("t");
     write_changing_table(&table);
     let t = table.to_str().unwrap();
-    let args = ["drift", t, "--partition", "date=2024-03-04", "--baseline", "3d"];
+    let args = [
+        "drift",
+        t,
+        "--partition",
+        "date=2024-03-04",
+        "--baseline",
+        "3d",
+    ];
     let r = plimsoll(&args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let first: Vec<&str> = r.stdout.lines().take(4).collect();
     assert!(first[0].starts_with("schema changed"), "{}", r.stdout);
-    assert!(first.iter().any(|l| l.contains("`gone` removed")), "{}", r.stdout);
+    assert!(
+        first.iter().any(|l| l.contains("`gone` removed")),
+        "{}",
+        r.stdout
+    );
     let mut json_args = args.to_vec();
     json_args.extend(["--format", "json"]);
     let (code, v, _) = plimsoll_json(&json_args);
@@ -281,7 +290,11 @@ fn drift_shows_the_schema_changes_first() {
     let s = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
         got,
-        vec![s("gone", "removed"), s("id", "retyped"), s("score", "retyped")]
+        vec![
+            s("gone", "removed"),
+            s("id", "retyped"),
+            s("score", "retyped")
+        ]
     );
     // Against an unchanged day, nothing.
     let (_, v, _) = plimsoll_json(&[

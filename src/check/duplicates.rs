@@ -115,12 +115,7 @@ fn one(s: &Subject<'_>, k: &UniqueKey) -> CheckResult {
                     "examples": st.examples.iter().map(|(v, n)| json!({ "key": v, "count": n })).collect::<Vec<_>>(),
                 }),
                 expected,
-                observed_text: format!(
-                    "{} ({} of {} rows)",
-                    pct(rate),
-                    st.duplicate_rows,
-                    st.rows
-                ),
+                observed_text: format!("{} ({} of {} rows)", pct(rate), st.duplicate_rows, st.rows),
                 expected_text,
                 message: if st.duplicate_rows == 0 {
                     format!(

@@ -409,7 +409,13 @@ fn keys_and_schema(d: &mut Differ<'_>, o: &TableContract, n: &TableContract) {
     }
     for k in n.unique.iter().filter(|k| !has(&o.unique, k)) {
         let detail = d.prefixed(format!("`unique` key [{}] added", k.columns.join(", ")));
-        d.push(ChangeKind::Tightened, "unique", detail, None, Some(k.name()));
+        d.push(
+            ChangeKind::Tightened,
+            "unique",
+            detail,
+            None,
+            Some(k.name()),
+        );
     }
     if !o.unique.is_empty() && !n.unique.is_empty() {
         let rate = |t: &TableContract| {
@@ -450,7 +456,13 @@ fn keys_and_schema(d: &mut Differ<'_>, o: &TableContract, n: &TableContract) {
                 ChangeKind::Tightened
             };
             let detail = d.prefixed(format!("`{what}` from {old} to {new}"));
-            d.push(kind, what, detail, Some(old.to_string()), Some(new.to_string()));
+            d.push(
+                kind,
+                what,
+                detail,
+                Some(old.to_string()),
+                Some(new.to_string()),
+            );
         }
     }
 }

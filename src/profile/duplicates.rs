@@ -184,7 +184,9 @@ pub async fn duplicated_rows(
     source: &Source,
     key: &[String],
 ) -> Result<DataFrame> {
-    let renamed: Vec<String> = (0..key.len()).map(|i| format!("__plimsoll_key{i}")).collect();
+    let renamed: Vec<String> = (0..key.len())
+        .map(|i| format!("__plimsoll_key{i}"))
+        .collect();
     let keys = duplicated_keys(session, source, key)
         .await?
         .select(
