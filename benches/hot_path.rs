@@ -129,6 +129,7 @@ fn contract_evaluation(c: &mut Criterion) {
     let contract = plimsoll::contract::load_file(&root.join("contracts/failing/marketing.yaml"))
         .expect("contract");
     let refs = std::collections::BTreeMap::new();
+    let dups = std::collections::BTreeMap::new();
     let mut g = c.benchmark_group("contract");
     g.throughput(Throughput::Elements(contract.tables[0].fields.len() as u64));
     g.bench_function("evaluate_failing_contract", |b| {
@@ -142,6 +143,7 @@ fn contract_evaluation(c: &mut Criterion) {
                 no_baseline_reason: "none",
                 references: &refs,
                 arrival: None,
+                duplicates: &dups,
             };
             plimsoll::check::run_table(&subject, chrono::Utc::now())
         })

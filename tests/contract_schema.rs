@@ -315,6 +315,37 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             base.replace("    fields:", "    freshness: { column: t }\n    fields:"),
             "missing \"max_lag\"",
         ),
+        (
+            "an empty unique key",
+            base.replace("    fields:", "    unique: []\n    fields:"),
+            "anyOf",
+        ),
+        (
+            "a unique key of mappings",
+            base.replace("    fields:", "    unique: [{ a: 1 }]\n    fields:"),
+            "anyOf",
+        ),
+        (
+            "a duplicate rate above 1",
+            base.replace(
+                "    fields:",
+                "    unique: [a]\n    max_duplicate_rate: 5\n    fields:",
+            ),
+            "is above 1",
+        ),
+        (
+            "an empty schema policy",
+            base.replace("    fields:", "    schema: {}\n    fields:"),
+            "fewer than 1 keys",
+        ),
+        (
+            "a schema policy that is not a boolean",
+            base.replace(
+                "    fields:",
+                "    schema: { allow_new_columns: no }\n    fields:",
+            ),
+            "not of type",
+        ),
     ];
     for (what, text, needle) in cases {
         let e = errors(&yaml(&text));
@@ -341,6 +372,20 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
     assert_eq!(c.tables[0].arrival.as_ref().unwrap().max_silence, 26 * 3600);
     assert_eq!(c.tables[0].freshness.as_ref().unwrap().column, None);
     assert_eq!(c.tables[0].freshness.as_ref().unwrap().max_lag, 26 * 3600);
+    // One key, several keys, a rate and a schema policy are valid under both.
+    for extra in [
+        "    unique: [a]\n",
+        "    unique: [a, b]\n    max_duplicate_rate: 0.01\n",
+        "    unique: [[a], [a, b]]\n",
+        "    schema: { allow_new_columns: false, allow_type_changes: true }\n",
+    ] {
+        let text = base.replace("    fields:", &format!("{extra}    fields:"));
+        assert!(errors(&yaml(&text)).is_empty(), "{extra}");
+        assert!(
+            parse_contract(Path::new("c.yaml"), &text).is_ok(),
+            "{extra}"
+        );
+    }
     // Numbers with `_` separators are text in YAML 1.2, and valid as the parser reads them.
     let text = format!("{base}        constraints: {{ min: 0, max: 1_000_000 }}\n");
     assert!(errors(&yaml(&text)).is_empty());

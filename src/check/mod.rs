@@ -5,6 +5,7 @@ pub mod allowed_values;
 pub mod arrival;
 pub mod change;
 pub mod drift;
+pub mod duplicates;
 pub mod freshness;
 pub mod null_rate;
 pub mod range;
@@ -12,6 +13,7 @@ pub mod references;
 pub mod restated;
 pub mod row_count;
 pub mod schema;
+pub mod schema_drift;
 pub mod skew;
 pub mod small_files;
 pub mod unique;
@@ -53,6 +55,7 @@ pub enum CheckId {
     Arrival,
     CardinalityChange,
     Drift,
+    Duplicates,
     Freshness,
     NullRate,
     NullRateChange,
@@ -61,6 +64,7 @@ pub enum CheckId {
     Restated,
     RowCount,
     Schema,
+    SchemaDrift,
     Skew,
     SmallFiles,
     Type,
@@ -74,6 +78,7 @@ impl CheckId {
             CheckId::Arrival => "arrival",
             CheckId::CardinalityChange => "cardinality_change",
             CheckId::Drift => "drift",
+            CheckId::Duplicates => "duplicates",
             CheckId::Freshness => "freshness",
             CheckId::NullRate => "null_rate",
             CheckId::NullRateChange => "null_rate_change",
@@ -82,6 +87,7 @@ impl CheckId {
             CheckId::Restated => "restated",
             CheckId::RowCount => "row_count",
             CheckId::Schema => "schema",
+            CheckId::SchemaDrift => "schema_drift",
             CheckId::Skew => "skew",
             CheckId::SmallFiles => "small_files",
             CheckId::Type => "type",
@@ -138,6 +144,9 @@ pub struct Subject<'a> {
     pub references: &'a BTreeMap<String, std::result::Result<references::ReferenceStats, String>>,
     /// When data arrived, from metadata (for `arrival`, column-less `freshness`, `restated`).
     pub arrival: Option<&'a arrival::ArrivalFacts>,
+    /// Duplicate counts by `unique` key (or why they could not be computed).
+    pub duplicates:
+        &'a BTreeMap<Vec<String>, std::result::Result<duplicates::DuplicateStats, String>>,
 }
 
 /// The warning of a check that needs a baseline when there is none.
@@ -327,6 +336,8 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
     out.extend(small_files::check(s));
     out.extend(row_count::check(s));
     out.extend(row_count::bounds(s));
+    out.extend(duplicates::check(s));
+    out.extend(schema_drift::check(s));
     let lookup = schema::Lookup::new(s);
     for f in &s.table.fields {
         let present = schema::check(s, &lookup, f, &mut out);

@@ -223,6 +223,7 @@ fn table(
         }
         let files = |f: &Option<crate::contract::Files>| f.as_ref().map(|f| f.min_mean_size as f64);
         d.lower("files.min_mean_size", files(&o.files), files(&n.files));
+        keys_and_schema(&mut d, o, n);
     }
     for f in &o.fields {
         if !n.fields.iter().any(|g| g.name == f.name) {
@@ -398,6 +399,82 @@ fn field(
             let rate =
                 |r: &Option<crate::contract::Reference>| r.as_ref().map(|r| r.max_unmatched_rate);
             d.upper("references.max_unmatched_rate", rate(a), rate(b));
+        }
+    }
+}
+
+/// The table-level `unique` keys (a new key tightens, a dropped one loosens; keys are sets of
+/// columns), `max_duplicate_rate` (between entries that both have keys) and the `schema` policy
+/// (an `allow_*` turned `false` tightens).
+fn keys_and_schema(d: &mut Differ<'_>, o: &TableContract, n: &TableContract) {
+    let set = |k: &crate::contract::UniqueKey| {
+        let mut c = k.columns.clone();
+        c.sort();
+        c
+    };
+    let has = |keys: &[crate::contract::UniqueKey], k: &crate::contract::UniqueKey| {
+        keys.iter().any(|x| set(x) == set(k))
+    };
+    for k in o.unique.iter().filter(|k| !has(&n.unique, k)) {
+        let detail = d.prefixed(format!("`unique` key [{}] removed", k.columns.join(", ")));
+        d.push(ChangeKind::Loosened, "unique", detail, Some(k.name()), None);
+    }
+    for k in n.unique.iter().filter(|k| !has(&o.unique, k)) {
+        let detail = d.prefixed(format!("`unique` key [{}] added", k.columns.join(", ")));
+        d.push(
+            ChangeKind::Tightened,
+            "unique",
+            detail,
+            None,
+            Some(k.name()),
+        );
+    }
+    if !o.unique.is_empty() && !n.unique.is_empty() {
+        let rate = |t: &TableContract| {
+            Some(
+                t.max_duplicate_rate
+                    .unwrap_or(crate::contract::DEFAULT_MAX_DUPLICATE_RATE),
+            )
+        };
+        d.upper("max_duplicate_rate", rate(o), rate(n));
+    }
+    let policy = |t: &TableContract| {
+        t.schema
+            .unwrap_or_else(|| crate::contract::SchemaPolicy::lenient(t.line))
+    };
+    let (a, b) = (policy(o), policy(n));
+    for (what, old, new) in [
+        (
+            "schema.allow_new_columns",
+            a.allow_new_columns,
+            b.allow_new_columns,
+        ),
+        (
+            "schema.allow_removed_columns",
+            a.allow_removed_columns,
+            b.allow_removed_columns,
+        ),
+        (
+            "schema.allow_type_changes",
+            a.allow_type_changes,
+            b.allow_type_changes,
+        ),
+    ] {
+        if old != new {
+            // Allowing less is tighter.
+            let kind = if new {
+                ChangeKind::Loosened
+            } else {
+                ChangeKind::Tightened
+            };
+            let detail = d.prefixed(format!("`{what}` from {old} to {new}"));
+            d.push(
+                kind,
+                what,
+                detail,
+                Some(old.to_string()),
+                Some(new.to_string()),
+            );
         }
     }
 }

@@ -478,6 +478,7 @@ fn gone_reason(via: Via, field: &str) -> String {
     match via {
         Via::Freshness => format!("freshness reads `{field}`: the freshness check fails"),
         Via::Reference => format!("a reference points at `{field}`: the references check fails"),
+        Via::Key => format!("a `unique` key reads `{field}`: the duplicates check errors"),
         _ => format!("names `{field}`: the schema check fails"),
     }
 }

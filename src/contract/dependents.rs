@@ -18,6 +18,8 @@ pub enum Via {
     Reference,
     /// The table entry itself (table-level checks: row count, small files).
     Table,
+    /// The table entry's `unique` key reads the column (the `duplicates` check).
+    Key,
 }
 
 /// One contract line that depends on a table or one of its fields.
@@ -82,6 +84,11 @@ impl Dependents {
                         vec![CheckId::Freshness],
                     ));
                 }
+                for k in &t.unique {
+                    for c in &k.columns {
+                        all.push(dep(Some(c), k.line, Via::Key, vec![CheckId::Duplicates]));
+                    }
+                }
                 for f in &t.fields {
                     let mut d = dep(Some(&f.name), f.line, Via::Field, check::planned(t, f));
                     d.expects = Some(f.clone());
@@ -138,6 +145,12 @@ fn table_checks(t: &TableContract) -> Vec<CheckId> {
     }
     if t.row_count.is_some() || !t.row_bounds.is_empty() {
         out.push(CheckId::RowCount);
+    }
+    if !t.unique.is_empty() {
+        out.push(CheckId::Duplicates);
+    }
+    if t.schema.is_some() {
+        out.push(CheckId::SchemaDrift);
     }
     out
 }

@@ -36,7 +36,57 @@ pub struct TableContract {
     /// Absolute bounds on the slice's row count (ODCS `rowCount`), each checked on its own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub row_bounds: Vec<CountRule>,
+    /// Keys no two rows may share (`unique: [a, b]`, or a list of such keys), checked exactly
+    /// by the `duplicates` check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unique: Vec<UniqueKey>,
+    /// The largest allowed share of duplicate rows per key (default 0: none).
+    pub max_duplicate_rate: Option<f64>,
+    /// What a change of the table's schema against the baseline is (`schema_drift`).
+    pub schema: Option<SchemaPolicy>,
     pub line: usize,
+}
+
+/// A key of a table-level `unique`: one or more columns whose values together no two rows may
+/// share (rows with a null in any of them never collide, as SQL `UNIQUE` has it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UniqueKey {
+    pub columns: Vec<String>,
+    /// The line of the key, cited by its result.
+    pub line: usize,
+}
+
+impl UniqueKey {
+    /// The key as results name it: its columns joined with `,`.
+    pub fn name(&self) -> String {
+        self.columns.join(",")
+    }
+}
+
+/// Default maximum share of duplicate rows of a `unique` key.
+pub const DEFAULT_MAX_DUPLICATE_RATE: f64 = 0.0;
+
+/// Which changes of the schema against the baseline fail (`false`) rather than warn (`true`,
+/// the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SchemaPolicy {
+    pub allow_new_columns: bool,
+    pub allow_removed_columns: bool,
+    pub allow_type_changes: bool,
+    /// The line of the `schema:` key.
+    pub line: usize,
+}
+
+impl SchemaPolicy {
+    /// Every change allowed (warned about): the policy of a table entry without `schema:`.
+    pub fn lenient(line: usize) -> Self {
+        SchemaPolicy {
+            allow_new_columns: true,
+            allow_removed_columns: true,
+            allow_type_changes: true,
+            line,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -292,6 +342,9 @@ impl TableContract {
             drift: None,
             fields: Vec::new(),
             row_bounds: Vec::new(),
+            unique: Vec::new(),
+            max_duplicate_rate: None,
+            schema: None,
             line,
         }
     }

@@ -42,6 +42,15 @@ pub mod keys {
         "max_null_rate",
         "drift",
         "fields",
+        "unique",
+        "max_duplicate_rate",
+        "schema",
+    ];
+    /// A table entry's `schema` (what a change against the baseline is).
+    pub const SCHEMA: &[&str] = &[
+        "allow_new_columns",
+        "allow_removed_columns",
+        "allow_type_changes",
     ];
     pub const FRESHNESS: &[&str] = &["column", "max_lag"];
     pub const ARRIVAL: &[&str] = &["max_silence"];
@@ -79,6 +88,7 @@ pub mod keys {
         ("constraints", CONSTRAINTS),
         ("skew", SKEW),
         ("references", REFERENCES),
+        ("schema", SCHEMA),
     ];
 }
 
@@ -837,11 +847,24 @@ impl Parser<'_> {
                 "max_null_rate" => t.max_null_rate = self.rate(v, "max_null_rate").map(|r| r.value),
                 "drift" => t.drift = self.drift(v),
                 "fields" => fields = self.fields(v),
+                "unique" => t.unique = self.unique_keys(v),
+                "max_duplicate_rate" => {
+                    t.max_duplicate_rate = self.rate(v, "max_duplicate_rate").map(|r| r.value)
+                }
+                "schema" => t.schema = self.schema_policy(v),
                 _ => unreachable!(),
             }
         }
         if !named {
             self.problem(node, "missing required key `table` (or `topic`)".into());
+        }
+        if let Some((_, k, _)) = entries.iter().find(|e| e.0 == "max_duplicate_rate")
+            && !entries.iter().any(|e| e.0 == "unique")
+        {
+            self.problem(
+                k,
+                "`max_duplicate_rate` needs a `unique` key on the same table entry (`unique: [order_id]`)".into(),
+            );
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (f, name_at) in &fields {
@@ -862,6 +885,111 @@ impl Parser<'_> {
         }
         t.fields = fields.into_iter().map(|f| f.0).collect();
         Some((t, at))
+    }
+
+    /// A table-level `unique`: one key (`[order_id]`, `[order_id, line_no]`) or a list of keys
+    /// (`[[order_id], [order_id, line_no]]`).
+    fn unique_keys(&mut self, node: &Node) -> Vec<UniqueKey> {
+        let expected = "a list of columns (`[order_id, line_no]`) or a list of such lists";
+        let YamlDataOwned::Sequence(items) = &node.data else {
+            self.problem(
+                node,
+                format!("`unique` must be {expected}, found {}", describe(node)),
+            );
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.problem(node, "`unique` is empty: name the key's columns".into());
+            return Vec::new();
+        }
+        let nested = items
+            .iter()
+            .filter(|i| matches!(i.data, YamlDataOwned::Sequence(_)))
+            .count();
+        if nested == 0 {
+            return self.unique_key(node).into_iter().collect();
+        }
+        if nested != items.len() {
+            self.problem(
+                node,
+                format!("`unique` mixes columns and lists of columns: it must be {expected}"),
+            );
+            return Vec::new();
+        }
+        let keys: Vec<(UniqueKey, &Node)> = items
+            .iter()
+            .filter_map(|i| self.unique_key(i).map(|k| (k, i)))
+            .collect();
+        let sorted = |k: &UniqueKey| {
+            let mut c = k.columns.clone();
+            c.sort();
+            c
+        };
+        for (i, (k, at)) in keys.iter().enumerate() {
+            if let Some((first, _)) = keys[..i].iter().find(|(o, _)| sorted(o) == sorted(k)) {
+                self.problem(
+                    at,
+                    format!(
+                        "the key [{}] is listed twice in `unique` (first at line {})",
+                        k.name(),
+                        first.line
+                    ),
+                );
+            }
+        }
+        keys.into_iter().map(|k| k.0).collect()
+    }
+
+    /// One key of `unique`: a non-empty list of distinct column names.
+    fn unique_key(&mut self, node: &Node) -> Option<UniqueKey> {
+        let YamlDataOwned::Sequence(items) = &node.data else {
+            return None;
+        };
+        if items.is_empty() {
+            self.problem(node, "a key of `unique` is empty: name its columns".into());
+            return None;
+        }
+        let mut columns: Vec<String> = Vec::new();
+        for item in items {
+            let Some(c) = self.string(item, "unique") else {
+                continue;
+            };
+            if columns.contains(&c) {
+                self.problem(
+                    item,
+                    format!("column `{c}` is listed twice in a key of `unique`"),
+                );
+                continue;
+            }
+            columns.push(c);
+        }
+        (columns.len() == items.len()).then(|| UniqueKey {
+            columns,
+            line: node.span.start.line().max(1),
+        })
+    }
+
+    /// A table entry's `schema`: which changes against the baseline fail.
+    fn schema_policy(&mut self, node: &Node) -> Option<SchemaPolicy> {
+        let entries = self.mapping(node, "`schema`", keys::SCHEMA)?;
+        let mut s = SchemaPolicy::lenient(node.span.start.line().max(1));
+        for (key, _, v) in &entries {
+            let what = format!("schema.{key}");
+            let value = self.bool(v, &what);
+            match *key {
+                "allow_new_columns" => s.allow_new_columns = value.unwrap_or(true),
+                "allow_removed_columns" => s.allow_removed_columns = value.unwrap_or(true),
+                "allow_type_changes" => s.allow_type_changes = value.unwrap_or(true),
+                _ => unreachable!(),
+            }
+        }
+        if entries.is_empty() {
+            self.problem(
+                node,
+                "`schema` is empty: give `allow_new_columns`, `allow_removed_columns` or `allow_type_changes`".into(),
+            );
+        }
+        Some(s)
     }
 
     pub(crate) fn freshness(&mut self, node: &Node) -> Option<Freshness> {

@@ -2,6 +2,7 @@
 
 pub mod accumulate;
 pub mod bins;
+pub mod duplicates;
 pub mod metadata;
 pub mod model;
 pub mod references;

@@ -275,6 +275,7 @@ fn via(d: &Dependency) -> String {
         (Via::Reference, Some((t, f))) => format!("referenced by {t}.{f}"),
         (Via::Freshness, _) => "freshness column".into(),
         (Via::Table, _) => "table entry".into(),
+        (Via::Key, _) => "unique key".into(),
         _ => "field".into(),
     }
 }

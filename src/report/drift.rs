@@ -15,6 +15,8 @@ pub fn json(r: &DriftReport) -> serde_json::Value {
         "baseline_slices": r.baseline.slices,
         "baseline_skipped": r.baseline.skipped,
         "status": r.status.as_str(),
+        "schema_changes": r.schema_changes,
+        "schema_baseline": r.schema_baseline,
         "fields": r.rows.iter().map(|row| match &row.drift {
             Ok(d) => {
                 let mut v = serde_json::to_value(d).unwrap_or(json!({}));
@@ -51,7 +53,8 @@ fn bars(props: &[f64], max: f64) -> String {
 
 /// `drift --format table`.
 pub fn table(r: &DriftReport) -> String {
-    let mut out = rows(&r.source, &r.baseline.description, &r.rows);
+    let mut out = schema_changes(r);
+    out.push_str(&rows(&r.source, &r.baseline.description, &r.rows));
     for s in &r.baseline.skipped {
         out.push_str(&format!(
             "left out of the baseline{}: {} ({})\n",
@@ -161,4 +164,20 @@ fn rows(source: &str, baseline: &str, rows: &[DriftRow]) -> String {
         "{source} against {baseline}\n\n{}",
         crate::report::align(&lines, &[false, false, true, false, false, false, false])
     )
+}
+
+/// The schema changes against the baseline, first: one line each (nothing when none).
+fn schema_changes(r: &DriftReport) -> String {
+    if r.schema_changes.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "schema changed against the baseline ({}):\n",
+        r.schema_baseline.as_deref().unwrap_or("-")
+    );
+    for c in &r.schema_changes {
+        out.push_str(&format!("  WARN  {}\n", c.describe()));
+    }
+    out.push('\n');
+    out
 }

@@ -249,9 +249,9 @@ async fn check_table(
     } else {
         columns.clone()
     };
-    let needs_baseline = entries
-        .iter()
-        .any(|e| e.row_count.is_some() || e.drift.is_some() || !e.fields.is_empty());
+    let needs_baseline = entries.iter().any(|e| {
+        e.row_count.is_some() || e.drift.is_some() || !e.fields.is_empty() || e.schema.is_some()
+    });
     let slices_wanted = entries
         .iter()
         .filter_map(|e| e.row_count.as_ref().map(|r| r.baseline_days as usize))
@@ -332,6 +332,7 @@ async fn check_table(
     let refs = references(ctx, plan, source, &entries).await;
     let (arrival, table_state) =
         super::arrival::facts(source, history, &t.name, &entries, &profiled).await?;
+    let dups = profile::duplicates::for_entries(ctx, source, &entries).await;
     let mut here = Vec::new();
     for (ci, ti) in &t.entries {
         let subject = Subject {
@@ -343,6 +344,7 @@ async fn check_table(
             no_baseline_reason: &reason,
             references: &refs,
             arrival: Some(&arrival),
+            duplicates: &dups,
         };
         here.extend(check::run_table(&subject, plan.now));
     }

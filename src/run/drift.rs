@@ -44,7 +44,11 @@ pub struct DriftReport {
     pub current_partitions: Vec<String>,
     pub baseline: BaselineSummary,
     pub rows: Vec<DriftRow>,
-    /// The worst status of a judged field.
+    /// Columns added, removed or retyped against the baseline's latest slice (every column of
+    /// the table, profiled or not), with that slice's name; each is a warning.
+    pub schema_changes: Vec<crate::check::schema_drift::SchemaChange>,
+    pub schema_baseline: Option<String>,
+    /// The worst status of a judged field (a warning at least when the schema changed).
     pub status: Status,
     /// Warnings about the source (stray partition directories left out), for stderr.
     pub notes: Vec<String>,
@@ -132,9 +136,18 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
         let psi = |r: &DriftRow| r.drift.as_ref().map_or(-1.0, |d| d.psi);
         psi(y).total_cmp(&psi(x))
     });
+    let (schema_changes, schema_baseline) =
+        match crate::check::schema_drift::baseline_schema(&baseline) {
+            Some((slice, before)) => (
+                crate::check::schema_drift::changes(before, &current.schema),
+                Some(slice.to_string()),
+            ),
+            None => (Vec::new(), None),
+        };
     let status = rows
         .iter()
         .filter_map(|r| r.status)
+        .chain((!schema_changes.is_empty()).then_some(Status::Warn))
         .max()
         .unwrap_or(Status::Pass);
     Ok(DriftReport {
@@ -142,6 +155,8 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
         current_partitions: current.partitions,
         baseline: BaselineSummary::of(&baseline),
         rows,
+        schema_changes,
+        schema_baseline,
         status,
         notes: source
             .warnings
