@@ -68,6 +68,10 @@ pub struct Config {
     pub contract_sources: bool,
     pub same_weekday: bool,
     pub include_failed: bool,
+    /// `quarantine:`: where the rows that broke a row-level rule are written.
+    pub quarantine: Option<String>,
+    /// `quarantine_limit:`: rows quarantined per check at most.
+    pub quarantine_limit: Option<u64>,
 }
 
 /// Largest config file read: configs are small; anything bigger is not one.
@@ -266,7 +270,7 @@ impl Reader<'_> {
     }
 
     fn config(&mut self, doc: &Node) -> Option<Config> {
-        const KEYS: [&str; 11] = [
+        const KEYS: [&str; 13] = [
             "contracts",
             "history",
             "now",
@@ -278,6 +282,8 @@ impl Reader<'_> {
             "contract_sources",
             "same_weekday",
             "include_failed",
+            "quarantine",
+            "quarantine_limit",
         ];
         let entries = self.mapping(doc, "the run config", &KEYS)?;
         let mut c = Config {
@@ -293,6 +299,8 @@ impl Reader<'_> {
             contract_sources: true,
             same_weekday: false,
             include_failed: false,
+            quarantine: None,
+            quarantine_limit: None,
         };
         for (key, _, v) in &entries {
             match key.as_str() {
@@ -318,6 +326,18 @@ impl Reader<'_> {
                 "contract_sources" => c.contract_sources = self.flag(v, key),
                 "same_weekday" => c.same_weekday = self.flag(v, key),
                 "include_failed" => c.include_failed = self.flag(v, key),
+                "quarantine" => c.quarantine = self.text(v).map(|q| self.file(&q)),
+                "quarantine_limit" => {
+                    if let Some(t) = self.text(v) {
+                        match t.replace('_', "").parse::<u64>() {
+                            Ok(n) if n > 0 => c.quarantine_limit = Some(n),
+                            _ => self.problem(
+                                v,
+                                format!("`quarantine_limit` must be a positive number of rows, found `{t}`"),
+                            ),
+                        }
+                    }
+                }
                 _ => unreachable!("filtered by mapping()"),
             }
         }
