@@ -116,10 +116,13 @@ impl QuarantineArgs {
                 location: dir.clone(),
                 limit: limit(c.and_then(|c| c.quarantine_limit)),
             }),
-            (None, Some(c)) => c.quarantine.as_ref().map(|dir| crate::quarantine::Quarantine {
-                location: dir.clone(),
-                limit: limit(c.quarantine_limit),
-            }),
+            (None, Some(c)) => c
+                .quarantine
+                .as_ref()
+                .map(|dir| crate::quarantine::Quarantine {
+                    location: dir.clone(),
+                    limit: limit(c.quarantine_limit),
+                }),
             (None, None) => None,
         }
     }

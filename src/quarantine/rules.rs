@@ -44,7 +44,11 @@ fn shown(name: &str, kind: Kind) -> Expr {
 
 /// `` `field` = <value><what> ``.
 fn reason(name: &str, kind: Kind, what: String) -> Expr {
-    concat(vec![lit(format!("`{name}` = ")), shown(name, kind), lit(what)])
+    concat(vec![
+        lit(format!("`{name}` = ")),
+        shown(name, kind),
+        lit(what),
+    ])
 }
 
 /// The rule behind a result, when it is row-level: `None` for table-level checks, for checks
@@ -52,7 +56,10 @@ fn reason(name: &str, kind: Kind, what: String) -> Expr {
 /// numeric bound on a string column).
 pub fn of(plan: &CheckPlan, t: &TablePlan, r: &CheckResult, schema: &Schema) -> Option<Rule> {
     let entry = entry_of(plan, t, r)?;
-    let f = entry.fields.iter().find(|f| Some(&f.name) == r.field.as_ref())?;
+    let f = entry
+        .fields
+        .iter()
+        .find(|f| Some(&f.name) == r.field.as_ref())?;
     let data_type = schema.field_with_name(&f.name).ok()?.data_type().clone();
     let kind = Kind::of(&data_type);
     let line = r.contract_line;

@@ -138,9 +138,17 @@ impl Writer {
 
     /// Runs `df` over `source`, writes its first `limit` rows and counts the rest: `(written,
     /// total)`. Memory holds the file being written, not the rows beyond the cap.
-    pub async fn drain(&mut self, source: &Source, df: DataFrame, limit: u64) -> Result<(u64, u64)> {
+    pub async fn drain(
+        &mut self,
+        source: &Source,
+        df: DataFrame,
+        limit: u64,
+    ) -> Result<(u64, u64)> {
         let run = async {
-            let mut stream = df.execute_stream().await.map_err(|e| source.scan_error(e))?;
+            let mut stream = df
+                .execute_stream()
+                .await
+                .map_err(|e| source.scan_error(e))?;
             let (mut written, mut total) = (0u64, 0u64);
             while let Some(batch) = stream.next().await {
                 let batch = batch.map_err(|e| source.scan_error(e))?;
@@ -182,7 +190,8 @@ impl Writer {
                 .set_compression(Compression::SNAPPY)
                 .set_created_by(format!("plimsoll {} quarantine", env!("CARGO_PKG_VERSION")))
                 .build();
-            let w = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).map_err(internal)?;
+            let w =
+                ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props)).map_err(internal)?;
             self.inner = Some((w, schema));
         }
         let Some((w, schema)) = &mut self.inner else {

@@ -77,8 +77,7 @@ impl Target {
 
     fn error(&self, e: &object_store::Error) -> Error {
         match &self.bucket {
-            Some(bucket) => match crate::source::errors::storage_error(&self.display, bucket, e)
-            {
+            Some(bucket) => match crate::source::errors::storage_error(&self.display, bucket, e) {
                 Error::Storage { message, hint, .. } => Error::Storage {
                     location: self.display.clone(),
                     message: format!("cannot write the quarantine: {message}"),
@@ -231,13 +230,19 @@ pub fn slice_dir(table: &str, source: &Source) -> Vec<String> {
 /// Refuses a quarantine location whose directory for `table` would lie inside the table at
 /// `table_location`, or hold it: the files written there would be read as the table's rows.
 pub fn refuse_inside(location: &str, table: &str, table_location: &str) -> Result<()> {
-    let inside = match (S3Location::parse(location), S3Location::parse(table_location)) {
+    let inside = match (
+        S3Location::parse(location),
+        S3Location::parse(table_location),
+    ) {
         (Some(Ok(q)), Some(Ok(t))) => {
             let dir = join_key(&q.prefix, &segment(table));
             q.bucket == t.bucket && (under(&dir, &t.prefix) || under(&t.prefix, &dir))
         }
         (None, None) if !location.contains("://") && !table_location.contains("://") => {
-            match (absolute(Path::new(location)), std::fs::canonicalize(table_location)) {
+            match (
+                absolute(Path::new(location)),
+                std::fs::canonicalize(table_location),
+            ) {
                 (Some(q), Ok(t)) => {
                     let dir = q.join(segment(table));
                     dir.starts_with(&t) || t.starts_with(&dir)
