@@ -11,6 +11,8 @@
 //!   - { format: junit, path: reports/plimsoll.xml }
 //!   - { format: json,  path: reports/plimsoll.json }
 //!   - { format: github, path: "-" }     # `-`: stdout (unless `--format` says otherwise)
+//! quarantine: quarantine/               # optional: failing checks' rows, to Parquet (or s3://)
+//! quarantine_limit: 100_000             # optional: rows per check at most
 //! ```
 //!
 //! Parsed as strictly as contracts: an unknown key, a wrong type or an unset `${VAR}` is a
@@ -567,6 +569,17 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, 4);
         assert!(problems[0].message.contains("only one output can be `-`"));
+    }
+
+    #[test]
+    fn quarantine_and_its_limit() {
+        let c = parse_text("contracts: [c/]\nquarantine: q\nquarantine_limit: 1_000\n").unwrap();
+        assert_eq!(c.quarantine.as_deref(), Some("/etc/plimsoll/q"));
+        assert_eq!(c.quarantine_limit, Some(1_000));
+        let c = parse_text("contracts: [c/]\nquarantine: s3://lake/q\n").unwrap();
+        assert_eq!(c.quarantine.as_deref(), Some("s3://lake/q"));
+        let problems = parse_text("contracts: [c/]\nquarantine_limit: 0\n").unwrap_err();
+        assert!(problems[0].message.contains("positive"), "{problems:?}");
     }
 
     #[test]
