@@ -544,3 +544,202 @@ fn bad_locations_exit_2_before_anything_is_written() {
     }
     assert!(!table.join("quarantine").exists());
 }
+
+/// 20 rows, worked by hand (`k` is the row's id):
+/// - `k`: 1..=20; ODCS `exclusiveMinimum: 5`, `exclusiveMaximum: 18`: rows 1..=5 and 18..=20.
+/// - `d`: 1,1,2,2,3,3,4,4,5..=16: duplicates are rows 1..=8 (each value twice).
+/// - `s`: null, null, ``, ``, ``, `N/A`, 8 `x`, 4 `y`, 2 `z`: missing (null, ``, `N/A`) rows
+///   1..=6; outside the valid {x, y}: rows 3..=6, 19, 20.
+fn odcs_fixture() -> RecordBatch {
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use std::sync::Arc;
+    let k: Vec<i64> = (1..=20).collect();
+    let d: Vec<i64> = [1, 1, 2, 2, 3, 3, 4, 4].into_iter().chain(5..=16).collect();
+    let mut s: Vec<Option<&str>> = vec![None, None, Some(""), Some(""), Some(""), Some("N/A")];
+    s.extend(std::iter::repeat_n(Some("x"), 8));
+    s.extend(std::iter::repeat_n(Some("y"), 4));
+    s.extend(std::iter::repeat_n(Some("z"), 2));
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        ("k", Arc::new(Int64Array::from(k))),
+        ("d", Arc::new(Int64Array::from(d))),
+        ("s", Arc::new(StringArray::from(s))),
+    ];
+    let schema = Schema::new(
+        cols.iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    );
+    RecordBatch::try_new(Arc::new(schema), cols.into_iter().map(|c| c.1).collect()).unwrap()
+}
+
+const ODCS: &str = "apiVersion: v3.1.0
+kind: DataContract
+id: odcs-q
+name: odcs-q
+version: 1.0.0
+status: active
+schema:
+  - name: fixture
+    properties:
+      - name: k
+        logicalType: integer
+        logicalTypeOptions: { exclusiveMinimum: 5, exclusiveMaximum: 18 }
+      - name: d
+        quality:
+          - { metric: duplicateValues, mustBe: 0 }
+      - name: s
+        quality:
+          - metric: missingValues
+            arguments: { missingValues: [null, '', N/A] }
+            mustBe: 0
+          - metric: invalidValues
+            arguments: { validValues: [x, y] }
+            mustBeLessThan: 3
+";
+
+/// ODCS rules quarantine the rows worked out by hand: exclusive bounds, `duplicateValues`,
+/// `missingValues` and `invalidValues`; a table without partitions goes under `all/`.
+#[test]
+fn odcs_rules_quarantine_the_hand_worked_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = common::parquet(dir.path(), "fixture/part-0.parquet", &[odcs_fixture()]);
+    let contract = dir.path().join("c.odcs.yaml");
+    std::fs::write(&contract, ODCS).unwrap();
+    let q = dir.path().join("q");
+    let r = plimsoll(&[
+        "check",
+        table.parent().unwrap().to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--quarantine",
+        q.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let mut got: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+    let mut files = Vec::new();
+    walk(&q, &mut files);
+    for f in &files {
+        assert_eq!(f.parent().unwrap(), q.join("fixture").join("all"), "{f:?}");
+        let name = f.file_name().unwrap().to_str().unwrap().to_string();
+        for b in read_file(f) {
+            let ks = b.column_by_name("k").unwrap().as_primitive::<Int64Type>();
+            let reasons = texts(&b, "_plimsoll_reason");
+            for i in 0..b.num_rows() {
+                got.entry(name.clone())
+                    .or_default()
+                    .insert(ks.value(i), reasons[i].clone().unwrap());
+            }
+        }
+    }
+    let by_hand = |rows: &[(i64, &str)]| -> BTreeMap<i64, String> {
+        rows.iter().map(|(k, r)| (*k, r.to_string())).collect()
+    };
+    let mut want = BTreeMap::new();
+    let mut range: Vec<(i64, String)> = (1..=5)
+        .map(|k| (k, format!("`k` = {k} is not above min 5")))
+        .collect();
+    range.extend((18..=20).map(|k| (k, format!("`k` = {k} is not below max 18"))));
+    want.insert(
+        "range-k.parquet".to_string(),
+        range.into_iter().collect::<BTreeMap<_, _>>(),
+    );
+    want.insert(
+        "unique-d.parquet".to_string(),
+        (1..=8)
+            .map(|k| (k, format!("`d` = {} occurs 2 times", (k + 1) / 2)))
+            .collect(),
+    );
+    want.insert(
+        "null_rate-s.parquet".to_string(),
+        by_hand(&[
+            (1, "`s` is null"),
+            (2, "`s` is null"),
+            (3, "`s` = '' is a missing value"),
+            (4, "`s` = '' is a missing value"),
+            (5, "`s` = '' is a missing value"),
+            (6, "`s` = 'N/A' is a missing value"),
+        ]),
+    );
+    want.insert(
+        "allowed_values-s.parquet".to_string(),
+        by_hand(&[
+            (3, "`s` = '' is not a valid value"),
+            (4, "`s` = '' is not a valid value"),
+            (5, "`s` = '' is not a valid value"),
+            (6, "`s` = 'N/A' is not a valid value"),
+            (19, "`s` = 'z' is not a valid value"),
+            (20, "`s` = 'z' is not a valid value"),
+        ]),
+    );
+    assert_eq!(got, want);
+}
+
+/// The duplicate-key selection the table-level composite `unique: [a, b]` uses: every row of a
+/// key pair that occurs more than once, rows with a null key column left out (worked by hand).
+#[test]
+fn composite_keys_select_every_row_of_a_repeated_pair() {
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use std::sync::Arc;
+    // id: 1..=7; (a, b): (x,1) (x,1) (x,2) (y,1) (y,1) (y,1) (x,null).
+    let a: Vec<Option<&str>> = vec![
+        Some("x"),
+        Some("x"),
+        Some("x"),
+        Some("y"),
+        Some("y"),
+        Some("y"),
+        Some("x"),
+    ];
+    let b: Vec<Option<i64>> = vec![Some(1), Some(1), Some(2), Some(1), Some(1), Some(1), None];
+    let cols: Vec<(&str, ArrayRef)> = vec![
+        (
+            "id",
+            Arc::new(Int64Array::from((1..=7).collect::<Vec<i64>>())),
+        ),
+        ("a", Arc::new(StringArray::from(a))),
+        ("b", Arc::new(Int64Array::from(b))),
+    ];
+    let schema = Arc::new(Schema::new(
+        cols.iter()
+            .map(|(n, c)| Field::new(*n, c.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema, cols.into_iter().map(|c| c.1).collect()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rows: BTreeMap<i64, String> = rt.block_on(async {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let df = ctx.read_batch(batch).unwrap();
+        let keys = ["a".to_string(), "b".to_string()];
+        let out = plimsoll::quarantine::duplicates::rows(df, &keys)
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let mut rows = BTreeMap::new();
+        for b in out {
+            let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
+            let reasons = texts(&b, "_plimsoll_reason");
+            for i in 0..b.num_rows() {
+                rows.insert(ids.value(i), reasons[i].clone().unwrap());
+            }
+        }
+        rows
+    });
+    let want: BTreeMap<i64, String> = [
+        (1, "(`a`, `b`) = ('x', 1) occurs 2 times"),
+        (2, "(`a`, `b`) = ('x', 1) occurs 2 times"),
+        (4, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+        (5, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+        (6, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+    ]
+    .into_iter()
+    .map(|(k, r)| (k, r.to_string()))
+    .collect();
+    assert_eq!(rows, want);
+}
