@@ -743,3 +743,102 @@ fn composite_keys_select_every_row_of_a_repeated_pair() {
     .collect();
     assert_eq!(rows, want);
 }
+
+/// An Iceberg table (written by iceberg-rust): the rows of the snapshot read, under
+/// `snapshot=<id>/`, equal a plain loop over the batches that were appended; an earlier
+/// snapshot quarantines only its own rows.
+#[test]
+fn iceberg_snapshots_quarantine_their_own_rows() {
+    use common::iceberg::{catalog, create_orders, local_props};
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (table, first, second) = rt.block_on(async {
+        let c = catalog(
+            &local_props(dir.path()),
+            std::sync::Arc::new(iceberg::io::LocalFsStorageFactory),
+        )
+        .await;
+        create_orders(&c).await
+    });
+    let location = dir.path().join("warehouse/shop/orders");
+    let contract = dir.path().join("ice.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: ice\ndepends_on:\n  - table: orders\n    fields:\n      - name: amount\n        constraints: { max: 500 }\n      - name: customer\n        required: true\n",
+    )
+    .unwrap();
+    let mut snapshots: Vec<(i64, i64)> = table
+        .metadata()
+        .snapshots()
+        .map(|s| (s.sequence_number(), s.snapshot_id()))
+        .collect();
+    snapshots.sort();
+    // (snapshot, the batches it holds)
+    let cases = [
+        (snapshots[0].1, vec![first.clone()]),
+        (snapshots[1].1, vec![first, second]),
+    ];
+    for (snapshot, batches) in cases {
+        let q = dir.path().join(format!("q-{snapshot}"));
+        let r = plimsoll(&[
+            "check",
+            location.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--snapshot",
+            &snapshot.to_string(),
+            "--quarantine",
+            q.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        // The reference: a plain loop over the appended rows.
+        let mut want: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+        for b in &batches {
+            let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
+            let amount = b.column_by_name("amount").unwrap();
+            let amount = amount.as_primitive::<arrow::datatypes::Float64Type>();
+            let customer = b.column_by_name("customer").unwrap();
+            for i in 0..b.num_rows() {
+                if !amount.is_null(i) && amount.value(i) > 500.0 {
+                    let reason = format!(
+                        "`amount` = {} is above max 500",
+                        float_text(amount.value(i))
+                    );
+                    want.entry("range-amount.parquet".into())
+                        .or_default()
+                        .insert(ids.value(i), reason);
+                }
+                if customer.is_null(i) {
+                    want.entry("null_rate-customer.parquet".into())
+                        .or_default()
+                        .insert(ids.value(i), "`customer` is null".into());
+                }
+            }
+        }
+        let mut got: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
+        let mut files = Vec::new();
+        walk(&q, &mut files);
+        for f in &files {
+            assert_eq!(
+                f.parent().unwrap(),
+                q.join("orders").join(format!("snapshot={snapshot}")),
+                "{f:?}"
+            );
+            let name = f.file_name().unwrap().to_str().unwrap().to_string();
+            for b in read_file(f) {
+                let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
+                let reasons = texts(&b, "_plimsoll_reason");
+                for i in 0..b.num_rows() {
+                    got.entry(name.clone())
+                        .or_default()
+                        .insert(ids.value(i), reasons[i].clone().unwrap());
+                }
+            }
+        }
+        assert_eq!(got, want, "snapshot {snapshot}");
+    }
+}
