@@ -208,7 +208,11 @@ fn customers(dir: &Path) -> BTreeSet<i64> {
         arrow::compute::kernels::cmp::lt_eq(ids, &arrow::array::Int64Array::new_scalar(1_800))
             .unwrap();
     let kept = arrow::compute::filter_record_batch(&all, &keep).unwrap();
-    common::parquet(&dir.join("customers"), "customers.parquet", &[kept.clone()]);
+    common::parquet(
+        &dir.join("customers"),
+        "customers.parquet",
+        std::slice::from_ref(&kept),
+    );
     let ids = kept.column_by_name("customer_id").unwrap();
     ids.as_primitive::<Int64Type>().iter().flatten().collect()
 }
@@ -255,7 +259,10 @@ fn json(r: &common::Run) -> Value {
 }
 
 /// `(file name, consumer) -> (rows, beyond_cap)` from the JSON results, and the paths named.
-fn quarantined(v: &Value) -> (BTreeMap<(String, String), (u64, u64)>, BTreeSet<String>) {
+/// `(file name, consumer) -> (rows, beyond_cap)`.
+type Counts = BTreeMap<(String, String), (u64, u64)>;
+
+fn quarantined(v: &Value) -> (Counts, BTreeSet<String>) {
     let mut out = BTreeMap::new();
     let mut paths = BTreeSet::new();
     for r in v["results"].as_array().unwrap() {
@@ -629,10 +636,10 @@ fn odcs_rules_quarantine_the_hand_worked_rows() {
         for b in read_file(f) {
             let ks = b.column_by_name("k").unwrap().as_primitive::<Int64Type>();
             let reasons = texts(&b, "_plimsoll_reason");
-            for i in 0..b.num_rows() {
+            for (i, reason) in reasons.iter().enumerate() {
                 got.entry(name.clone())
                     .or_default()
-                    .insert(ks.value(i), reasons[i].clone().unwrap());
+                    .insert(ks.value(i), reason.clone().unwrap());
             }
         }
     }
@@ -725,8 +732,8 @@ fn composite_keys_select_every_row_of_a_repeated_pair() {
         for b in out {
             let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
             let reasons = texts(&b, "_plimsoll_reason");
-            for i in 0..b.num_rows() {
-                rows.insert(ids.value(i), reasons[i].clone().unwrap());
+            for (i, reason) in reasons.iter().enumerate() {
+                rows.insert(ids.value(i), reason.clone().unwrap());
             }
         }
         rows
@@ -832,10 +839,10 @@ fn iceberg_snapshots_quarantine_their_own_rows() {
             for b in read_file(f) {
                 let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
                 let reasons = texts(&b, "_plimsoll_reason");
-                for i in 0..b.num_rows() {
+                for (i, reason) in reasons.iter().enumerate() {
                     got.entry(name.clone())
                         .or_default()
-                        .insert(ids.value(i), reasons[i].clone().unwrap());
+                        .insert(ids.value(i), reason.clone().unwrap());
                 }
             }
         }

@@ -11,7 +11,7 @@ use crate::source::{Source, panics};
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::JoinType;
-use datafusion::logical_expr::{Expr, cast, lit, try_cast};
+use datafusion::logical_expr::{Expr, cast, lit};
 use datafusion::prelude::{DataFrame, SessionContext};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
@@ -67,19 +67,15 @@ pub async fn rows(
                 .find(|(n, _)| n == field)
                 .map(|(_, t)| t.clone())
                 .ok_or_else(|| Error::Internal(format!("no column `{field}`")))?;
-            // As the `references` check matches keys (see `profile::references`): a key of
-            // another type is cast to this one's, and one that does not fit cannot match.
-            let ref_key = match other.schema().field_with_name(other_field) {
-                Ok(f) if f.data_type() == &left_type => column(other_field),
-                _ => try_cast(column(other_field), left_type),
-            };
-            let keys = other
-                .dataframe(session)
-                .await?
-                .select(vec![ref_key.alias("__plimsoll_ref")])
-                .and_then(|d| d.filter(column("__plimsoll_ref").is_not_null()))
-                .and_then(|d| d.distinct())
-                .map_err(|e| other.scan_error(e))?;
+            // The keys as the `references` check matches them.
+            let keys = crate::profile::references::referenced_keys(
+                session,
+                &other,
+                other_field,
+                &left_type,
+                "__plimsoll_ref",
+            )
+            .await?;
             let reason = datafusion::functions::expr_fn::concat(vec![
                 lit(format!("`{field}` = ")),
                 cast(column(field), DataType::Utf8),
