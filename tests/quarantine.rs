@@ -849,3 +849,15 @@ fn iceberg_snapshots_quarantine_their_own_rows() {
         assert_eq!(got, want, "snapshot {snapshot}");
     }
 }
+
+/// A quarantine inside a referenced table is refused too: the run reads it.
+#[test]
+fn a_quarantine_inside_a_referenced_table_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    customers(dir.path());
+    let q = dir.path().join("customers").join("q");
+    let r = check(dir.path(), q.to_str().unwrap(), &[]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("inside the table"), "{}", r.stderr);
+    assert!(!q.exists());
+}

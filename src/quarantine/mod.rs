@@ -93,14 +93,23 @@ impl QuarantineFile {
     }
 }
 
-/// Checks a run's quarantine location before any table is read: not inside a checked table,
-/// creatable and writable. Nothing is left behind.
+/// Checks a run's quarantine location before any table is read: no table's directory in it
+/// inside a table the run reads (checked or referenced), creatable and writable. Nothing is
+/// left behind.
 pub async fn prepare(ctx: &Context, plan: &CheckPlan) -> Result<()> {
     let Some(q) = &plan.quarantine else {
         return Ok(());
     };
+    let read: Vec<&str> = plan
+        .tables
+        .iter()
+        .map(|t| t.source.location.as_str())
+        .chain(plan.references.values().map(|r| r.location.as_str()))
+        .collect();
     for t in &plan.tables {
-        target::refuse_inside(&q.location, &t.name, &t.source.location)?;
+        for location in &read {
+            target::refuse_inside(&q.location, &t.name, location)?;
+        }
     }
     target::Target::open(ctx, &q.location)?.probe().await
 }

@@ -255,7 +255,7 @@ pub fn refuse_inside(location: &str, table: &str, table_location: &str) -> Resul
     if inside {
         return Err(Error::usage(
             format!(
-                "the quarantine `{location}` would write inside the table `{table}` (`{}`)",
+                "the quarantine `{location}` would write `{table}`'s rows inside the table at `{}`",
                 crate::source::redact(table_location)
             ),
             "quarantine to a directory outside every checked table: files written inside one would be read as its rows",
