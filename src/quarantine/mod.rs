@@ -44,7 +44,7 @@ pub mod target;
 
 use crate::check::{CheckResult, Status};
 use crate::context::Context;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::run::{CheckPlan, TablePlan};
 use crate::source::Source;
 use serde::Serialize;
@@ -181,15 +181,4 @@ fn file_name(r: &CheckResult) -> String {
         Some(f) => format!("{}-{f}.parquet", r.check),
         None => format!("{}.parquet", r.check),
     }
-}
-
-/// A quarantine location given with `--quarantine` or `quarantine:`: not empty.
-pub fn parse_location(s: &str) -> Result<String> {
-    if s.trim().is_empty() {
-        return Err(Error::usage(
-            "`--quarantine` is empty",
-            "give a directory or `s3://BUCKET/PREFIX` to write the offending rows to",
-        ));
-    }
-    Ok(s.to_string())
 }
