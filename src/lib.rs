@@ -25,6 +25,8 @@ pub mod generate;
 pub mod history;
 /// The one-scan profiler: sketches, the profile model, the DataFusion aggregate.
 pub mod profile;
+/// Quarantine: the rows that broke a row-level rule, written to Parquet.
+pub mod quarantine;
 /// Renderers: table, JSON, JUnit; atomic report files.
 pub mod report;
 /// The engine: typed plans in, typed reports out (check, profile, drift; the run config).

@@ -380,6 +380,184 @@ fn compat_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
     assert_eq!(r["changes"].as_array().unwrap().len(), 6);
 }
 
+/// Every row of a Parquet file as its values' text, sorted (row order is not part of a file).
+fn parquet_rows<R: parquet::file::reader::ChunkReader + 'static>(bytes: R) -> Vec<Vec<String>> {
+    use arrow::array::Array;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    for b in reader {
+        let b = b.unwrap();
+        for i in 0..b.num_rows() {
+            rows.push(
+                b.columns()
+                    .iter()
+                    .map(|c| {
+                        if c.is_null(i) {
+                            "null".to_string()
+                        } else {
+                            arrow::util::display::array_value_to_string(c, i).unwrap()
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// `check --quarantine s3://...`: the same files, rows and counts as a quarantine on local disk
+/// (whose rows `tests/quarantine.rs` compares with a reference selection), written atomically
+/// (no temporary key left), and the bad cases: refused credentials and a quarantine inside the
+/// checked table exit 2 without printing a credential.
+fn quarantine_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: q-test\ndepends_on:\n  - table: orders\n    fields:\n      - name: total_usd\n        constraints: { max: 500 }\n      - name: status\n        allowed_values: [pending, confirmed, shipped]\n",
+    )
+    .unwrap();
+    let local_q = dir.path().join("q");
+    let args = |table: &str, q: &str| -> Vec<String> {
+        [
+            "check",
+            table,
+            "--contract",
+            contract.to_str().unwrap(),
+            "--partition",
+            "date=2024-03-09",
+            "--quarantine",
+            q,
+            "--now",
+            "2024-03-11T00:30:00Z",
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    };
+    let remote_args = args("s3://lake/orders", "s3://lake/quarantine/");
+    let remote_args: Vec<&str> = remote_args.iter().map(String::as_str).collect();
+    let remote = run(&remote_args, GOOD);
+    assert_eq!(remote.code, 1, "{}{}", remote.stdout, remote.stderr);
+    no_secret(&remote);
+    let local_args = args("testdata/orders", local_q.to_str().unwrap());
+    let local = run(
+        &local_args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    assert_eq!(local.code, 1, "{}", local.stderr);
+    let files = |v: &Value| -> Vec<(String, u64, u64)> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.get("quarantine"))
+            .map(|q| {
+                (
+                    q["path"].as_str().unwrap().to_string(),
+                    q["rows"].as_u64().unwrap(),
+                    q["beyond_cap"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let (rf, lf) = (files(&json(&remote)), files(&json(&local)));
+    assert_eq!(rf.len(), 2, "{rf:?}");
+    assert_eq!(rf.len(), lf.len());
+    // The reference count of one rule: the day's rows above 500, by a plain loop.
+    let mut above = 0;
+    for e in std::fs::read_dir(common::root().join("testdata/orders/date=2024-03-09")).unwrap() {
+        let f = std::fs::File::open(e.unwrap().path()).unwrap();
+        for b in parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+            .unwrap()
+            .build()
+            .unwrap()
+        {
+            let b = b.unwrap();
+            let t = b.column_by_name("total_usd").unwrap();
+            let t = t
+                .as_any()
+                .downcast_ref::<arrow::array::Float64Array>()
+                .unwrap();
+            above += t.iter().flatten().filter(|v| *v > 500.0).count() as u64;
+        }
+    }
+    assert!(
+        rf.iter()
+            .any(|f| f.0.ends_with("/range-total_usd.parquet") && f.1 == above)
+    );
+    for ((rpath, rrows, rbeyond), (lpath, lrows, lbeyond)) in rf.iter().zip(&lf) {
+        let name = rpath.strip_prefix("s3://lake/quarantine/").unwrap();
+        assert!(name.starts_with("orders/date=2024-03-09/"), "{rpath}");
+        assert!(lpath.ends_with(name), "{lpath} {name}");
+        assert_eq!((rrows, rbeyond), (lrows, lbeyond));
+        let remote_bytes = rt.block_on(async {
+            s.get(&format!("quarantine/{name}").as_str().into())
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        });
+        let local_bytes = std::fs::File::open(lpath).unwrap();
+        assert_eq!(
+            parquet_rows(remote_bytes),
+            parquet_rows(local_bytes),
+            "{name}: S3 holds the rows local disk holds"
+        );
+    }
+    let keys: Vec<String> = rt.block_on(async {
+        use futures::TryStreamExt;
+        s.list(Some(&"quarantine".into()))
+            .map_ok(|o| o.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.iter().all(|k| !k.contains(".tmp-")), "{keys:?}");
+    // Refused credentials for the quarantine (the table is local): exit 2 before the scan.
+    let r = run(
+        &args("testdata/orders", "s3://lake/quarantine")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        BAD_KEYS,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("quarantine") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
+    no_secret(&r);
+    // Inside the checked table.
+    let r = run(
+        &args("s3://lake/orders", "s3://lake/orders/quarantine")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        GOOD,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("inside the table"), "{}", r.stderr);
+    let inside: Vec<String> = rt.block_on(async {
+        use futures::TryStreamExt;
+        s.list(Some(&"orders/quarantine".into()))
+            .map_ok(|o| o.location.to_string())
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    assert!(inside.is_empty(), "{inside:?}");
+}
+
 /// `arrival` and column-less `freshness` on S3 read the listing's `Last-Modified` (taken here
 /// from the server with HEAD requests); a partition rewritten on S3 is reported restated.
 fn arrival_on_s3(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>) {
@@ -569,6 +747,7 @@ fn s3_sources_behave_like_local_ones() {
     run_config_on_s3();
     compat_on_s3(&rt, &s);
     arrival_on_s3(&rt, &s);
+    quarantine_on_s3(&rt, &s);
 
     // Partition selection and a single object.
     let latest = run(

@@ -127,6 +127,9 @@ pub struct CheckResult {
     /// `expected` for people.
     #[serde(skip)]
     pub expected_text: String,
+    /// The file holding the rows that broke the rule (`--quarantine`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quarantine: Option<crate::quarantine::QuarantineFile>,
 }
 
 /// What a check is about: the contract entry, its profile, and what it is compared with.
@@ -205,6 +208,7 @@ impl Subject<'_> {
             contract_line: line,
             observed_text: v.observed_text,
             expected_text: v.expected_text,
+            quarantine: None,
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct CheckArgs {
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
     #[command(flatten)]
+    pub quarantine: QuarantineArgs,
+    #[command(flatten)]
     pub snapshot: SnapshotArgs,
     #[command(flatten)]
     pub context: ContextArgs,
@@ -80,7 +82,50 @@ pub struct RunArgs {
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
     #[command(flatten)]
+    pub quarantine: QuarantineArgs,
+    #[command(flatten)]
     pub context: ContextArgs,
+}
+
+/// `--quarantine DIR` and its cap.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct QuarantineArgs {
+    /// Write the rows that broke a row-level rule (null, out of range, not allowed, unmatched
+    /// reference, duplicate key) of each failing check to Parquet under
+    /// `DIR/<table>/<slice>/<check>-<field>.parquet` (a directory or `s3://BUCKET/PREFIX`)
+    #[arg(long, value_name = "DIR")]
+    pub quarantine: Option<String>,
+    /// Rows quarantined per check at most; the rows beyond are counted in the reports
+    #[arg(long, value_name = "N", default_value_t = crate::quarantine::DEFAULT_LIMIT,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub quarantine_limit: u64,
+}
+
+impl QuarantineArgs {
+    /// The run's quarantine: these flags, else the config's.
+    fn quarantine(&self, config: Option<&Config>) -> Option<crate::quarantine::Quarantine> {
+        let limit = |from_config: Option<u64>| {
+            if self.quarantine_limit != crate::quarantine::DEFAULT_LIMIT {
+                self.quarantine_limit
+            } else {
+                from_config.unwrap_or(self.quarantine_limit)
+            }
+        };
+        match (&self.quarantine, config) {
+            (Some(dir), c) => Some(crate::quarantine::Quarantine {
+                location: dir.clone(),
+                limit: limit(c.and_then(|c| c.quarantine_limit)),
+            }),
+            (None, Some(c)) => c
+                .quarantine
+                .as_ref()
+                .map(|dir| crate::quarantine::Quarantine {
+                    location: dir.clone(),
+                    limit: limit(c.quarantine_limit),
+                }),
+            (None, None) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -329,6 +374,7 @@ pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
             now: parse_now(a.now.as_deref())?,
             same_weekday: a.same_weekday,
             include_failed: a.include_failed,
+            quarantine: a.quarantine.quarantine(None),
         })
     })();
     finish(&ctx, bindings, &reports).await
@@ -357,6 +403,7 @@ fn bindings_of(c: &Config) -> Result<Bindings> {
         now: parse_now(c.now.as_deref())?,
         same_weekday: c.same_weekday,
         include_failed: c.include_failed,
+        quarantine: None,
     })
 }
 
@@ -380,7 +427,11 @@ pub async fn run_config(a: RunArgs) -> Result<Outcome> {
         from_config.push((f, o.path.clone()));
     }
     let reports = reports(a.format, &from_config, &a.outputs, step_summary_from_env())?;
-    finish(&ctx, bindings_of(&c), &reports).await
+    let bindings = bindings_of(&c).map(|mut b| {
+        b.quarantine = a.quarantine.quarantine(Some(&c));
+        b
+    });
+    finish(&ctx, bindings, &reports).await
 }
 
 pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {

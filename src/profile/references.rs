@@ -14,6 +14,32 @@ fn column(name: &str) -> Expr {
     Expr::Column(Column::new_unqualified(name))
 }
 
+/// The distinct non-null keys of `other.other_field`, as the column `alias`, in the type of the
+/// referencing column (`left_type`): the right side of the anti-join, for the counts here and for
+/// the rows the quarantine keeps.
+pub async fn referenced_keys(
+    session: &datafusion::prelude::SessionContext,
+    other: &Source,
+    other_field: &str,
+    left_type: &DataType,
+    alias: &str,
+) -> Result<datafusion::prelude::DataFrame> {
+    // A key that does not fit the referencing column's type (a wider integer) cannot match; a
+    // key of the same type is taken as it is (a no-op cast would drop the field's metadata, such
+    // as Iceberg's field ids, in the logical plan but not the physical one).
+    let ref_key = match other.schema().field_with_name(other_field) {
+        Ok(f) if f.data_type() == left_type => column(other_field),
+        _ => try_cast(column(other_field), left_type.clone()),
+    };
+    other
+        .dataframe(session)
+        .await?
+        .select(vec![ref_key.alias(alias)])
+        .and_then(|d| d.filter(column(alias).is_not_null()))
+        .and_then(|d| d.distinct())
+        .map_err(|e| other.scan_error(e))
+}
+
 /// Counts the non-null `field` values of `current` without a match in `other.other_field`.
 pub async fn unmatched(
     ctx: &crate::Context,
@@ -73,20 +99,7 @@ pub async fn unmatched(
         .select(vec![column(field).alias("__key")])
         .and_then(|d| d.filter(column("__key").is_not_null()))
         .map_err(|e| query(current, e))?;
-    // A key that does not fit the referencing column's type (a wider integer) cannot match; a
-    // key of the same type is taken as it is (a no-op cast would drop the field's metadata, such
-    // as Iceberg's field ids, in the logical plan but not the physical one).
-    let ref_key = match right_type {
-        Ok(t) if t == left_type => column(other_field),
-        _ => try_cast(column(other_field), left_type),
-    };
-    let right = other
-        .dataframe(&ctx)
-        .await?
-        .select(vec![ref_key.alias("__ref")])
-        .and_then(|d| d.filter(column("__ref").is_not_null()))
-        .and_then(|d| d.distinct())
-        .map_err(|e| query(other, e))?;
+    let right = referenced_keys(&ctx, other, other_field, &left_type, "__ref").await?;
     let keys = left
         .clone()
         .aggregate(vec![], vec![count(lit(1)).alias("n")])

@@ -129,10 +129,14 @@ pub fn title(r: &CheckResult) -> String {
 
 /// An annotation's message: the result's message, then what was measured against what.
 pub fn message(r: &CheckResult) -> String {
-    format!(
+    let mut m = format!(
         "{}\nmeasured: {}\nthreshold: {}",
         r.message, r.observed_text, r.expected_text
-    )
+    );
+    if let Some(q) = &r.quarantine {
+        m.push_str(&format!("\nquarantined: {}", q.text()));
+    }
+    m
 }
 
 /// The counts line: `FAIL: 2 failed, 0 error(s), 1 warning(s), 5 passed (8 checks)`.

@@ -88,10 +88,13 @@ pub fn render(report: &CheckReport) -> String {
                 escape(&r.contract_file),
                 r.contract_line,
             ));
-            let body = format!(
+            let mut body = format!(
                 "{}\nobserved: {}\nexpected: {}\ncontract: {}",
                 r.message, r.observed_text, r.expected_text, r.contract
             );
+            if let Some(q) = &r.quarantine {
+                body.push_str(&format!("\nquarantined: {}", q.text()));
+            }
             match r.status {
                 Status::Pass => {}
                 Status::Warn => out.push_str(&format!(

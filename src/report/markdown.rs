@@ -114,7 +114,10 @@ fn row(r: &CheckResult) -> Vec<String> {
         r.check.to_string(),
         shorten(&r.observed_text, 80),
         shorten(&r.expected_text, 80),
-        r.message.clone(),
+        match &r.quarantine {
+            Some(q) => format!("{}\nquarantined: {}", r.message, q.text()),
+            None => r.message.clone(),
+        },
         code(&r.contract),
     ]
 }
@@ -299,6 +302,7 @@ mod tests {
             contract_line: 3,
             observed_text: "o".into(),
             expected_text: "e".into(),
+            quarantine: None,
         }
     }
 

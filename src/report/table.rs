@@ -246,6 +246,9 @@ pub fn check(report: &crate::run::CheckReport) -> String {
                 r.message,
                 r.contract
             ));
+            if let Some(q) = &r.quarantine {
+                out.push_str(&format!("  quarantined: {}\n", q.text()));
+            }
         }
     }
     let mut baselines = String::new();

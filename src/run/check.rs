@@ -92,6 +92,7 @@ pub async fn check(ctx: &Context, plan: &CheckPlan) -> Result<CheckReport> {
         .as_deref()
         .map(|h| History::open(ctx, h))
         .transpose()?;
+    crate::quarantine::prepare(ctx, plan).await?;
     let mut report = CheckReport::default();
     // What the contracts ask for that is not checked (ODCS rules Plimsoll does not run).
     for c in &plan.contracts {
@@ -356,6 +357,7 @@ async fn check_table(
             }
         }
     }
+    crate::quarantine::table(ctx, plan, t, source, &mut here).await?;
     if let Some(h) = history {
         let run_id = crate::history::new_run_id(started);
         let slices: Vec<(String, &TableProfile)> = if profiled.partitions.is_empty() {

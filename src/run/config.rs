@@ -11,6 +11,8 @@
 //!   - { format: junit, path: reports/plimsoll.xml }
 //!   - { format: json,  path: reports/plimsoll.json }
 //!   - { format: github, path: "-" }     # `-`: stdout (unless `--format` says otherwise)
+//! quarantine: quarantine/               # optional: failing checks' rows, to Parquet (or s3://)
+//! quarantine_limit: 100_000             # optional: rows per check at most
 //! ```
 //!
 //! Parsed as strictly as contracts: an unknown key, a wrong type or an unset `${VAR}` is a
@@ -68,6 +70,10 @@ pub struct Config {
     pub contract_sources: bool,
     pub same_weekday: bool,
     pub include_failed: bool,
+    /// `quarantine:`: where the rows that broke a row-level rule are written.
+    pub quarantine: Option<String>,
+    /// `quarantine_limit:`: rows quarantined per check at most.
+    pub quarantine_limit: Option<u64>,
 }
 
 /// Largest config file read: configs are small; anything bigger is not one.
@@ -266,7 +272,7 @@ impl Reader<'_> {
     }
 
     fn config(&mut self, doc: &Node) -> Option<Config> {
-        const KEYS: [&str; 11] = [
+        const KEYS: [&str; 13] = [
             "contracts",
             "history",
             "now",
@@ -278,6 +284,8 @@ impl Reader<'_> {
             "contract_sources",
             "same_weekday",
             "include_failed",
+            "quarantine",
+            "quarantine_limit",
         ];
         let entries = self.mapping(doc, "the run config", &KEYS)?;
         let mut c = Config {
@@ -293,6 +301,8 @@ impl Reader<'_> {
             contract_sources: true,
             same_weekday: false,
             include_failed: false,
+            quarantine: None,
+            quarantine_limit: None,
         };
         for (key, _, v) in &entries {
             match key.as_str() {
@@ -318,6 +328,18 @@ impl Reader<'_> {
                 "contract_sources" => c.contract_sources = self.flag(v, key),
                 "same_weekday" => c.same_weekday = self.flag(v, key),
                 "include_failed" => c.include_failed = self.flag(v, key),
+                "quarantine" => c.quarantine = self.text(v).map(|q| self.file(&q)),
+                "quarantine_limit" => {
+                    if let Some(t) = self.text(v) {
+                        match t.replace('_', "").parse::<u64>() {
+                            Ok(n) if n > 0 => c.quarantine_limit = Some(n),
+                            _ => self.problem(
+                                v,
+                                format!("`quarantine_limit` must be a positive number of rows, found `{t}`"),
+                            ),
+                        }
+                    }
+                }
                 _ => unreachable!("filtered by mapping()"),
             }
         }
@@ -547,6 +569,17 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, 4);
         assert!(problems[0].message.contains("only one output can be `-`"));
+    }
+
+    #[test]
+    fn quarantine_and_its_limit() {
+        let c = parse_text("contracts: [c/]\nquarantine: q\nquarantine_limit: 1_000\n").unwrap();
+        assert_eq!(c.quarantine.as_deref(), Some("/etc/plimsoll/q"));
+        assert_eq!(c.quarantine_limit, Some(1_000));
+        let c = parse_text("contracts: [c/]\nquarantine: s3://lake/q\n").unwrap();
+        assert_eq!(c.quarantine.as_deref(), Some("s3://lake/q"));
+        let problems = parse_text("contracts: [c/]\nquarantine_limit: 0\n").unwrap_err();
+        assert!(problems[0].message.contains("positive"), "{problems:?}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Bindings {
     pub now: chrono::DateTime<chrono::Utc>,
     pub same_weekday: bool,
     pub include_failed: bool,
+    /// `--quarantine`: where the rows that broke a row-level rule are written.
+    pub quarantine: Option<crate::quarantine::Quarantine>,
 }
 
 /// What a front end says of one named table.
@@ -96,6 +98,8 @@ pub struct CheckPlan {
     pub now: chrono::DateTime<chrono::Utc>,
     pub same_weekday: bool,
     pub include_failed: bool,
+    /// Where the rows that broke a row-level rule are written, if anywhere.
+    pub quarantine: Option<crate::quarantine::Quarantine>,
 }
 
 /// A `source:` written in a file, resolved against the file's directory (a scheduled job does not
@@ -329,6 +333,7 @@ pub fn plan(b: &Bindings) -> Result<CheckPlan> {
         now: b.now,
         same_weekday: b.same_weekday,
         include_failed: b.include_failed,
+        quarantine: b.quarantine.clone(),
     })
 }
 
