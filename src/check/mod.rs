@@ -13,6 +13,9 @@ pub mod schema;
 pub mod skew;
 pub mod small_files;
 pub mod unique;
+pub mod unit_change;
+pub mod new_values;
+pub mod severity;
 
 use crate::baseline::Baseline;
 use crate::contract::{Contract, CountRule, CountUnit, FieldContract, TableContract};
@@ -61,6 +64,8 @@ pub enum CheckId {
     SmallFiles,
     Type,
     Unique,
+    UnitChange,
+    NewValues,
 }
 
 impl CheckId {
@@ -80,6 +85,8 @@ impl CheckId {
             CheckId::SmallFiles => "small_files",
             CheckId::Type => "type",
             CheckId::Unique => "unique",
+            CheckId::UnitChange => "unit_change",
+            CheckId::NewValues => "new_values",
         }
     }
 }
@@ -103,6 +110,9 @@ pub struct CheckResult {
     pub observed: Value,
     pub expected: Value,
     pub message: String,
+    /// What a breach of this check does (`fail` unless the contract or the check's default
+    /// says `warn`; see `severity`).
+    pub severity: crate::contract::Severity,
     /// `path:line` of the contract entry that asked for this check.
     pub contract: String,
     /// The contract file, as the run was given it (`contract` without the line).
@@ -183,6 +193,7 @@ impl Subject<'_> {
             observed: v.observed,
             expected: v.expected,
             message: v.message,
+            severity: severity::default_severity(check),
             contract: format!("{file}:{line}"),
             contract_file: file,
             contract_line: line,
@@ -327,9 +338,12 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
         out.extend(allowed_values::check(s, f, p));
         out.extend(skew::check(s, f, p));
         out.extend(drift::check(s, f, p));
+        out.extend(unit_change::check(s, f, p));
+        out.extend(new_values::check(s, f, p));
         out.extend(change::check(s, f, p));
         out.extend(references::check(s, f));
     }
+    severity::apply(s.table, &mut out);
     out
 }
 
@@ -358,6 +372,12 @@ pub fn planned(t: &TableContract, f: &FieldContract) -> Vec<CheckId> {
     }
     if f.drift.is_some() || t.drift.is_some() {
         out.push(CheckId::Drift);
+    }
+    if unit_change::planned(t, f) {
+        out.push(CheckId::UnitChange);
+    }
+    if f.max_new_values.is_some() {
+        out.push(CheckId::NewValues);
     }
     out.push(CheckId::CardinalityChange);
     out.push(CheckId::NullRateChange);
