@@ -1333,11 +1333,11 @@ impl Parser<'_> {
             match *key {
                 "tolerance" => {
                     if let Some(n) = self.positive(v, "unit_change.tolerance") {
-                        if n.value >= 0.5 {
+                        if n.value > 0.5 {
                             self.problem(
                                 v,
                                 format!(
-                                    "`unit_change.tolerance` is a distance in log10 and must be below 0.5 (0.1 accepts ×0.79..×1.26 of a power of ten), found {}",
+                                    "`unit_change.tolerance` is a distance in log10 and must be at most 0.5 (0.1 accepts ×0.79..×1.26 of a power of ten), found {}",
                                     n.text
                                 ),
                             );
