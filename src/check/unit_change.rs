@@ -18,7 +18,8 @@
 //!
 //! **Defaults.** On for numeric fields whenever `drift` is checked (on the field or its table
 //! entry): `tolerance: 0.1` (a ratio within ×0.79..×1.26 of the power of ten), `min_share: 0.05`.
-//! A gap between the distributions within sampling noise never fires. Fewer than 100 values on
+//! A gap between the distributions within noise never fires, nor does a move that a rescaled
+//! share does not fit to within noise (prices doubled). Fewer than 100 values on
 //! either side: a warning, not a verdict. The baseline is the median of its slices, so one bad
 //! day in it neither hides nor fakes a unit change.
 
