@@ -141,7 +141,11 @@ fn cents_to_dollars_is_reported_as_x0_01() {
     let t = dir.path().join("pay");
     for d in 1..=7 {
         let cents: Vec<f64> = dollars(d).iter().map(|x| (x * 100.0).round()).collect();
-        parquet(&t, &format!("date=2024-01-0{d}/part.parquet"), &[amounts(&cents)]);
+        parquet(
+            &t,
+            &format!("date=2024-01-0{d}/part.parquet"),
+            &[amounts(&cents)],
+        );
     }
     parquet(&t, "date=2024-01-08/part.parquet", &[amounts(&base)]);
     let c = contract(dir.path(), AMOUNT);
@@ -206,7 +210,10 @@ fn a_stable_day_with_noise_and_scale_changes_that_are_no_power_of_ten_are_not_un
         assert_eq!(r["status"], "pass", "×{factor}: {r:#}");
         let want = mean(&moved) / baseline_mean();
         let got = r["observed"]["mean_ratio"].as_f64().unwrap();
-        assert!((got - want).abs() < 1e-9 * want, "×{factor}: {got} vs {want}");
+        assert!(
+            (got - want).abs() < 1e-9 * want,
+            "×{factor}: {got} vs {want}"
+        );
     }
 }
 
@@ -326,8 +333,7 @@ fn orders_check(contract_body: &str, date: u32) -> (i32, Value) {
     (code, v)
 }
 
-const TOTAL: &str =
-    "  - table: orders_drift\n    fields:\n      - name: total_usd\n        drift: { max_psi: 0.2 }\n";
+const TOTAL: &str = "  - table: orders_drift\n    fields:\n      - name: total_usd\n        drift: { max_psi: 0.2 }\n";
 
 #[test]
 fn orders_drift_cents_day_is_a_unit_change_and_its_neighbours_are_not() {
@@ -465,7 +471,9 @@ fn vanished_values_are_listed_and_an_inexact_baseline_is_not_guessed_at() {
     };
     // Baseline: a, b, c; now: a, d (d new, b and c vanished).
     for d in 1..=7 {
-        let v: Vec<String> = (0..300).map(|i| ["a", "b", "c"][i % 3].to_string()).collect();
+        let v: Vec<String> = (0..300)
+            .map(|i| ["a", "b", "c"][i % 3].to_string())
+            .collect();
         parquet(&t, &format!("date=2024-01-0{d}/part.parquet"), &[batch(v)]);
     }
     let v: Vec<String> = (0..300).map(|i| ["a", "d"][i % 2].to_string()).collect();
@@ -541,7 +549,10 @@ fn severity_warn_reports_a_failure_without_failing_the_run() {
     assert_eq!(code, 1);
     assert_eq!(result(&v, "drift", Some("total_usd"))["status"], "warn");
     let r = result(&v, "unit_change", Some("total_usd"));
-    assert_eq!((&r["status"], &r["severity"]), (&"fail".into(), &"fail".into()));
+    assert_eq!(
+        (&r["status"], &r["severity"]),
+        (&"fail".into(), &"fail".into())
+    );
     // A field's severity over its table entry's.
     let (code, v) = orders_check(
         "  - table: orders_drift\n    severity: warn\n    fields:\n      - name: total_usd\n        severity: fail\n        drift: { max_psi: 0.2 }\n",
@@ -567,9 +578,7 @@ fn severity_fail_makes_a_change_check_fail_and_thresholds_move_the_verdict() {
     let change = null_rate(&["2024-03-11".to_string()]) - null_rate(&week_before(11));
     assert!(change > 0.25, "{change}");
     let body = |extra: &str| {
-        format!(
-            "  - table: orders_drift\n    fields:\n      - name: customer_id\n{extra}"
-        )
+        format!("  - table: orders_drift\n    fields:\n      - name: customer_id\n{extra}")
     };
     // By default a breach of null_rate_change is a warning: the run passes.
     let (code, v) = orders_check(&body(""), 11);
@@ -682,8 +691,8 @@ fn drift_command_psi_thresholds_are_flags() {
 
 #[test]
 fn severities_are_recorded_with_their_scope_and_bad_ones_are_problems() {
-    use plimsoll::contract::parse::parse_contract;
     use plimsoll::contract::Severity;
+    use plimsoll::contract::parse::parse_contract;
     let text = "consumer: c
 depends_on:
   - table: t

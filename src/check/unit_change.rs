@@ -121,10 +121,7 @@ pub fn verdict(name: &str, sc: &Scale) -> (Status, String) {
                 factor_text(k)
             ),
         ),
-        _ => (
-            Status::Pass,
-            format!("`{name}` kept its scale: {ratios}"),
-        ),
+        _ => (Status::Pass, format!("`{name}` kept its scale: {ratios}")),
     }
 }
 

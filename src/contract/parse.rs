@@ -855,8 +855,7 @@ impl Parser<'_> {
                     t.max_cardinality_change = self.change(v, "max_cardinality_change")
                 }
                 "max_null_rate_change" => {
-                    t.max_null_rate_change =
-                        self.rate(v, "max_null_rate_change").map(|r| r.value)
+                    t.max_null_rate_change = self.rate(v, "max_null_rate_change").map(|r| r.value)
                 }
                 "severity" => self.key_severity(v, None),
                 _ => unreachable!(),
@@ -1059,8 +1058,7 @@ impl Parser<'_> {
                     f.max_cardinality_change = self.change(v, "max_cardinality_change")
                 }
                 "max_null_rate_change" => {
-                    f.max_null_rate_change =
-                        self.rate(v, "max_null_rate_change").map(|r| r.value)
+                    f.max_null_rate_change = self.rate(v, "max_null_rate_change").map(|r| r.value)
                 }
                 "severity" => self.key_severity(v, None),
                 _ => unreachable!(),
@@ -1293,7 +1291,10 @@ impl Parser<'_> {
         if v.value < 0.0 {
             self.problem(
                 node,
-                format!("`{what}` must be 0 or more (a fraction: 0.5 is 50%), found {}", v.text),
+                format!(
+                    "`{what}` must be 0 or more (a fraction: 0.5 is 50%), found {}",
+                    v.text
+                ),
             );
             return None;
         }

@@ -239,7 +239,10 @@ pub fn scale(
     for k in EXPONENTS.filter(|k| *k != 0) {
         let c = 10f64.powi(k);
         // The points, and the baseline's quantiles rescaled (where rescaled values would be).
-        let mut rows: Vec<(f64, f64, f64)> = at.iter().map(|&(x, gx, fx)| (gx - fx, f(x / c) - fx, 0.0)).collect();
+        let mut rows: Vec<(f64, f64, f64)> = at
+            .iter()
+            .map(|&(x, gx, fx)| (gx - fx, f(x / c) - fx, 0.0))
+            .collect();
         for s in &slices {
             for &q in &qs {
                 let x = s.0.quantile(q) * c;
@@ -307,4 +310,40 @@ pub fn scale(
         n_baseline: merged.numeric.as_ref().map_or(0, |n| n.finite_count),
         n_current: cur_stats.finite_count,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factors_and_ratios_read_as_written() {
+        assert_eq!(factor_text(2), "×100");
+        assert_eq!(factor_text(1), "×10");
+        assert_eq!(factor_text(-2), "×0.01");
+        assert_eq!(factor_text(-1), "×0.1");
+        assert_eq!(factor_text(3), "×1000");
+        assert_eq!(ratio_text(Some(20.84)), "×20.8");
+        assert_eq!(ratio_text(Some(1.016)), "×1.02");
+        assert_eq!(ratio_text(None), "n/a");
+    }
+
+    #[test]
+    fn nearest_powers_of_ten() {
+        let (k, d) = nearest_power(100.0);
+        assert_eq!(k, 2);
+        assert!(d < 1e-12);
+        let (k, d) = nearest_power(0.0125);
+        assert_eq!(k, -2);
+        assert!((d - 0.0969).abs() < 1e-3, "{d}");
+        // ×5 is 0.7 of a power of ten: 0.3 from ×10.
+        let (k, d) = nearest_power(5.0);
+        assert_eq!(k, 1);
+        assert!((d - (1.0 - 5f64.log10())).abs() < 1e-12 && d > 0.3 && d < 0.302);
+        assert_eq!(ratio(5.0, 0.0), None);
+        assert_eq!(ratio(-5.0, 1.0), None);
+        assert_eq!(ratio(-5.0, -1.0), Some(5.0));
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
 }
