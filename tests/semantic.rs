@@ -745,3 +745,39 @@ depends_on:
         "{messages:?}"
     );
 }
+
+#[test]
+fn lint_reports_every_problem_of_the_new_keys_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(
+        &path,
+        "consumer: c
+depends_on:
+  - table: t
+    severity: maybe
+    fields:
+      - name: a
+        max_new_values: many
+        drift: { unit_change: { tolerance: 0.7, sevrity: warn } }
+        max_cardinality_change: -1
+",
+    )
+    .unwrap();
+    let r = plimsoll(&["lint", path.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let p = path.display();
+    let want = [
+        format!("{p}:4:15: `severity` must be `warn` or `fail`, found a string (`maybe`)"),
+        format!("{p}:7:25: `max_new_values` must be a number, found a string (`many`)"),
+        format!(
+            "{p}:8:44: `unit_change.tolerance` is a distance in log10 and must be at most 0.5 (0.1 accepts ×0.79..×1.26 of a power of ten), found 0.7"
+        ),
+        format!("{p}:8:49: unknown key `sevrity` in `unit_change`; did you mean `severity`?"),
+        format!(
+            "{p}:9:33: `max_cardinality_change` must be 0 or more (a fraction: 0.5 is 50%), found -1"
+        ),
+    ];
+    let got: Vec<&str> = r.stdout.lines().take(want.len()).collect();
+    assert_eq!(got, want, "{}", r.stdout);
+}
