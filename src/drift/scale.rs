@@ -175,6 +175,19 @@ fn median(mut xs: Vec<f64>) -> f64 {
     }
 }
 
+/// The pointwise median of the slices' CDFs at `x` (`buf` is scratch space).
+fn pointwise_median(cdfs: &[&Cdf], x: f64, buf: &mut Vec<f64>) -> f64 {
+    buf.clear();
+    buf.extend(cdfs.iter().map(|c| c.below(x)));
+    buf.sort_unstable_by(f64::total_cmp);
+    let n = buf.len();
+    if n % 2 == 1 {
+        buf[n / 2]
+    } else {
+        (buf[n / 2 - 1] + buf[n / 2]) / 2.0
+    }
+}
+
 fn ratio(current: f64, baseline: f64) -> Option<f64> {
     let r = current / baseline;
     (baseline != 0.0 && r.is_finite() && r > 0.0).then_some(r)
@@ -222,12 +235,21 @@ pub fn scale(
     let current_median = g.quantile(0.5);
     let current_mean = cur_stats.mean;
     // The baseline's CDF: the pointwise median of its slices'.
-    let f = |x: f64| median(slices.iter().map(|s| s.0.below(x)).collect());
+    let cdfs: Vec<&Cdf> = slices.iter().map(|s| &s.0).collect();
+    let mut buf = Vec::with_capacity(cdfs.len());
+    let mut f = |x: f64| pointwise_median(&cdfs, x, &mut buf);
     let qs: Vec<f64> = (0..100).map(|i| (i as f64 + 0.5) / 100.0).collect();
+    // The baseline's quantiles with its CDF there (rescaled, they are where rescaled values
+    // would be), and every point: those and the current's quantiles.
+    let mut bq: Vec<f64> = cdfs
+        .iter()
+        .flat_map(|c| qs.iter().map(|&q| c.quantile(q)))
+        .collect();
+    bq.sort_by(f64::total_cmp);
+    bq.dedup();
+    let bq: Vec<(f64, f64)> = bq.into_iter().map(|x| (x, f(x))).collect();
     let mut points: Vec<f64> = qs.iter().map(|&q| g.quantile(q)).collect();
-    for s in &slices {
-        points.extend(qs.iter().map(|&q| s.0.quantile(q)));
-    }
+    points.extend(bq.iter().map(|b| b.0));
     points.sort_by(f64::total_cmp);
     points.dedup();
     let at: Vec<(f64, f64, f64)> = points.iter().map(|&x| (x, g.below(x), f(x))).collect();
@@ -235,20 +257,23 @@ pub fn scale(
     let n_b = median(slices.iter().map(|s| s.2 as f64).collect());
     let n_c = cur_stats.finite_count as f64;
     let noise = KS_CRITICAL * (1.0 / n_b + 1.0 / n_c).sqrt() + 3.0 * KLL_RANK_ERROR;
+    let (g_lo, g_hi) = (g.values[0], g.values[g.values.len() - 1]);
+    let (b_lo, b_hi) = (bq[0].0, bq[bq.len() - 1].0);
     let mut fit: Option<Fit> = None;
+    let mut rows: Vec<(f64, f64)> = Vec::with_capacity(at.len() + bq.len());
     for k in EXPONENTS.filter(|k| *k != 0) {
         let c = 10f64.powi(k);
-        // The points, and the baseline's quantiles rescaled (where rescaled values would be).
-        let mut rows: Vec<(f64, f64, f64)> = at
-            .iter()
-            .map(|&(x, gx, fx)| (gx - fx, f(x / c) - fx, 0.0))
-            .collect();
-        for s in &slices {
-            for &q in &qs {
-                let x = s.0.quantile(q) * c;
-                let fx = f(x);
-                rows.push((g.below(x) - fx, f(x / c) - fx, 0.0));
-            }
+        // A rescaling that puts no baseline value where the current has values explains
+        // nothing (its share would be 0).
+        if b_lo * c > g_hi || b_hi * c < g_lo {
+            continue;
+        }
+        // Each row: G − F and F(x / c) − F, at the points and at the rescaled quantiles.
+        rows.clear();
+        rows.extend(at.iter().map(|&(x, gx, fx)| (gx - fx, f(x / c) - fx)));
+        for &(x, fx) in &bq {
+            let fxc = f(x * c);
+            rows.push((g.below(x * c) - fxc, fx - fxc));
         }
         let (num, den) = rows
             .iter()
@@ -258,11 +283,8 @@ pub fn scale(
         }
         let share = (num / den).clamp(0.0, 1.0);
         let misfit = rows
-            .iter_mut()
-            .map(|r| {
-                r.2 = (r.0 - share * r.1).abs();
-                r.2
-            })
+            .iter()
+            .map(|r| (r.0 - share * r.1).abs())
             .fold(0.0, f64::max);
         if share > 0.0 && fit.is_none_or(|b| misfit < b.misfit) {
             fit = Some(Fit {
