@@ -250,6 +250,23 @@ fn unit_change_can_be_turned_off_or_tuned() {
             "min_share {min_share}"
         );
     }
+    // Every value ×80: 0.097 from ×100 in log10 (both ratios), so a unit change within a
+    // tolerance of 0.11 and none within 0.08.
+    let moved: Vec<f64> = dollars(8).iter().map(|x| x * 80.0).collect();
+    let t = table(&dir.path().join("pay80"), &moved);
+    let want_mean = mean(&moved) / baseline_mean();
+    for (tolerance, want) in [("0.11", "fail"), ("0.08", "pass")] {
+        let c = contract(
+            dir.path(),
+            &field.replace("UC", &format!("{{ tolerance: {tolerance} }}")),
+        );
+        let (_, v) = check(&t, &c, "date=2024-01-08");
+        let r = result(&v, "unit_change", Some("amount"));
+        assert_eq!(r["status"], want, "tolerance {tolerance}: {r:#}");
+        let got = r["observed"]["mean_ratio"].as_f64().unwrap();
+        assert!((got - want_mean).abs() < 1e-9 * want_mean);
+        assert!((want_mean.log10() - 2.0).abs() > 0.09);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,6 +663,22 @@ fn max_cardinality_change_moves_the_verdict_at_its_boundary() {
         let got = r["observed"]["change"].as_f64().unwrap();
         assert!((got - change).abs() < 1e-9, "{got} vs {change}");
     }
+    // The same on the table entry, for every field; a field's own wins.
+    let (_, v) = orders_check(
+        &format!(
+            "  - table: orders_drift\n    max_cardinality_change: {}\n    fields:\n      - name: order_id\n      - name: event_time\n        max_cardinality_change: 0.9\n",
+            change.abs() - 0.001
+        ),
+        12,
+    );
+    assert_eq!(
+        result(&v, "cardinality_change", Some("order_id"))["status"],
+        "warn"
+    );
+    assert_eq!(
+        result(&v, "cardinality_change", Some("event_time"))["status"],
+        "pass"
+    );
 }
 
 #[test]
