@@ -346,6 +346,46 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             ),
             "not of type",
         ),
+        (
+            "a severity that is neither warn nor fail",
+            format!("{base}        severity: error\n"),
+            "is not one of",
+        ),
+        (
+            "a severity in a check's mapping that is neither warn nor fail",
+            format!("{base}        drift: {{ max_psi: 0.2, severity: low }}\n"),
+            "is not one of",
+        ),
+        (
+            "a negative number of new values",
+            format!("{base}        max_new_values: -1\n"),
+            "is below 0",
+        ),
+        (
+            "a fractional number of new values",
+            format!("{base}        max_new_values: 1.5\n"),
+            "is not of type",
+        ),
+        (
+            "a negative cardinality change",
+            format!("{base}        max_cardinality_change: -0.1\n"),
+            "is below 0",
+        ),
+        (
+            "a null-rate change above 1",
+            format!("{base}        max_null_rate_change: 5\n"),
+            "is above 1",
+        ),
+        (
+            "a unit-change tolerance beyond half a power of ten",
+            format!("{base}        drift: {{ unit_change: {{ tolerance: 0.6 }} }}\n"),
+            "none of the anyOf alternatives hold",
+        ),
+        (
+            "an unknown unit-change key",
+            format!("{base}        drift: {{ unit_change: {{ share: 0.1 }} }}\n"),
+            "none of the anyOf alternatives hold",
+        ),
     ];
     for (what, text, needle) in cases {
         let e = errors(&yaml(&text));

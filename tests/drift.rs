@@ -233,7 +233,9 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
     let (code, v) = check_day(&table, &contract, Some(&history), "2024-03-09");
     assert_eq!(code, 1);
     assert_eq!(status_of(&v, "drift", Some("total_usd")), "fail");
-    assert_eq!(failures(&v).len(), 1, "{:?}", failures(&v));
+    // PSI, and the unit change beside it (a fifth of the amounts in cents).
+    assert_eq!(status_of(&v, "unit_change", Some("total_usd")), "fail");
+    assert_eq!(failures(&v).len(), 2, "{:?}", failures(&v));
     let (code, v) = check_day(&table, &contract, Some(&history), "2024-03-10");
     assert_eq!(code, 1);
     assert_eq!(status_of(&v, "drift", Some("status")), "fail");
@@ -272,7 +274,7 @@ fn synthetic_drift_is_caught_day_after_day_with_history() {
     let message = usd["message"].as_str().unwrap();
     assert!(
         message.contains("left out of `total_usd`'s baseline")
-            && message.contains("date=2024-03-09 (`drift` failed)"),
+            && message.contains("date=2024-03-09 (`drift`, `unit_change` failed)"),
         "{message}"
     );
     assert_eq!(usd["status"], "pass", "{message}");

@@ -10,22 +10,37 @@
 //! to a handful, is a semantic change; a null rate that jumps is an upstream ETL bug, even when it
 //! stays under a `required` field's maximum.
 //!
-//! **Defaults.** On for every listed field when a baseline exists; warnings only.
+//! **Defaults.** On for every listed field when a baseline exists. The thresholds are contract
+//! keys, on the field or (for all its fields) the table entry: `max_cardinality_change: 0.5`
+//! (a relative change) and `max_null_rate_change: 0.05` (a change of the rate, 0.05 = 5 points).
+//! A breach is a warning: both checks' severity is `warn` unless the contract says
+//! `severity: fail` (see `severity`).
 
 use super::{CheckId, CheckResult, Status, Subject, Verdict, pct};
 use crate::contract::FieldContract;
 use crate::profile::FieldProfile;
 use serde_json::json;
 
-/// Relative change of the distinct count above which `cardinality_change` warns.
+/// Default relative change of the distinct count above which `cardinality_change` breaches.
 pub const MAX_CARDINALITY_CHANGE: f64 = 0.5;
-/// Absolute change of the null rate above which `null_rate_change` warns.
+/// Default absolute change of the null rate above which `null_rate_change` breaches.
 pub const MAX_NULL_RATE_CHANGE: f64 = 0.05;
 
 pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckResult> {
     let (Some(b), Some(merged)) = (s.baseline, s.baseline_profile) else {
         return vec![];
     };
+    let max_cardinality = f
+        .max_cardinality_change
+        .or(s.table.max_cardinality_change)
+        .unwrap_or(MAX_CARDINALITY_CHANGE);
+    let max_null = f
+        .max_null_rate_change
+        .or(s.table.max_null_rate_change)
+        .unwrap_or(MAX_NULL_RATE_CHANGE);
+    // A breach fails; the checks' default severity (`warn`) makes it a warning unless the
+    // contract says otherwise.
+    let breach = Status::Fail;
     let mut out = Vec::new();
     let note = b
         .exclusion_note(&f.name)
@@ -46,16 +61,16 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
         } else {
             0.0
         };
-        let ok = change.abs() <= MAX_CARDINALITY_CHANGE;
+        let ok = change.abs() <= max_cardinality;
         out.push(s.result(
             CheckId::CardinalityChange,
             Some(f),
             Verdict {
-                status: if ok { Status::Pass } else { Status::Warn },
+                status: if ok { Status::Pass } else { breach },
                 observed: json!({ "distinct": now, "baseline_mean_distinct": mean, "change": change }),
-                expected: json!({ "max_change": MAX_CARDINALITY_CHANGE }),
+                expected: json!({ "max_change": max_cardinality }),
                 observed_text: format!("{now:.0} vs {mean:.0} ({:+.0}%)", change * 100.0),
-                expected_text: format!("within ±{:.0}%", MAX_CARDINALITY_CHANGE * 100.0),
+                expected_text: format!("within ±{}%", hundredths(max_cardinality)),
                 message: format!(
                     "`{}` has {now:.0} distinct values against a baseline mean of {mean:.0} ({:+.0}%){note}",
                     f.name,
@@ -67,16 +82,16 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
     if let Some(base) = merged.field(&f.name) {
         let (now, before) = (p.null_rate(), base.null_rate());
         let change = now - before;
-        let ok = change.abs() <= MAX_NULL_RATE_CHANGE;
+        let ok = change.abs() <= max_null;
         out.push(s.result(
             CheckId::NullRateChange,
             Some(f),
             Verdict {
-                status: if ok { Status::Pass } else { Status::Warn },
+                status: if ok { Status::Pass } else { breach },
                 observed: json!({ "null_rate": now, "baseline_null_rate": before, "change": change }),
-                expected: json!({ "max_change": MAX_NULL_RATE_CHANGE }),
+                expected: json!({ "max_change": max_null }),
                 observed_text: format!("{} vs {}", pct(now), pct(before)),
-                expected_text: format!("within ±{:.0} points", MAX_NULL_RATE_CHANGE * 100.0),
+                expected_text: format!("within ±{} points", hundredths(max_null)),
                 message: format!(
                     "`{}` is {} null against {} in the baseline ({:+.1} points){note}",
                     f.name,
@@ -88,4 +103,9 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Vec<CheckR
         ));
     }
     out
+}
+
+/// A fraction as a number of hundredths for people (`0.05` → `5`, `0.125` → `12.5`).
+fn hundredths(x: f64) -> f64 {
+    (x * 100.0 * 1e6).round() / 1e6
 }

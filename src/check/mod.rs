@@ -7,6 +7,7 @@ pub mod change;
 pub mod drift;
 pub mod duplicates;
 pub mod freshness;
+pub mod new_values;
 pub mod null_rate;
 pub mod range;
 pub mod references;
@@ -14,9 +15,11 @@ pub mod restated;
 pub mod row_count;
 pub mod schema;
 pub mod schema_drift;
+pub mod severity;
 pub mod skew;
 pub mod small_files;
 pub mod unique;
+pub mod unit_change;
 
 use crate::baseline::Baseline;
 use crate::contract::{Contract, CountRule, CountUnit, FieldContract, TableContract};
@@ -69,6 +72,8 @@ pub enum CheckId {
     SmallFiles,
     Type,
     Unique,
+    UnitChange,
+    NewValues,
 }
 
 impl CheckId {
@@ -92,6 +97,8 @@ impl CheckId {
             CheckId::SmallFiles => "small_files",
             CheckId::Type => "type",
             CheckId::Unique => "unique",
+            CheckId::UnitChange => "unit_change",
+            CheckId::NewValues => "new_values",
         }
     }
 }
@@ -115,6 +122,9 @@ pub struct CheckResult {
     pub observed: Value,
     pub expected: Value,
     pub message: String,
+    /// What a breach of this check does (`fail` unless the contract or the check's default
+    /// says `warn`; see `severity`).
+    pub severity: crate::contract::Severity,
     /// `path:line` of the contract entry that asked for this check.
     pub contract: String,
     /// The contract file, as the run was given it (`contract` without the line).
@@ -203,6 +213,7 @@ impl Subject<'_> {
             observed: v.observed,
             expected: v.expected,
             message: v.message,
+            severity: severity::default_severity(check),
             contract: format!("{file}:{line}"),
             contract_file: file,
             contract_line: line,
@@ -352,9 +363,12 @@ pub fn run_table(s: &Subject<'_>, now: chrono::DateTime<chrono::Utc>) -> Vec<Che
         out.extend(allowed_values::check(s, f, p));
         out.extend(skew::check(s, f, p));
         out.extend(drift::check(s, f, p));
+        out.extend(unit_change::check(s, f, p));
+        out.extend(new_values::check(s, f, p));
         out.extend(change::check(s, f, p));
         out.extend(references::check(s, f));
     }
+    severity::apply(s.table, &mut out);
     out
 }
 
@@ -383,6 +397,12 @@ pub fn planned(t: &TableContract, f: &FieldContract) -> Vec<CheckId> {
     }
     if f.drift.is_some() || t.drift.is_some() {
         out.push(CheckId::Drift);
+    }
+    if unit_change::planned(t, f) {
+        out.push(CheckId::UnitChange);
+    }
+    if f.max_new_values.is_some() {
+        out.push(CheckId::NewValues);
     }
     out.push(CheckId::CardinalityChange);
     out.push(CheckId::NullRateChange);

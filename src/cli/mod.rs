@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 const CHECK_EXIT_CODES: &str = "Exit codes:\n  0  every check passed (warnings allowed)\n  1  at least one check failed\n  2  the run could not be completed (bad arguments, unreadable source, invalid contract)";
 const PROFILE_EXIT_CODES: &str = "Exit codes:\n  0  the table was profiled\n  2  the run could not be completed (bad arguments, unreadable source)";
-const DRIFT_EXIT_CODES: &str = "Exit codes:\n  0  no field drifted beyond PSI 0.2 (warnings allowed)\n  1  at least one field's PSI is above 0.2\n  2  the run could not be completed";
+const DRIFT_EXIT_CODES: &str = "Exit codes:\n  0  no field drifted beyond `--max-psi` (default 0.2) nor looks like a unit change (warnings allowed)\n  1  at least one field's PSI is above `--max-psi`, or a numeric field looks rescaled by a power of ten\n  2  the run could not be completed";
 const STATUS_EXIT_CODES: &str = "Exit codes:\n  0  every table's last run succeeded within the expected interval\n  1  a table is failing, errored or overdue\n  2  the history could not be read (missing, unreadable)";
 const COMPAT_EXIT_CODES: &str = "Exit codes:\n  0  no change breaks (under the mode, or a consumer's contract)\n  1  at least one change breaks\n  2  the run could not be completed (bad arguments, unreadable source, invalid contract)";
 const IMPACT_EXIT_CODES: &str = "Exit codes:\n  0  the dependents were listed (none is not an error)\n  2  the contracts could not be read, or no contract names the table";
@@ -224,6 +224,12 @@ pub struct DriftArgs {
     /// Keep slices whose checks failed in the baseline (left out by default)
     #[arg(long)]
     pub include_failed: bool,
+    /// PSI above this fails the field (default 0.2)
+    #[arg(long, value_name = "PSI")]
+    pub max_psi: Option<f64>,
+    /// PSI above this warns (default 0.1, or half of `--max-psi` when that is lower)
+    #[arg(long, value_name = "PSI")]
+    pub warn_psi: Option<f64>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     #[command(flatten)]
@@ -384,6 +390,7 @@ async fn run_drift(a: DriftArgs) -> Result<Outcome> {
         columns: a.columns,
         same_weekday: a.same_weekday,
         include_failed: a.include_failed,
+        thresholds: crate::run::drift::thresholds(a.max_psi, a.warn_psi)?,
     };
     let r = crate::run::drift::drift(&ctx, &plan).await?;
     let stdout = match a.format {

@@ -36,6 +36,15 @@ pub struct TableContract {
     /// Absolute bounds on the slice's row count (ODCS `rowCount`), each checked on its own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub row_bounds: Vec<CountRule>,
+    /// Default `max_cardinality_change` for the fields of this table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cardinality_change: Option<f64>,
+    /// Default `max_null_rate_change` for the fields of this table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_null_rate_change: Option<f64>,
+    /// Every `severity:` of the entry, its fields and their checks, with its scope.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub severities: Vec<SeverityRule>,
     /// Keys no two rows may share (`unique: [a, b]`, or a list of such keys), checked exactly
     /// by the `duplicates` check.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -134,6 +143,8 @@ pub struct Drift {
     pub max_psi: f64,
     /// PSI above this warns (default 0.1, or half of `max_psi` when that is lower).
     pub warn_psi: f64,
+    /// The `unit_change` check beside PSI: on unless `unit_change: false`.
+    pub unit_change: Option<UnitChange>,
 }
 
 impl Default for Drift {
@@ -141,8 +152,59 @@ impl Default for Drift {
         Self {
             max_psi: 0.2,
             warn_psi: 0.1,
+            unit_change: Some(UnitChange::default()),
         }
     }
+}
+
+/// `unit_change` (under `drift`): a numeric field's values rescaled by a power of ten.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitChange {
+    /// How close (in log10) the median and mean ratios must be to a power of ten (default 0.1:
+    /// a ratio within ×0.79..×1.26 of it).
+    pub tolerance: f64,
+    /// The smallest share of the values that must look rescaled (default 0.05).
+    pub min_share: f64,
+}
+
+impl Default for UnitChange {
+    fn default() -> Self {
+        Self {
+            tolerance: 0.1,
+            min_share: 0.05,
+        }
+    }
+}
+
+/// What a breach of a check does: fail the run, or only warn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warn,
+    Fail,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warn => "warn",
+            Severity::Fail => "fail",
+        }
+    }
+}
+
+/// A `severity:` given in a contract, with what it applies to: a table entry's own (every check
+/// of the table), a field's own (every check of the field), or one inside a check's mapping
+/// (`drift`, `row_count`, ...: that check, on the field or on every field of the table).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeverityRule {
+    /// The field it was given on (None: on the table entry).
+    pub field: Option<String>,
+    /// The check key it was given in (`drift`, `unit_change`, `row_count`, ...); None for a
+    /// table's or field's own `severity`.
+    pub key: Option<String>,
+    pub severity: Severity,
+    pub line: usize,
 }
 
 /// A field's type by meaning.
@@ -230,6 +292,15 @@ pub struct FieldContract {
     /// non-null values (ODCS `duplicateValues`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub duplicate_values: Vec<CountRule>,
+    /// The most values the baseline never had that may appear (`new_values`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_new_values: Option<u64>,
+    /// Largest relative change of the distinct count before `cardinality_change` breaches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cardinality_change: Option<f64>,
+    /// Largest change of the null rate (a fraction) before `null_rate_change` breaches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_null_rate_change: Option<f64>,
     pub line: usize,
 }
 
@@ -345,6 +416,9 @@ impl TableContract {
             unique: Vec::new(),
             max_duplicate_rate: None,
             schema: None,
+            max_cardinality_change: None,
+            max_null_rate_change: None,
+            severities: Vec::new(),
             line,
         }
     }
@@ -367,6 +441,9 @@ impl FieldContract {
             null_values: Vec::new(),
             invalid_values: Vec::new(),
             duplicate_values: Vec::new(),
+            max_new_values: None,
+            max_cardinality_change: None,
+            max_null_rate_change: None,
             line,
         }
     }

@@ -45,18 +45,23 @@ pub mod keys {
         "unique",
         "max_duplicate_rate",
         "schema",
+        "max_cardinality_change",
+        "max_null_rate_change",
+        "severity",
     ];
     /// A table entry's `schema` (what a change against the baseline is).
     pub const SCHEMA: &[&str] = &[
         "allow_new_columns",
         "allow_removed_columns",
         "allow_type_changes",
+        "severity",
     ];
-    pub const FRESHNESS: &[&str] = &["column", "max_lag"];
-    pub const ARRIVAL: &[&str] = &["max_silence"];
-    pub const ROW_COUNT: &[&str] = &["baseline_days", "min_ratio", "max_ratio"];
-    pub const FILES: &[&str] = &["min_mean_size"];
-    pub const DRIFT: &[&str] = &["max_psi", "warn_psi"];
+    pub const FRESHNESS: &[&str] = &["column", "max_lag", "severity"];
+    pub const ARRIVAL: &[&str] = &["max_silence", "severity"];
+    pub const ROW_COUNT: &[&str] = &["baseline_days", "min_ratio", "max_ratio", "severity"];
+    pub const FILES: &[&str] = &["min_mean_size", "severity"];
+    pub const DRIFT: &[&str] = &["max_psi", "warn_psi", "unit_change", "severity"];
+    pub const UNIT_CHANGE: &[&str] = &["tolerance", "min_share", "severity"];
     /// A field of a `depends_on` entry.
     pub const FIELD: &[&str] = &[
         "name",
@@ -70,10 +75,14 @@ pub mod keys {
         "skew",
         "references",
         "description",
+        "max_new_values",
+        "max_cardinality_change",
+        "max_null_rate_change",
+        "severity",
     ];
-    pub const CONSTRAINTS: &[&str] = &["min", "max", "min_length", "max_length"];
-    pub const SKEW: &[&str] = &["max_top_share"];
-    pub const REFERENCES: &[&str] = &["table", "field", "max_unmatched_rate"];
+    pub const CONSTRAINTS: &[&str] = &["min", "max", "min_length", "max_length", "severity"];
+    pub const SKEW: &[&str] = &["max_top_share", "severity"];
+    pub const REFERENCES: &[&str] = &["table", "field", "max_unmatched_rate", "severity"];
     /// Each kind of mapping by the name of its definition in `contract.schema.json`
     /// (`#/definitions/NAME`; the contract itself is the schema's root, `""`).
     pub const ALL: &[(&str, &[&str])] = &[
@@ -84,6 +93,7 @@ pub mod keys {
         ("row_count", ROW_COUNT),
         ("files", FILES),
         ("drift", DRIFT),
+        ("unit_change", UNIT_CHANGE),
         ("field", FIELD),
         ("constraints", CONSTRAINTS),
         ("skew", SKEW),
@@ -145,6 +155,8 @@ pub(crate) fn parse_document<T>(
     let mut p = Parser {
         path,
         problems: Vec::new(),
+        severities: Vec::new(),
+        scope: None,
     };
     let contract = match load_yaml(text, &mut p) {
         None => None,
@@ -365,6 +377,11 @@ impl Guard {
 pub(crate) struct Parser<'a> {
     pub(crate) path: &'a Path,
     pub(crate) problems: Vec<ContractProblem>,
+    /// The `severity` keys read in the table entry being read (see [`Parser::key_severity`]).
+    pub(crate) severities: Vec<SeverityRule>,
+    /// Where the parser is: `None` outside a Plimsoll table entry, `Some(None)` in one,
+    /// `Some(Some(field))` in one of its fields.
+    pub(crate) scope: Option<Option<String>>,
 }
 
 /// A scalar as written in the file (quoted scalars unescaped).
@@ -821,6 +838,8 @@ impl Parser<'_> {
     fn table(&mut self, node: &Node) -> Option<(TableContract, Marker)> {
         let entries = self.mapping(node, "a `depends_on` entry", keys::TABLE)?;
         let mut t = TableContract::at(node.span.start.line());
+        self.severities.clear();
+        self.scope = Some(None);
         let mut named = false;
         let mut at = node.span.start;
         let mut fields = Vec::new();
@@ -852,6 +871,13 @@ impl Parser<'_> {
                     t.max_duplicate_rate = self.rate(v, "max_duplicate_rate").map(|r| r.value)
                 }
                 "schema" => t.schema = self.schema_policy(v),
+                "max_cardinality_change" => {
+                    t.max_cardinality_change = self.change(v, "max_cardinality_change")
+                }
+                "max_null_rate_change" => {
+                    t.max_null_rate_change = self.rate(v, "max_null_rate_change").map(|r| r.value)
+                }
+                "severity" => self.key_severity(v, None),
                 _ => unreachable!(),
             }
         }
@@ -884,6 +910,8 @@ impl Parser<'_> {
             }
         }
         t.fields = fields.into_iter().map(|f| f.0).collect();
+        t.severities = std::mem::take(&mut self.severities);
+        self.scope = None;
         Some((t, at))
     }
 
@@ -974,6 +1002,10 @@ impl Parser<'_> {
         let entries = self.mapping(node, "`schema`", keys::SCHEMA)?;
         let mut s = SchemaPolicy::lenient(node.span.start.line().max(1));
         for (key, _, v) in &entries {
+            if *key == "severity" {
+                self.key_severity(v, Some("schema_drift"));
+                continue;
+            }
             let what = format!("schema.{key}");
             let value = self.bool(v, &what);
             match *key {
@@ -999,6 +1031,7 @@ impl Parser<'_> {
             match *key {
                 "column" => column = self.string(v, "freshness.column"),
                 "max_lag" => max_lag = self.duration(v, "freshness.max_lag"),
+                "severity" => self.key_severity(v, Some("freshness")),
                 _ => unreachable!(),
             }
         }
@@ -1016,10 +1049,14 @@ impl Parser<'_> {
     pub(crate) fn arrival(&mut self, node: &Node) -> Option<Arrival> {
         let entries = self.mapping(node, "`arrival`", keys::ARRIVAL)?;
         let mut max_silence = None;
-        for (_, _, v) in &entries {
-            max_silence = self.duration(v, "arrival.max_silence");
+        for (key, _, v) in &entries {
+            match *key {
+                "max_silence" => max_silence = self.duration(v, "arrival.max_silence"),
+                "severity" => self.key_severity(v, Some("arrival")),
+                _ => unreachable!(),
+            }
         }
-        if entries.is_empty() {
+        if !entries.iter().any(|e| e.0 == "max_silence") {
             self.problem(node, "`arrival` needs `max_silence`".into());
         }
         Some(Arrival {
@@ -1052,6 +1089,7 @@ impl Parser<'_> {
                         max_text = n.text.to_string();
                     }
                 }
+                "severity" => self.key_severity(v, Some("row_count")),
                 _ => unreachable!(),
             }
         }
@@ -1067,7 +1105,11 @@ impl Parser<'_> {
     pub(crate) fn files(&mut self, node: &Node) -> Option<Files> {
         let entries = self.mapping(node, "`files`", keys::FILES)?;
         let mut out = None;
-        for (_, _, v) in &entries {
+        for (key, _, v) in &entries {
+            if *key == "severity" {
+                self.key_severity(v, Some("files"));
+                continue;
+            }
             let Some(s) = self.some_scalar(v, "files.min_mean_size", "a size such as `128MB`")
             else {
                 continue;
@@ -1077,7 +1119,7 @@ impl Parser<'_> {
                 Err(e) => self.problem(v, e),
             }
         }
-        if entries.is_empty() {
+        if !entries.iter().any(|e| e.0 == "min_mean_size") {
             self.problem(node, "`files` needs `min_mean_size`".into());
         }
         out
@@ -1102,6 +1144,8 @@ impl Parser<'_> {
                         warn_text = Some(Some(n.text.to_string()));
                     }
                 }
+                "unit_change" => d.unit_change = self.unit_change(v),
+                "severity" => self.key_severity(v, Some("drift")),
                 _ => unreachable!(),
             }
         }
@@ -1137,6 +1181,15 @@ impl Parser<'_> {
         if let Some((_, _, v)) = entries.iter().find(|e| e.0 == "type") {
             f.r#type = self.type_name(v);
         }
+        // The field's name first too: a `severity` anywhere in it is scoped by it.
+        let outer = self.scope.take();
+        self.scope = outer.as_ref().map(|_| {
+            entries
+                .iter()
+                .find(|e| e.0 == "name")
+                .and_then(|e| scalar(e.2).ok())
+                .map(|s| s.text.to_string())
+        });
         for (key, _, v) in &entries {
             match *key {
                 "name" => {
@@ -1155,9 +1208,18 @@ impl Parser<'_> {
                 "description" => {
                     self.string(v, "description");
                 }
+                "max_new_values" => f.max_new_values = self.max_new_values(v, f.r#type),
+                "max_cardinality_change" => {
+                    f.max_cardinality_change = self.change(v, "max_cardinality_change")
+                }
+                "max_null_rate_change" => {
+                    f.max_null_rate_change = self.rate(v, "max_null_rate_change").map(|r| r.value)
+                }
+                "severity" => self.key_severity(v, None),
                 _ => unreachable!(),
             }
         }
+        self.scope = outer;
         if !entries.iter().any(|e| e.0 == "name") {
             self.problem(node, "a field needs a `name`".into());
         }
@@ -1194,6 +1256,7 @@ impl Parser<'_> {
                 "max" => max = self.number(v, "constraints.max"),
                 "min_length" => c.min_length = self.whole(v, "constraints.min_length"),
                 "max_length" => c.max_length = self.whole(v, "constraints.max_length"),
+                "severity" => self.key_severity(v, Some("constraints")),
                 _ => unreachable!(),
             }
         }
@@ -1218,7 +1281,7 @@ impl Parser<'_> {
                 format!("`constraints.min_length` ({lo}) is above `max_length` ({hi})"),
             );
         }
-        if entries.is_empty() {
+        if entries.iter().all(|e| e.0 == "severity") {
             self.problem(
                 node,
                 "`constraints` is empty: give `min`, `max`, `min_length` or `max_length`".into(),
@@ -1287,14 +1350,16 @@ impl Parser<'_> {
     pub(crate) fn skew(&mut self, node: &Node) -> Option<Skew> {
         let entries = self.mapping(node, "`skew`", keys::SKEW)?;
         let mut out = None;
-        for (_, _, v) in &entries {
-            if let Some(r) = self.rate(v, "skew.max_top_share") {
+        for (key, _, v) in &entries {
+            if *key == "severity" {
+                self.key_severity(v, Some("skew"));
+            } else if let Some(r) = self.rate(v, "skew.max_top_share") {
                 out = Some(Skew {
                     max_top_share: r.value,
                 });
             }
         }
-        if entries.is_empty() {
+        if !entries.iter().any(|e| e.0 == "max_top_share") {
             self.problem(node, "`skew` needs `max_top_share`".into());
         }
         out
@@ -1312,6 +1377,7 @@ impl Parser<'_> {
                         rate = r.value;
                     }
                 }
+                "severity" => self.key_severity(v, Some("references")),
                 _ => unreachable!(),
             }
         }
@@ -1325,6 +1391,127 @@ impl Parser<'_> {
             field: field?,
             max_unmatched_rate: rate,
         })
+    }
+}
+
+/// Keys of issue 14's semantic checks: `severity`, `unit_change`, `max_new_values` and the
+/// change thresholds.
+impl Parser<'_> {
+    /// `severity: warn` or `severity: fail`.
+    pub(crate) fn severity(&mut self, node: &Node) -> Option<Severity> {
+        let s = self.some_scalar(node, "severity", "`warn` or `fail`")?;
+        match s.text {
+            "warn" => Some(Severity::Warn),
+            "fail" => Some(Severity::Fail),
+            _ => {
+                self.problem(
+                    node,
+                    format!(
+                        "`severity` must be `warn` or `fail`, found {}",
+                        describe_scalar(s)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A `severity` given in a check's mapping (`key`: `drift`, `row_count`, ...; the check of
+    /// the same name, see `check::severity`) or, with `key` None, on a table entry or field
+    /// itself: validated and recorded with the scope being read (the field, else the table
+    /// entry). A new check's mapping accepts `severity` by listing it in its keys and calling
+    /// this with its key.
+    pub(crate) fn key_severity(&mut self, node: &Node, key: Option<&str>) {
+        let Some(severity) = self.severity(node) else {
+            return;
+        };
+        let Some(field) = self.scope.clone() else {
+            self.problem(
+                node,
+                "`severity` is read in Plimsoll's own contract format only (in a `depends_on` entry)".into(),
+            );
+            return;
+        };
+        self.severities.push(SeverityRule {
+            field,
+            key: key.map(str::to_string),
+            severity,
+            line: node.span.start.line(),
+        });
+    }
+
+    /// A change threshold: a number, 0 or more (`max_cardinality_change: 0.5` is ±50%).
+    pub(crate) fn change(&mut self, node: &Node, what: &str) -> Option<f64> {
+        let v = self.number(node, what)?;
+        if v.value < 0.0 {
+            self.problem(
+                node,
+                format!(
+                    "`{what}` must be 0 or more (a fraction: 0.5 is 50%), found {}",
+                    v.text
+                ),
+            );
+            return None;
+        }
+        Some(v.value)
+    }
+
+    /// `max_new_values: N`, on a field whose values are counted.
+    pub(crate) fn max_new_values(&mut self, node: &Node, ty: Option<TypeName>) -> Option<u64> {
+        let n = self.whole(node, "max_new_values")?;
+        if let Some(t @ (TypeName::Decimal | TypeName::Timestamp | TypeName::Binary)) = ty {
+            self.problem(
+                node,
+                format!(
+                    "`max_new_values` cannot be checked on a `{}` field: values are counted for string, integer, boolean and date columns only",
+                    t.name()
+                ),
+            );
+            return None;
+        }
+        Some(n)
+    }
+
+    /// `unit_change` under `drift`: `false` turns it off, `true` or a mapping (`tolerance`,
+    /// `min_share`, `severity`) keeps it on.
+    pub(crate) fn unit_change(&mut self, node: &Node) -> Option<UnitChange> {
+        if let Ok(s) = scalar(node)
+            && s.core() == Core::Bool
+        {
+            return s
+                .text
+                .eq_ignore_ascii_case("true")
+                .then(UnitChange::default);
+        }
+        let entries = self.mapping(node, "`unit_change`", keys::UNIT_CHANGE);
+        let mut u = UnitChange::default();
+        for (key, _, v) in entries.iter().flatten() {
+            match *key {
+                "tolerance" => {
+                    if let Some(n) = self.positive(v, "unit_change.tolerance") {
+                        if n.value > 0.5 {
+                            self.problem(
+                                v,
+                                format!(
+                                    "`unit_change.tolerance` is a distance in log10 and must be at most 0.5 (0.1 accepts ×0.79..×1.26 of a power of ten), found {}",
+                                    n.text
+                                ),
+                            );
+                        } else {
+                            u.tolerance = n.value;
+                        }
+                    }
+                }
+                "min_share" => {
+                    if let Some(n) = self.rate(v, "unit_change.min_share") {
+                        u.min_share = n.value;
+                    }
+                }
+                "severity" => self.key_severity(v, Some("unit_change")),
+                _ => unreachable!(),
+            }
+        }
+        Some(u)
     }
 }
 

@@ -9,6 +9,7 @@
 //! contributions, sample sizes, ε) and says whether each side's bin counts were counted exactly
 //! or read from a sketch; when a sketch, the range PSI can take within the sketch's error.
 
+pub mod scale;
 pub mod stats;
 
 use crate::profile::model::FEW_VALUES;

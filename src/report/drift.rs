@@ -3,6 +3,7 @@
 
 use crate::check::Status;
 use crate::drift::Method;
+use crate::drift::scale::ratio_text;
 use crate::run::drift::{DriftReport, DriftRow};
 use serde_json::json;
 
@@ -22,6 +23,9 @@ pub fn json(r: &DriftReport) -> serde_json::Value {
                 let mut v = serde_json::to_value(d).unwrap_or(json!({}));
                 v["status"] = json!(row.status.map_or("n/a", Status::as_str));
                 v["type"] = json!(row.kind.name());
+                if let Some(u) = unit_change_json(row) {
+                    v["unit_change"] = u;
+                }
                 v
             }
             Err(why) => json!({
@@ -150,6 +154,19 @@ fn rows(source: &str, baseline: &str, rows: &[DriftRow]) -> String {
                 d.n_baseline, d.n_current
             ));
         }
+        if let Some((sc, _, _)) = &r.unit_change {
+            evidence.push(match sc.exponent {
+                Some(_) => format!(
+                    "looks like a unit change ({})",
+                    crate::check::unit_change::observed_text(sc)
+                ),
+                None => format!(
+                    "scale: median {}, mean {}",
+                    ratio_text(sc.median_ratio),
+                    ratio_text(sc.mean_ratio)
+                ),
+            });
+        }
         lines.push(vec![
             r.name.clone(),
             r.kind.name().into(),
@@ -180,4 +197,14 @@ fn schema_changes(r: &DriftReport) -> String {
     }
     out.push('\n');
     out
+}
+
+/// A numeric field's `unit_change` in `drift --format json`: the scale evidence with its status
+/// and message.
+fn unit_change_json(row: &DriftRow) -> Option<serde_json::Value> {
+    let (sc, status, message) = row.unit_change.as_ref()?;
+    let mut v = serde_json::to_value(sc).ok()?;
+    v["status"] = json!(status.as_str());
+    v["message"] = json!(message);
+    Some(v)
 }

@@ -297,6 +297,7 @@ mod tests {
             observed: serde_json::Value::Null,
             expected: serde_json::Value::Null,
             message: format!("{field} message"),
+            severity: crate::contract::Severity::Fail,
             contract: "c.yaml:3".into(),
             contract_file: "c.yaml".into(),
             contract_line: 3,

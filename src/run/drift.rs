@@ -6,6 +6,7 @@ use crate::check::Status;
 use crate::check::drift::status_of;
 use crate::context::Context;
 use crate::contract::Drift;
+use crate::drift::scale::{Scale, scale};
 use crate::drift::{BaselineField, FieldDrift, NoDrift, edges_of, field_drift};
 use crate::error::{Error, Result};
 use crate::history::History;
@@ -24,6 +25,8 @@ pub struct DriftPlan {
     pub columns: Option<Vec<String>>,
     pub same_weekday: bool,
     pub include_failed: bool,
+    /// PSI thresholds (`--warn-psi`, `--max-psi`) and the unit-change settings.
+    pub thresholds: Drift,
 }
 
 /// One field of the drift report.
@@ -35,6 +38,8 @@ pub struct DriftRow {
     pub drift: std::result::Result<FieldDrift, String>,
     /// None for a type PSI does not apply to (`n/a`).
     pub status: Option<Status>,
+    /// Numbers: the scale against the baseline (`unit_change`), with its verdict and message.
+    pub unit_change: Option<(Scale, Status, String)>,
 }
 
 /// What a drift run found, fields worst first.
@@ -100,7 +105,7 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
     let current = profile::profile_with(ctx, &source, &columns, &options)
         .await?
         .whole;
-    let thresholds = Drift::default();
+    let thresholds = &plan.thresholds;
     let mut rows: Vec<DriftRow> = current
         .fields
         .iter()
@@ -119,16 +124,22 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
                 ),
             };
             let status = match &drift {
-                Ok(d) => Some(status_of(d, &thresholds)),
+                Ok(d) => Some(status_of(d, thresholds)),
                 Err(NoDrift::Unsupported(_)) => None,
                 // A field whose values cannot be compared is not a pass.
                 Err(_) => Some(Status::Warn),
+            };
+            let unit_change = unit_change_of(&baseline, merged.field(&f.name), f, thresholds);
+            let status = match (status, &unit_change) {
+                (Some(s), Some((_, u, _))) => Some(s.max(*u)),
+                (s, _) => s,
             };
             DriftRow {
                 name: f.name.clone(),
                 kind: f.kind,
                 drift: drift.map_err(|why| why.message(&f.name)),
                 status,
+                unit_change,
             }
         })
         .collect();
@@ -164,4 +175,59 @@ pub async fn drift(ctx: &Context, plan: &DriftPlan) -> Result<DriftReport> {
             .map(|w| format!("warning: {w}"))
             .collect(),
     })
+}
+
+/// A numeric field's scale against the baseline (the `unit_change` check), unless turned off.
+fn unit_change_of(
+    baseline: &baseline::Baseline,
+    merged: Option<&profile::FieldProfile>,
+    current: &profile::FieldProfile,
+    thresholds: &Drift,
+) -> Option<(Scale, Status, String)> {
+    let cfg = thresholds.unit_change.as_ref()?;
+    let merged = merged?;
+    if !current.kind.is_numeric() || !merged.kind.is_numeric() {
+        return None;
+    }
+    let base = BaselineField {
+        merged,
+        slices: baseline
+            .slices_for(&current.name)
+            .filter_map(|s| s.profile.field(&current.name))
+            .collect(),
+    };
+    let sc = scale(&base, current, cfg.tolerance, cfg.min_share).ok()?;
+    let (status, message) = crate::check::unit_change::verdict(&current.name, &sc);
+    Some((sc, status, message))
+}
+
+/// The drift command's PSI thresholds from `--max-psi` and `--warn-psi`, as a contract's
+/// `drift: { max_psi, warn_psi }` reads them (a missing `warn_psi` is 0.1, or half of `max_psi`
+/// when that is lower).
+pub fn thresholds(max_psi: Option<f64>, warn_psi: Option<f64>) -> Result<Drift> {
+    let mut t = Drift::default();
+    for (flag, v) in [("--max-psi", max_psi), ("--warn-psi", warn_psi)] {
+        if let Some(v) = v
+            && !(v.is_finite() && v > 0.0)
+        {
+            return Err(Error::usage(
+                format!("`{flag} {v}` is not a PSI threshold"),
+                "give a number greater than 0, such as 0.2",
+            ));
+        }
+    }
+    if let Some(m) = max_psi {
+        t.max_psi = m;
+    }
+    match warn_psi {
+        Some(w) if w > t.max_psi => {
+            return Err(Error::usage(
+                format!("`--warn-psi {w}` is above the maximum PSI of {}", t.max_psi),
+                "the warning level must be at most `--max-psi`",
+            ));
+        }
+        Some(w) => t.warn_psi = w,
+        None => t.warn_psi = t.warn_psi.min(t.max_psi / 2.0),
+    }
+    Ok(t)
 }
