@@ -13,6 +13,7 @@ pub enum Metric {
     /// The table's rows in each slice
     Rows,
     /// A field's nulls over rows, 0..1
+    #[value(name = "null_rate")]
     NullRate,
     /// A field's distinct non-null values
     Distinct,
@@ -90,13 +91,31 @@ fn mean(f: &FieldProfile) -> Option<f64> {
 }
 
 /// One metric over the slices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub metric: Metric,
     /// None for `rows` (the table's).
     pub field: Option<String>,
     /// One value per slice, oldest first; None where the metric is undefined.
     pub values: Vec<Option<f64>>,
+}
+
+/// `{"metric", "field", "values"}`; counts (`rows`, `distinct`) as integers.
+impl Serialize for Series {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Series", 3)?;
+        st.serialize_field("metric", &self.metric)?;
+        st.serialize_field("field", &self.field)?;
+        if matches!(self.metric, Metric::Rows | Metric::Distinct) {
+            let counts: Vec<Option<u64>> =
+                self.values.iter().map(|v| v.map(|v| v as u64)).collect();
+            st.serialize_field("values", &counts)?;
+        } else {
+            st.serialize_field("values", &self.values)?;
+        }
+        st.end()
+    }
 }
 
 impl Series {
