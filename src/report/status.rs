@@ -77,9 +77,16 @@ pub fn table(tables: &[TableStatus]) -> String {
                 .map_or("-".into(), |r| r.status.as_str().to_uppercase()),
             t.last_success.map_or("never".into(), at),
             t.describe(),
-            t.last_error.as_ref().map_or("-".into(), |e| {
-                format!("{}: {}", at(e.at), shorten(&e.message, LAST_ERROR_WIDTH))
-            }),
+            match (&t.last_error, &t.last_run) {
+                (None, _) => "-".into(),
+                // The state says it already.
+                (Some(_), Some(r)) if r.status == crate::check::Status::Error => {
+                    "the last run (see STATE)".into()
+                }
+                (Some(e), _) => {
+                    format!("{}: {}", at(e.at), shorten(&e.message, LAST_ERROR_WIDTH))
+                }
+            },
         ]);
     }
     let mut out = align(&rows, &[]);
