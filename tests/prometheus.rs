@@ -591,3 +591,82 @@ fn run_writes_the_textfile_its_config_names_and_status_reads_the_config_s_window
         .unwrap();
     assert!(line.contains("1d2h") || line.contains("26h"), "{line}");
 }
+
+#[test]
+fn format_prometheus_on_stdout_equals_the_json_file_of_the_same_run_without_a_history() {
+    let dir = tempfile::tempdir().unwrap();
+    // 03-08 passes; 03-12 (30% of the rows) fails, and without a history no last success is known.
+    for (day, code) in [("08", 0), ("12", 1)] {
+        let json_file = dir.path().join(format!("{day}.json"));
+        let r = plimsoll(&[
+            "check",
+            "--contract",
+            "contracts/analytics-platform.yaml",
+            "--table",
+            "order-events=testdata/orders_drift",
+            "--table",
+            "customers=testdata/customers",
+            "--partition",
+            &format!("date=2024-03-{day}"),
+            "--now",
+            &format!("2024-03-{day}T23:59:59Z"),
+            "--format",
+            "prometheus",
+            "--output",
+            &format!("json={}", json_file.display()),
+        ]);
+        assert_eq!(r.code, code, "{}", r.stderr);
+        let prom = dir.path().join(format!("{day}.prom"));
+        std::fs::write(&prom, &r.stdout).unwrap();
+        let json: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
+        let got = parse(&prom);
+        assert_same(&got, &expected_from_json(&json, None));
+        let success = (
+            "plimsoll_last_success_timestamp_seconds".to_string(),
+            labels(&[("table", "order-events")]),
+        );
+        assert_eq!(got.contains_key(&success), day == "08", "day {day}");
+    }
+}
+
+#[test]
+fn an_invalid_contract_still_writes_the_textfile_with_its_tables_errored() {
+    let dir = tempfile::tempdir().unwrap();
+    let contract = dir.path().join("bad.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: c\ndepends_on:\n  - table: orders\n    feilds: []\n",
+    )
+    .unwrap();
+    let textfile = dir.path().join("p.prom");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--contract",
+            contract.to_str().unwrap(),
+            "--output",
+        ];
+        let out = format!("prometheus={}", textfile.display());
+        args.push(&out);
+        args.extend_from_slice(extra);
+        let r = plimsoll(&args);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        (
+            parse(&textfile),
+            std::fs::read_to_string(&textfile).unwrap(),
+        )
+    };
+    // The table is named on the command line: it is marked errored.
+    let (got, text) = run(&["--table", "orders=testdata/orders"]);
+    assert!(
+        text.starts_with("# plimsoll: the run could not be completed"),
+        "{text}"
+    );
+    let orders = labels(&[("table", "orders")]);
+    assert_eq!(got[&("plimsoll_table_status".into(), orders.clone())], 3.0);
+    assert!(got.contains_key(&("plimsoll_last_run_timestamp_seconds".into(), orders)));
+    // Nothing names it: the comment alone.
+    let (got, text) = run(&["testdata/orders"]);
+    assert!(got.is_empty(), "{got:?}");
+    assert!(text.contains("could not be completed"), "{text}");
+}
