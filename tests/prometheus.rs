@@ -123,9 +123,34 @@ fn last_success_in_log(history: &Path, table: &str) -> Option<f64> {
     best
 }
 
-/// What the textfile must hold, from the JSON report of the same run (and, for a table whose
-/// run failed, the run log).
-fn expected_from_json(json: &Value, history: Option<&Path>) -> Series {
+/// The newest run of `table` in the history's run log: when it finished.
+fn last_run_in_log(history: &Path, table: &str) -> f64 {
+    let dir = history.join("runs").join(table);
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let r: Value =
+                serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap();
+            epoch(r["finished_at"].as_str().unwrap())
+        })
+        .reduce(f64::max)
+        .unwrap()
+}
+
+/// Seconds since the epoch, now.
+fn clock() -> f64 {
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
+}
+
+/// What the textfile must hold: the values from the JSON report of the same run; the times
+/// from the history's run log when one is kept, else (the file's own) within `span`, the
+/// clock's time before and after the run.
+fn expected_from_json(
+    json: &Value,
+    history: Option<&Path>,
+    got: &Series,
+    span: (f64, f64),
+) -> Series {
     let mut want = Series::new();
     let mut put = |name: &str, l: BTreeMap<String, String>, v: f64, worst: bool| {
         let e = want.entry((name.to_string(), l)).or_insert(v);
@@ -204,7 +229,14 @@ fn expected_from_json(json: &Value, history: Option<&Path>) -> Series {
             t["rows"].as_f64().unwrap(),
             false,
         );
-        let checked_at = epoch(t["checked_at"].as_str().unwrap());
+        let checked_at = match history {
+            Some(h) => last_run_in_log(h, table),
+            None => {
+                let v = got[&("plimsoll_last_run_timestamp_seconds".to_string(), l.clone())];
+                assert!(span.0 - 0.001 <= v && v <= span.1, "{v} not in {span:?}");
+                v
+            }
+        };
         put(
             "plimsoll_last_run_timestamp_seconds",
             l.clone(),
@@ -227,19 +259,17 @@ fn expected_from_json(json: &Value, history: Option<&Path>) -> Series {
             .iter()
             .filter(|r| r["table"] == table)
             .all(|r| matches!(r["status"].as_str(), Some("pass" | "warn")));
-        let last_success = if passed {
-            Some(checked_at)
-        } else {
-            history.and_then(|h| last_success_in_log(h, table))
+        let last_success = match history {
+            Some(h) => last_success_in_log(h, table),
+            None => passed.then_some(checked_at),
         };
-        assert_eq!(
-            t["last_success"]
-                .as_str()
-                .map(epoch)
-                .map(|v| (v * 1000.0).floor()),
-            last_success.map(|v| (v * 1000.0).floor()),
-            "the JSON's last_success of {table}"
-        );
+        if passed {
+            assert_eq!(
+                last_success,
+                Some(checked_at),
+                "a passing run is the last success"
+            );
+        }
         if let Some(s) = last_success {
             put("plimsoll_last_success_timestamp_seconds", l, s, false);
         }
@@ -306,7 +336,10 @@ fn the_textfile_parses_and_equals_the_json_of_the_same_run_day_after_day() {
         assert_eq!(r.code, code, "day {day}: {}", r.stderr);
         let json: Value = serde_json::from_str(&r.stdout).unwrap();
         let got = parse(&textfile);
-        assert_same(&got, &expected_from_json(&json, Some(&history)));
+        assert_same(
+            &got,
+            &expected_from_json(&json, Some(&history), &got, (0.0, 0.0)),
+        );
         // Written atomically: the temporary file was renamed, nothing else is left.
         assert_eq!(files_in(&textdir), ["plimsoll.prom"], "day {day}");
         let table = labels(&[("table", "order-events")]);
@@ -387,6 +420,7 @@ fn label_values_with_quotes_backslashes_and_line_feeds_are_escaped() {
     )
     .unwrap();
     let textfile = dir.path().join("out").join("p.prom");
+    let before = clock();
     let r = plimsoll(&[
         "check",
         dir.path().join("t").to_str().unwrap(),
@@ -405,8 +439,9 @@ fn label_values_with_quotes_backslashes_and_line_feeds_are_escaped() {
     );
     assert_eq!(json["results"][0]["table"], "or\"ders\\x");
     assert_eq!(json["results"][0]["field"], column);
+    let span = (before, clock());
     let got = parse(&textfile);
-    assert_same(&got, &expected_from_json(&json, None));
+    assert_same(&got, &expected_from_json(&json, None, &got, span));
     let text = std::fs::read_to_string(&textfile).unwrap();
     assert!(
         text.contains(r#"consumer="team \"a\" \\ b\nsecond line""#),
@@ -561,9 +596,11 @@ fn run_writes_the_textfile_its_config_names_and_status_reads_the_config_s_window
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json: Value = serde_json::from_str(&r.stdout).unwrap();
     let textfile = dir.path().join("textfile").join("plimsoll.prom");
+    let got = parse(&textfile);
+    let history = dir.path().join("history");
     assert_same(
-        &parse(&textfile),
-        &expected_from_json(&json, Some(&dir.path().join("history"))),
+        &got,
+        &expected_from_json(&json, Some(&history), &got, (0.0, 0.0)),
     );
     // `customers` is only referenced, never checked: it has no run, so it is overdue.
     let s = plimsoll(&["status", "--config", c, "--format", "prometheus"]);
@@ -598,6 +635,7 @@ fn format_prometheus_on_stdout_equals_the_json_file_of_the_same_run_without_a_hi
     // 03-08 passes; 03-12 (30% of the rows) fails, and without a history no last success is known.
     for (day, code) in [("08", 0), ("12", 1)] {
         let json_file = dir.path().join(format!("{day}.json"));
+        let before = clock();
         let r = plimsoll(&[
             "check",
             "--contract",
@@ -616,11 +654,12 @@ fn format_prometheus_on_stdout_equals_the_json_file_of_the_same_run_without_a_hi
             &format!("json={}", json_file.display()),
         ]);
         assert_eq!(r.code, code, "{}", r.stderr);
+        let span = (before, clock());
         let prom = dir.path().join(format!("{day}.prom"));
         std::fs::write(&prom, &r.stdout).unwrap();
         let json: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
         let got = parse(&prom);
-        assert_same(&got, &expected_from_json(&json, None));
+        assert_same(&got, &expected_from_json(&json, None, &got, span));
         let success = (
             "plimsoll_last_success_timestamp_seconds".to_string(),
             labels(&[("table", "order-events")]),

@@ -212,7 +212,7 @@ impl History {
         Ok(names)
     }
 
-    /// Appends a completed run to the run log.
+    /// Appends a completed run to the run log; returns the time it finished, as recorded.
     #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
@@ -223,7 +223,7 @@ impl History {
         slices: &[String],
         results: &[CheckResult],
         rows: u64,
-    ) -> Result<()> {
+    ) -> Result<chrono::DateTime<chrono::Utc>> {
         let count = |s: Status| results.iter().filter(|r| r.status == s).count() as u64;
         let record = RunRecord {
             run_id: run_id.to_string(),
@@ -242,7 +242,8 @@ impl History {
             source: location.to_string(),
             error: None,
         };
-        Ok(self.store.record_run(&record).await?)
+        self.store.record_run(&record).await?;
+        Ok(record.finished_at)
     }
 
     /// Appends a run that could not be completed, with its error, so `status` shows it.

@@ -37,65 +37,68 @@ pub fn severity(_r: &CheckResult) -> &'static str {
 }
 
 /// The metrics, in the order they are written.
-const CHECK_STATUS: (&str, &str) = (
+const CHECK_STATUS: Metric = (
     "plimsoll_check_status",
     "Status of a contract check: 0 pass, 1 warn, 2 fail, 3 error (field is empty for table-level checks).",
 );
-const TABLE_STATUS: (&str, &str) = (
+const TABLE_STATUS: Metric = (
     "plimsoll_table_status",
     "Status of the table's last run: the worst of its checks, 0 pass, 1 warn, 2 fail, 3 error (the run could not be completed).",
 );
-const TABLE_ROWS: (&str, &str) = (
+const TABLE_ROWS: Metric = (
     "plimsoll_table_rows",
     "Rows in the checked slice of the table.",
 );
-const FRESHNESS_LAG: (&str, &str) = (
+const FRESHNESS_LAG: Metric = (
     "plimsoll_freshness_lag_seconds",
     "Seconds from the newest value of the freshness column to the run's time.",
 );
-const ROW_COUNT_RATIO: (&str, &str) = (
+const ROW_COUNT_RATIO: Metric = (
     "plimsoll_row_count_ratio",
     "Rows in the checked slice over the mean of the baseline's slices (1 = as usual).",
 );
-const NULL_RATIO: (&str, &str) = (
+const NULL_RATIO: Metric = (
     "plimsoll_field_null_ratio",
     "Share of the field's values that are null, 0..1.",
 );
-const DISTINCT: (&str, &str) = (
+const DISTINCT: Metric = (
     "plimsoll_field_distinct",
     "Distinct non-null values of the field (exact up to 100000, then a HyperLogLog estimate).",
 );
-const PSI: (&str, &str) = (
+const PSI: Metric = (
     "plimsoll_field_psi",
     "Population stability index of the field against the consumer's baseline (above 0.1 moved, above 0.2 drifted).",
 );
-const LAST_RUN: (&str, &str) = (
+const LAST_RUN: Metric = (
     "plimsoll_last_run_timestamp_seconds",
     "Unix time the table was last checked (whatever the outcome).",
 );
-const LAST_SUCCESS: (&str, &str) = (
+const LAST_SUCCESS: Metric = (
     "plimsoll_last_success_timestamp_seconds",
     "Unix time of the table's last run that passed (warnings allowed).",
 );
-const OVERDUE: (&str, &str) = (
+const OVERDUE: Metric = (
     "plimsoll_table_overdue",
     "1 when the table's last run is older than its expected interval (or it never ran), else 0.",
 );
-const WINDOW: (&str, &str) = (
+const WINDOW: Metric = (
     "plimsoll_table_window_seconds",
     "The interval the table is expected to be checked in (its expect_every).",
 );
 
 type Labels = Vec<(&'static str, String)>;
 
+/// A metric's name and help text.
+type Metric = (&'static str, &'static str);
+
 /// Metric families under construction: one series per label set.
 #[derive(Default)]
 struct Exposition {
-    families: Vec<((&'static str, &'static str), BTreeMap<Labels, f64>)>,
+    families: Vec<(Metric, BTreeMap<Labels, f64>)>,
 }
 
 impl Exposition {
-    fn family(&mut self, metric: (&'static str, &'static str)) -> &mut BTreeMap<Labels, f64> {
+    fn family(&mut self, metric: Metric) -> &mut BTreeMap<Labels, f64> {
         let i = match self.families.iter().position(|f| f.0.0 == metric.0) {
             Some(i) => i,
             None => {
@@ -107,7 +110,7 @@ impl Exposition {
     }
 
     /// Sets a series; a label set given twice keeps the larger value.
-    fn set(&mut self, metric: (&'static str, &'static str), labels: Labels, v: f64) {
+    fn set(&mut self, metric: Metric, labels: Labels, v: f64) {
         let e = self.family(metric).entry(labels).or_insert(v);
         if v > *e {
             *e = v;

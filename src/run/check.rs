@@ -48,10 +48,13 @@ pub struct TableReport {
     pub no_baseline: Option<String>,
     /// Each profiled field's null rate and distinct count (the gauges of the Prometheus report).
     pub fields: Vec<FieldSummary>,
-    /// When the table's check finished.
+    /// When the table's check finished (the run log's `finished_at` when a history is kept).
+    /// Not in the JSON, which stays the same for the same data.
+    #[serde(skip)]
     pub checked_at: chrono::DateTime<chrono::Utc>,
     /// When a run of the table last passed (warnings allowed): this run when it did, else the
     /// newest passing run in the history's run log (None without a history, or never).
+    #[serde(skip)]
     pub last_success: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -385,6 +388,8 @@ async fn check_table(
             }
         }
     }
+    // When the table's check finished: the run log's time when it records the run.
+    let mut checked_at = None;
     if let Some(h) = history {
         let run_id = crate::history::new_run_id(started);
         let slices: Vec<(String, &TableProfile)> = if profiled.partitions.is_empty() {
@@ -400,18 +405,20 @@ async fn check_table(
             h.put(&t.name, name, p, Some(&here)).await?;
         }
         let names: Vec<String> = slices.iter().map(|s| s.0.clone()).collect();
-        h.record(
-            &t.name,
-            &t.source.to_string(),
-            &run_id,
-            started,
-            &names,
-            &here,
-            profile.row_count,
-        )
-        .await?;
+        let finished = h
+            .record(
+                &t.name,
+                &t.source.to_string(),
+                &run_id,
+                started,
+                &names,
+                &here,
+                profile.row_count,
+            )
+            .await?;
+        checked_at = Some(finished);
     }
-    let checked_at = chrono::Utc::now();
+    let checked_at = checked_at.unwrap_or_else(chrono::Utc::now);
     let last_success = match (check::overall(&here), history) {
         (check::Status::Pass | check::Status::Warn, _) => Some(checked_at),
         (_, Some(h)) => h.last_success(&t.name).await?,
