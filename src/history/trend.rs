@@ -60,16 +60,14 @@ impl Metric {
         previous: Option<&TableProfile>,
         current: &TableProfile,
     ) -> Option<f64> {
-        if self == Metric::Rows {
-            return Some(current.row_count as f64);
-        }
-        let f = current.field(field?)?;
+        let f = || current.field(field?);
         match self {
-            Metric::Rows => unreachable!("answered above"),
-            Metric::NullRate => Some(f.null_rate()),
-            Metric::Distinct => Some(f.distinct.estimate() as f64),
-            Metric::Mean => mean(f),
+            Metric::Rows => Some(current.row_count as f64),
+            Metric::NullRate => Some(f()?.null_rate()),
+            Metric::Distinct => Some(f()?.distinct.estimate() as f64),
+            Metric::Mean => mean(f()?),
             Metric::Psi => {
+                let f = f()?;
                 let before = previous?.field(&f.name)?;
                 field_drift(&BaselineField::one(before), f)
                     .ok()
