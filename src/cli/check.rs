@@ -3,7 +3,7 @@
 //! the `github` format the Markdown summary appended to `$GITHUB_STEP_SUMMARY`. A run that cannot
 //! be completed still writes its reports, carrying the error, and exits 2.
 
-use super::{ContextArgs, Format, Outcome, SnapshotArgs, json_text, parse_now};
+use super::{ContextArgs, Outcome, SnapshotArgs, StatusFormat, json_text, parse_now};
 use crate::check::Status;
 use crate::contract::units::parse_duration;
 use crate::error::{Error, Result};
@@ -141,6 +141,9 @@ pub enum CheckFormat {
     Github,
     /// A summary for a pull request comment, a GitLab note or a chat message
     Markdown,
+    /// Prometheus text format for node_exporter's textfile collector: each check's status
+    /// (0 pass, 1 warn, 2 fail, 3 error) and the measured values as gauges
+    Prometheus,
 }
 
 impl CheckFormat {
@@ -151,6 +154,7 @@ impl CheckFormat {
             CheckFormat::Junit => "junit",
             CheckFormat::Github => "github",
             CheckFormat::Markdown => "markdown",
+            CheckFormat::Prometheus => "prometheus",
         }
     }
 }
@@ -161,18 +165,28 @@ enum Rendered<'a> {
     Error(&'a Error),
 }
 
-fn render(format: CheckFormat, r: &Rendered<'_>) -> String {
+/// Renders a report; `failed` are the tables a run that could not be completed was to check
+/// (the Prometheus report marks each errored).
+fn render(
+    format: CheckFormat,
+    r: &Rendered<'_>,
+    failed: &[report::prometheus::FailedTable],
+) -> String {
     match (format, r) {
         (CheckFormat::Table, Rendered::Report(r)) => report::table::check(r),
         (CheckFormat::Json, Rendered::Report(r)) => json_text(&report::json::check(r)),
         (CheckFormat::Junit, Rendered::Report(r)) => report::junit::render(r),
         (CheckFormat::Github, Rendered::Report(r)) => report::github::check(r),
         (CheckFormat::Markdown, Rendered::Report(r)) => report::markdown::check(r),
+        (CheckFormat::Prometheus, Rendered::Report(r)) => report::prometheus::check(r),
         (CheckFormat::Table, Rendered::Error(e)) => e.render(),
         (CheckFormat::Json, Rendered::Error(e)) => json_text(&report::json::check_error(e)),
         (CheckFormat::Junit, Rendered::Error(e)) => report::junit::render_error(e),
         (CheckFormat::Github, Rendered::Error(e)) => report::github::check_error(e),
         (CheckFormat::Markdown, Rendered::Error(e)) => report::markdown::check_error(e),
+        (CheckFormat::Prometheus, Rendered::Error(e)) => {
+            report::prometheus::check_error(e, failed, chrono::Utc::now())
+        }
     }
 }
 
@@ -305,19 +319,31 @@ async fn finish(
 ) -> Result<Outcome> {
     let format = reports.stdout;
     let outputs = &reports.files;
-    let result = match bindings {
-        Ok(b) => match plan(&b) {
-            Ok(p) => check(ctx, &p).await,
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
+    // The tables the run is to check, for the Prometheus report of a run that fails.
+    let mut names: Vec<String> = bindings
+        .as_ref()
+        .map(|b| b.tables.iter().map(|t| t.name.clone()).collect())
+        .unwrap_or_default();
+    let history = bindings.as_ref().ok().and_then(|b| b.history.clone());
+    let (result, planned) = match bindings.and_then(|b| plan(&b)) {
+        Ok(p) => (check(ctx, &p).await, Some(p)),
+        Err(e) => (Err(e), None),
+    };
+    if let Some(p) = &planned {
+        names = p.tables.iter().map(|t| t.name.clone()).collect();
+    }
+    let prometheus =
+        format == CheckFormat::Prometheus || outputs.iter().any(|o| o.0 == CheckFormat::Prometheus);
+    let failed = match (&result, prometheus) {
+        (Err(_), true) => crate::run::check::failed_tables(ctx, history.as_deref(), &names).await,
+        _ => Vec::new(),
     };
     let rendered = match &result {
         Ok(r) => Rendered::Report(r),
         Err(e) => Rendered::Error(e),
     };
     for (f, path) in outputs {
-        report::write_atomic(path, &render(*f, &rendered))?;
+        report::write_atomic(path, &render(*f, &rendered, &failed))?;
     }
     let github =
         format == CheckFormat::Github || outputs.iter().any(|o| o.0 == CheckFormat::Github);
@@ -339,13 +365,13 @@ async fn finish(
                 Status::Fail => 1,
                 Status::Error => 2,
             };
-            Outcome::new(render(format, &rendered), code).with_notes(&r.notes)
+            Outcome::new(render(format, &rendered, &failed), code).with_notes(&r.notes)
         }
         Err(e) => Outcome {
             // The table format's report is the error itself, on stderr.
             stdout: match format {
                 CheckFormat::Table => String::new(),
-                _ => render(format, &rendered),
+                _ => render(format, &rendered, &failed),
             },
             stderr: e.render(),
             code: 2,
@@ -446,13 +472,38 @@ pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
         expect_every: every,
         now: parse_now(a.now.as_deref())?,
     };
+    let outputs = a
+        .outputs
+        .iter()
+        .map(|o| status_output(o))
+        .collect::<Result<Vec<_>>>()?;
     let (location, tables) = crate::run::status::status(&ctx, &plan).await?;
     let problems = tables.iter().any(|t| t.is_problem());
-    let stdout = match a.format {
-        Format::Json => json_text(&report::status::json(&location, &tables)),
-        Format::Table => report::status::table(&tables),
+    let render = |f: StatusFormat| match f {
+        StatusFormat::Json => json_text(&report::status::json(&location, &tables)),
+        StatusFormat::Table => report::status::table(&tables),
+        StatusFormat::Prometheus => report::prometheus::status(&tables),
     };
-    Ok(Outcome::new(stdout, u8::from(problems)))
+    for (f, path) in &outputs {
+        report::write_atomic(path, &render(*f))?;
+    }
+    Ok(Outcome::new(render(a.format), u8::from(problems)))
+}
+
+/// `status --output FORMAT=PATH`.
+fn status_output(s: &str) -> Result<(StatusFormat, PathBuf)> {
+    let bad = || {
+        Error::usage(
+            format!("invalid `--output {s}`"),
+            "write `--output FORMAT=PATH` with FORMAT `table`, `json` or `prometheus`",
+        )
+    };
+    let (f, p) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(bad)?;
+    let format = StatusFormat::from_str(f, true).map_err(|_| bad())?;
+    Ok((format, PathBuf::from(p)))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod compat;
+pub mod history;
 pub mod suggest;
 
 use crate::context::{CatalogConfig, Context, S3Config};
@@ -51,6 +52,10 @@ pub enum Command {
     /// Monitor the monitor: each table's last run, and the failing, errored or overdue ones
     #[command(after_help = STATUS_EXIT_CODES)]
     Status(StatusArgs),
+    /// A table's metrics over its stored slices (rows, null rate, distinct, mean, PSI against
+    /// the slice before), with sparklines
+    #[command(after_help = history::HISTORY_EXIT_CODES)]
+    History(history::HistoryArgs),
     /// Is a producer's change safe? Two tables or two contracts, each change judged under the
     /// mode and mapped to the consumers it breaks
     #[command(after_help = COMPAT_EXIT_CODES)]
@@ -252,8 +257,12 @@ pub struct StatusArgs {
     /// The time to measure against (RFC 3339, or a date); default: now
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+    /// Also write the report in FORMAT (`table`, `json`, `prometheus`) to PATH, atomically
+    /// (repeatable): `--output prometheus=/var/lib/node_exporter/plimsoll_status.prom`
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
     /// Endpoint of an S3-compatible store holding the history (overrides `AWS_ENDPOINT_URL`)
     #[arg(long, value_name = "URL")]
     pub s3_endpoint: Option<String>,
@@ -263,6 +272,16 @@ pub struct StatusArgs {
 pub enum Format {
     Table,
     Json,
+}
+
+/// The formats of `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
+    /// Prometheus text format: per table its last run, last success, status, window and
+    /// whether it is overdue
+    Prometheus,
 }
 
 #[derive(Debug, clap::Args)]
@@ -332,6 +351,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Run(a) => check::run_config(a).await,
         Command::Drift(a) => run_drift(a).await,
         Command::Status(a) => check::run_status(a).await,
+        Command::History(a) => history::run_history(a).await,
         Command::Compat(a) => compat::run_compat(a).await,
         Command::Impact(a) => compat::run_impact(a),
         Command::Lint(a) => run_lint(a),

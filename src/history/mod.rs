@@ -11,6 +11,7 @@ pub mod fileset;
 pub mod incremental;
 pub mod restated;
 pub mod store;
+pub mod trend;
 
 use crate::check::{CheckResult, Status};
 use crate::contract::units::format_duration;
@@ -241,7 +242,7 @@ impl History {
         Ok(names)
     }
 
-    /// Appends a completed run to the run log.
+    /// Appends a completed run to the run log; returns the time it finished, as recorded.
     #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
@@ -253,7 +254,7 @@ impl History {
         results: &[CheckResult],
         rows: u64,
         table_state: Option<fileset::TableState>,
-    ) -> Result<()> {
+    ) -> Result<chrono::DateTime<chrono::Utc>> {
         let count = |s: Status| results.iter().filter(|r| r.status == s).count() as u64;
         let record = RunRecord {
             run_id: run_id.to_string(),
@@ -273,7 +274,8 @@ impl History {
             error: None,
             table_state,
         };
-        Ok(self.store.record_run(&record).await?)
+        self.store.record_run(&record).await?;
+        Ok(record.finished_at)
     }
 
     /// Appends a run that could not be completed, with its error, so `status` shows it.
@@ -310,6 +312,11 @@ impl History {
         Ok(self.store.runs(table).await?)
     }
 
+    /// When a run of `table` last passed (warnings allowed), from the run log.
+    pub async fn last_success(&self, table: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(last_success(&self.runs(table).await?))
+    }
+
     /// Each table's state against the interval it is expected to run in (`every(table)`, in
     /// seconds), at `now`.
     pub async fn status(
@@ -323,6 +330,39 @@ impl History {
             out.push(TableStatus::of(&table, &runs, now, every(&table)));
         }
         Ok(out)
+    }
+}
+
+/// When the newest run that passed (warnings allowed) finished, of runs oldest first.
+fn last_success(runs: &[RunRecord]) -> Option<chrono::DateTime<chrono::Utc>> {
+    runs.iter()
+        .rev()
+        .find(|r| matches!(r.status, Status::Pass | Status::Warn))
+        .map(|r| r.finished_at)
+}
+
+/// The newest run that could not be completed: when it finished and its error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LastError {
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The error's first line, without `error: `.
+    pub message: String,
+}
+
+impl LastError {
+    fn of(runs: &[RunRecord]) -> Option<LastError> {
+        runs.iter()
+            .rev()
+            .find(|r| r.status == Status::Error)
+            .map(|r| LastError {
+                at: r.finished_at,
+                message: r
+                    .error
+                    .as_deref()
+                    .and_then(|e| e.lines().map(str::trim).find(|l| !l.is_empty()))
+                    .map(|l| l.trim_start_matches("error: ").to_string())
+                    .unwrap_or_else(|| "the run could not be completed".into()),
+            })
     }
 }
 
@@ -354,6 +394,8 @@ pub struct TableStatus {
     /// The states that apply, worst first: `failing` or `errored` (what the last run found) and
     /// `overdue` (when it ran) are independent.
     pub states: Vec<State>,
+    /// The newest run that could not be completed, even when later runs were.
+    pub last_error: Option<LastError>,
 }
 
 impl TableStatus {
@@ -364,11 +406,7 @@ impl TableStatus {
         every: u64,
     ) -> Self {
         let last = runs.last().cloned();
-        let last_success = runs
-            .iter()
-            .rev()
-            .find(|r| matches!(r.status, Status::Pass | Status::Warn))
-            .map(|r| r.finished_at);
+        let last_success = last_success(runs);
         let age = last
             .as_ref()
             .map(|r| (now - r.finished_at).num_seconds().max(0) as u64);
@@ -393,6 +431,7 @@ impl TableStatus {
             expect_every: every,
             overdue,
             states,
+            last_error: LastError::of(runs),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Rendering: profiles, check results, drift and status for terminals (`table`), machines
-//! (`json`), CI systems (`junit`, `github` workflow commands) and people reading a pull request
-//! or a chat (`markdown`). Renderers return strings; the front ends write them (to stdout, or
-//! atomically to files with [`write_atomic`]).
+//! (`json`), CI systems (`junit`, `github` workflow commands), people reading a pull request
+//! or a chat (`markdown`) and monitoring (`prometheus`). Renderers return strings; the front
+//! ends write them (to stdout, or atomically to files with [`write_atomic`]).
 
 pub mod compat;
 pub mod drift;
@@ -9,14 +9,16 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod prometheus;
 pub mod status;
 pub mod table;
+pub mod trend;
 
 use crate::error::{Error, Result};
 
 /// The formats a check report is rendered in (`check`/`run` `--format`, `--output FORMAT=PATH`,
 /// a run config's `outputs`).
-pub const CHECK_FORMATS: [&str; 5] = ["table", "json", "junit", "github", "markdown"];
+pub const CHECK_FORMATS: [&str; 6] = ["table", "json", "junit", "github", "markdown", "prometheus"];
 
 /// Appends `text` to a file, creating it when missing and never truncating it (GitHub's
 /// `$GITHUB_STEP_SUMMARY` collects what every step appends).

@@ -46,6 +46,44 @@ pub struct TableReport {
     /// Why there is no baseline, when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_baseline: Option<String>,
+    /// Each profiled field's null rate and distinct count (the gauges of the Prometheus report).
+    pub fields: Vec<FieldSummary>,
+    /// When the table's check finished (the run log's `finished_at` when a history is kept).
+    /// Not in the JSON, which stays the same for the same data.
+    #[serde(skip)]
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+    /// When a run of the table last passed (warnings allowed): this run when it did, else the
+    /// newest passing run in the history's run log (None without a history, or never).
+    #[serde(skip)]
+    pub last_success: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One profiled field as reports summarise it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldSummary {
+    pub name: String,
+    pub null_count: u64,
+    /// Nulls over rows (0 for an empty table).
+    pub null_rate: f64,
+    /// Distinct non-null values; None when only footers were read (they do not count them).
+    pub distinct: Option<u64>,
+    pub distinct_exact: bool,
+}
+
+impl FieldSummary {
+    /// The fields of a profile; `counted` is false when it was answered from footers.
+    pub fn of(p: &TableProfile, counted: bool) -> Vec<FieldSummary> {
+        p.fields
+            .iter()
+            .map(|f| FieldSummary {
+                name: f.name.clone(),
+                null_count: f.null_count,
+                null_rate: f.null_rate(),
+                distinct: counted.then(|| f.distinct.estimate()),
+                distinct_exact: counted && f.distinct.is_exact(),
+            })
+            .collect()
+    }
 }
 
 /// A baseline as reports show it.
@@ -358,6 +396,8 @@ async fn check_table(
         }
     }
     crate::quarantine::table(ctx, plan, t, source, &mut here).await?;
+    // When the table's check finished: the run log's time when it records the run.
+    let mut checked_at = None;
     if let Some(h) = history {
         let run_id = crate::history::new_run_id(started);
         let slices: Vec<(String, &TableProfile)> = if profiled.partitions.is_empty() {
@@ -376,18 +416,26 @@ async fn check_table(
                 .await?;
         }
         let names: Vec<String> = slices.iter().map(|s| s.0.clone()).collect();
-        h.record(
-            &t.name,
-            &t.source.to_string(),
-            &run_id,
-            started,
-            &names,
-            &here,
-            profile.row_count,
-            table_state,
-        )
-        .await?;
+        let finished = h
+            .record(
+                &t.name,
+                &t.source.to_string(),
+                &run_id,
+                started,
+                &names,
+                &here,
+                profile.row_count,
+                table_state,
+            )
+            .await?;
+        checked_at = Some(finished);
     }
+    let checked_at = checked_at.unwrap_or_else(chrono::Utc::now);
+    let last_success = match (check::overall(&here), history) {
+        (check::Status::Pass | check::Status::Warn, _) => Some(checked_at),
+        (_, Some(h)) => h.last_success(&t.name).await?,
+        (_, None) => None,
+    };
     let table = TableReport {
         name: t.name.clone(),
         source: t.source.to_string(),
@@ -396,8 +444,34 @@ async fn check_table(
         snapshot: profile.snapshot.clone(),
         baseline: baseline.as_ref().map(BaselineSummary::of),
         no_baseline: (baseline.is_none() && needs_baseline).then_some(reason),
+        fields: FieldSummary::of(profile, from_footers.is_none()),
+        checked_at,
+        last_success,
     };
     Ok((here, table))
+}
+
+/// The tables of a run that could not be completed, each with its last success from the
+/// history's run log (None without a history, or when it cannot be read: the run's own error is
+/// what the report carries).
+pub async fn failed_tables(
+    ctx: &Context,
+    history: Option<&str>,
+    names: &[String],
+) -> Vec<crate::report::prometheus::FailedTable> {
+    let history = history.and_then(|h| History::open_existing(ctx, h).ok());
+    let mut out = Vec::new();
+    for name in names {
+        let last_success = match &history {
+            Some(h) => h.last_success(name).await.ok().flatten(),
+            None => None,
+        };
+        out.push(crate::report::prometheus::FailedTable {
+            name: name.clone(),
+            last_success,
+        });
+    }
+    out
 }
 
 /// Referential integrity: one anti-join per referencing field. Anything that goes wrong (the

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod profile;
 pub mod status;
 pub mod suggest;
+pub mod trend;
 
 pub use check::{CheckReport, TableReport, check};
 pub use plan::{Bindings, CheckPlan, TablePlan, plan};
