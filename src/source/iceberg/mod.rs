@@ -11,10 +11,12 @@
 mod catalog;
 mod errors;
 mod manifests;
+pub mod partitions;
 mod provider;
 
 pub use errors::{describe_error, iceberg_error};
 pub use manifests::DataFileFacts;
+pub use partitions::Prune;
 pub use provider::IcebergProvider;
 
 use crate::context::{CatalogConfig, Context};
@@ -149,6 +151,15 @@ pub struct IcebergTable {
     pub delete_files: Vec<String>,
     /// Where the table came from, for messages.
     pub metadata_location: String,
+    /// The partition fields of the default spec that select slices.
+    pub slice_keys: Vec<crate::source::slices::SliceKey>,
+    /// Partition fields that cannot select a slice (bucket, truncate, void).
+    pub other_partition_fields: Vec<String>,
+    /// Data manifests of the snapshot, and those read (see [`manifests::Listing`]).
+    pub manifests_total: usize,
+    pub manifests_read: usize,
+    /// Files kept whose spec cannot tell their partition (their rows are filtered).
+    pub unpruned: usize,
 }
 
 /// Never shows the table's FileIO: its properties may hold credentials.
@@ -216,19 +227,22 @@ pub async fn open(
     let arrow_schema = Arc::new(
         iceberg::arrow::schema_to_arrow_schema(&schema).map_err(|e| iceberg_error(location, e))?,
     );
-    let (files, delete_files) = match &snapshot {
-        Some(s) => manifests::data_files(location, &table, s).await?,
-        None => (Vec::new(), Vec::new()),
-    };
-    Ok(IcebergTable {
+    let (slice_keys, other_partition_fields) = partitions::slice_keys(&table, &schema);
+    let t = IcebergTable {
         table,
         snapshot,
         schema,
         arrow_schema,
-        files,
-        delete_files,
+        files: Vec::new(),
+        delete_files: Vec::new(),
         metadata_location,
-    })
+        slice_keys,
+        other_partition_fields,
+        manifests_total: 0,
+        manifests_read: 0,
+        unpruned: 0,
+    };
+    t.pruned(location, None).await
 }
 
 /// Snapshots of the table, oldest first.
@@ -303,6 +317,26 @@ enum MetricsMode {
 }
 
 impl IcebergTable {
+    /// The same snapshot with its data files read from the manifests again, keeping only those
+    /// of the partitions `prune` selects (manifests pruned by their partition summaries first);
+    /// every data file with no `prune`.
+    pub async fn pruned(&self, location: &str, prune: Option<&Prune>) -> Result<IcebergTable> {
+        let listing = match &self.snapshot {
+            Some(s) => {
+                manifests::data_files(location, &self.table, s, &self.slice_keys, prune).await?
+            }
+            None => manifests::Listing::default(),
+        };
+        Ok(IcebergTable {
+            files: listing.files,
+            delete_files: listing.deletes,
+            manifests_total: listing.manifests_total,
+            manifests_read: listing.manifests_read,
+            unpruned: listing.unpruned,
+            ..self.clone()
+        })
+    }
+
     pub fn snapshot_id(&self) -> Option<i64> {
         self.snapshot.as_ref().map(|s| s.snapshot_id())
     }
