@@ -3,7 +3,7 @@
 
 use super::{
     Baseline, BaselineOutcome, BaselineSpec, FreshScan, Skipped, Slice, current_date_partition,
-    partition_values, preceding_values, profile_partitions,
+    preceding_values, profile_partitions,
 };
 use crate::error::{Error, Result};
 use crate::history::{History, StoredSlice};
@@ -52,6 +52,9 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
                     .await?,
                 ));
             }
+            // A table partitioned by a time transform, one partition selected: the partitions
+            // before it, as for hive date partitions (below).
+            Some(BaselineSpec::Preceding(_)) if current_date_partition(r.source).is_some() => {}
             Some(BaselineSpec::Preceding(days)) => {
                 let Some(current) = &table.snapshot else {
                     return Ok(BaselineOutcome::Unavailable(format!(
@@ -158,7 +161,7 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
             },
         ));
     };
-    let all = partition_values(r.source, &key);
+    let all = super::earlier_slices(r.source, &key, &current, n);
     // The newest `n` earlier partitions on which no table-level check failed (those are replaced
     // by older ones, so a repaired table is not compared with its broken self); a partition on
     // which a field's check failed stays, left out of that field's baseline only.
@@ -203,9 +206,21 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
         }));
     }
     let description = format!(
-        "{} {}partition(s) before {key}={current}",
+        "{} {}{} before {key}={current}{}",
         slices.len(),
-        if r.same_weekday { "same-weekday " } else { "" }
+        if r.same_weekday { "same-weekday " } else { "" },
+        if r.source.sliced_by_event_time() {
+            "slice(s)"
+        } else {
+            "partition(s)"
+        },
+        if r.source.sliced_by_event_time() {
+            " (event-time slices, cut by a filter on the column)"
+        } else if r.source.iceberg().is_some() {
+            " (partitions of the Iceberg table, not snapshots)"
+        } else {
+            ""
+        }
     );
     Ok(BaselineOutcome::Ready(with_skipped(
         Baseline::new(

@@ -33,6 +33,21 @@ pub struct TableContract {
     /// Absolute bounds on the slice's row count (ODCS `rowCount`), each checked on its own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub row_bounds: Vec<CountRule>,
+    /// Slices of a table not partitioned by time, cut by an event-time column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slice: Option<Slice>,
+    pub line: usize,
+}
+
+/// `slice: { column: event_time, every: 1d }`: the table's slices are the days (or hours) of
+/// `column`; `--partition column=2024-03-08` selects one, and the row-count baseline is the
+/// slices before it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slice {
+    pub column: String,
+    /// Seconds: 3600 (`1h`) or 86400 (`1d`).
+    pub every: u64,
+    /// The line of `slice:`, cited by errors.
     pub line: usize,
 }
 
@@ -279,6 +294,7 @@ impl TableContract {
             drift: None,
             fields: Vec::new(),
             row_bounds: Vec::new(),
+            slice: None,
             line,
         }
     }

@@ -41,7 +41,9 @@ pub mod keys {
         "max_null_rate",
         "drift",
         "fields",
+        "slice",
     ];
+    pub const SLICE: &[&str] = &["column", "every"];
     pub const FRESHNESS: &[&str] = &["column", "max_lag"];
     pub const ROW_COUNT: &[&str] = &["baseline_days", "min_ratio", "max_ratio"];
     pub const FILES: &[&str] = &["min_mean_size"];
@@ -76,6 +78,7 @@ pub mod keys {
         ("constraints", CONSTRAINTS),
         ("skew", SKEW),
         ("references", REFERENCES),
+        ("slice", SLICE),
     ];
 }
 
@@ -833,6 +836,7 @@ impl Parser<'_> {
                 "max_null_rate" => t.max_null_rate = self.rate(v, "max_null_rate").map(|r| r.value),
                 "drift" => t.drift = self.drift(v),
                 "fields" => fields = self.fields(v),
+                "slice" => t.slice = self.slice(v),
                 _ => unreachable!(),
             }
         }
@@ -858,6 +862,39 @@ impl Parser<'_> {
         }
         t.fields = fields.into_iter().map(|f| f.0).collect();
         Some((t, at))
+    }
+
+    /// `slice: { column, every }`: `every` is `1h` or `1d`.
+    pub(crate) fn slice(&mut self, node: &Node) -> Option<super::model::Slice> {
+        let entries = self.mapping(node, "`slice`", keys::SLICE)?;
+        let (mut column, mut every) = (None, None);
+        for (key, _, v) in &entries {
+            match *key {
+                "column" => column = self.string(v, "slice.column"),
+                "every" => match self.duration(v, "slice.every") {
+                    Some(d @ (3600 | 86_400)) => every = Some(d),
+                    Some(_) => self.problem(
+                        v,
+                        "`slice.every` must be `1h` or `1d`: a slice is one hour or one day of the column".into(),
+                    ),
+                    None => {}
+                },
+                _ => unreachable!(),
+            }
+        }
+        for req in ["column", "every"] {
+            if !entries.iter().any(|e| e.0 == req) {
+                self.problem(
+                    node,
+                    format!("`slice` needs `{req}` (write `slice: {{ column: event_time, every: 1d }}`)"),
+                );
+            }
+        }
+        Some(super::model::Slice {
+            column: column?,
+            every: every?,
+            line: node.span.start.line(),
+        })
     }
 
     pub(crate) fn freshness(&mut self, node: &Node) -> Option<Freshness> {

@@ -134,10 +134,11 @@ async fn run(
     let mut sources = Vec::with_capacity(plan.tables.len());
     for t in &plan.tables {
         let what = snapshot_for(ctx, plan, t, &mut report.notes).await?;
+        let slicing = super::slicing::event_slicing(plan, t)?;
         let source = if t.partitions.is_empty() {
-            Source::open_with(ctx, &what, &plan.partitions, sole).await?
+            Source::open_sliced(ctx, &what, &plan.partitions, sole, slicing.as_ref()).await?
         } else {
-            Source::open(ctx, &what, &t.partitions).await?
+            Source::open_sliced(ctx, &what, &t.partitions, true, slicing.as_ref()).await?
         };
         report
             .notes

@@ -10,6 +10,7 @@ pub mod drift;
 pub mod lint;
 pub mod plan;
 pub mod profile;
+pub mod slicing;
 pub mod status;
 pub mod suggest;
 

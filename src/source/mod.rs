@@ -146,6 +146,8 @@ pub struct Source {
     selected_slices: Vec<String>,
     /// The filter cuts inside files: their row counts are not the slice's.
     rows_filtered: bool,
+    /// Where the event-time slicing was declared (`contract.yaml:12`), for its errors.
+    slicing_declared_at: Option<String>,
 }
 
 impl Source {
@@ -219,6 +221,7 @@ impl Source {
             slice_keys: Vec::new(),
             selected_slices: Vec::new(),
             rows_filtered: false,
+            slicing_declared_at: None,
         };
         let source = slicing::with_event_slicing(source, slicing);
         source.select(selectors, strict).await
@@ -303,6 +306,7 @@ impl Source {
             slice_keys: table.slice_keys.clone(),
             selected_slices: Vec::new(),
             rows_filtered: false,
+            slicing_declared_at: None,
             backend: Backend::Iceberg(Arc::new(table.clone())),
         };
         let mut source = source.with_iceberg(table);

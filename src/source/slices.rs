@@ -170,6 +170,8 @@ pub fn parse_value(s: &str) -> Option<(Unit, i64)> {
 pub struct EventSlicing {
     pub column: String,
     pub unit: Unit,
+    /// Where it was declared (`contract.yaml:12`), cited by errors.
+    pub declared_at: Option<String>,
 }
 
 /// Where a slice key comes from.

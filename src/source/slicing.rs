@@ -15,6 +15,7 @@ pub(super) fn with_event_slicing(mut source: Source, slicing: Option<&EventSlici
         && !source.slice_keys.iter().any(|k| k.answers_to(&e.column))
     {
         source.slice_keys.push(event_key(&e.column, e.unit, DataType::Null));
+        source.slicing_declared_at = e.declared_at.clone();
     }
     source
 }
@@ -139,6 +140,10 @@ pub(super) fn select_event_time(
     strict: bool,
 ) -> Result<Source> {
     let schema = source.schema();
+    let at = source
+        .slicing_declared_at
+        .as_ref()
+        .map_or(String::new(), |a| format!("{a}: "));
     // Fill in (and check) the type of a contract's event-time column.
     for k in source
         .slice_keys
@@ -150,7 +155,8 @@ pub(super) fn select_event_time(
             Ok(f) => {
                 return Err(Error::usage(
                     format!(
-                        "the slice column `{}` of `{}` is of type {}, not a timestamp or date",
+                        "{}the slice column `{}` of `{}` is of type {}, not a timestamp or date",
+                        at,
                         k.column,
                         source.location,
                         f.data_type()
@@ -161,8 +167,8 @@ pub(super) fn select_event_time(
             Err(_) => {
                 return Err(Error::usage(
                     format!(
-                        "the slice column `{}` is not a column of `{}`",
-                        k.column, source.location
+                        "{}the slice column `{}` is not a column of `{}`",
+                        at, k.column, source.location
                     ),
                     format!(
                         "columns: {}",
