@@ -174,6 +174,36 @@ fn other_days_files_are_never_opened() {
     assert_eq!(broken.code, 2, "{}", broken.stderr);
 }
 
+/// Manifests are pruned by the manifest list's partition summaries: with the manifests of the
+/// other days gone, a day still profiles from its own manifest.
+#[test]
+fn other_days_manifests_are_never_read() {
+    let t = iceberg_table();
+    let days = t.days();
+    let (day, rows) = &days[4];
+    // The manifest naming this day's data file is the one to keep.
+    let data = t.data_file(day);
+    let data_name = data.file_name().unwrap().to_str().unwrap().to_string();
+    let mut removed = 0;
+    for e in std::fs::read_dir(t.dir.join("metadata")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        // Manifests are `UUID-m0.avro`; the day's data file is `00000-0-UUID.parquet`.
+        if let Some(uuid) = name.strip_suffix("-m0.avro")
+            && !data_name.contains(uuid)
+        {
+            std::fs::remove_file(&p).unwrap();
+            removed += 1;
+        }
+    }
+    assert_eq!(removed, 9);
+    let p = profile_json(t.dir(), &format!("event_time={day}"));
+    assert_eq!(p["row_count"].as_u64(), Some(*rows));
+    // Another day needs its manifest, which is gone: the run says so.
+    let r = plimsoll(&["profile", t.dir(), "--partition", &format!("event_time={}", days[0].0)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
 #[test]
 fn a_key_that_is_no_partition_field_lists_the_fields_and_spellings() {
     let t = iceberg_table();

@@ -161,7 +161,7 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
             },
         ));
     };
-    let all = super::earlier_slices(r.source, &key, &current, n);
+    let all = super::earlier_slices(r.source, &key, &current, n).await?;
     // The newest `n` earlier partitions on which no table-level check failed (those are replaced
     // by older ones, so a repaired table is not compared with its broken self); a partition on
     // which a field's check failed stays, left out of that field's baseline only.

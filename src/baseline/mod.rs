@@ -366,13 +366,22 @@ pub fn current_slice(source: &Source) -> Option<(String, String, crate::source::
 /// The values of the slice key `key` before `current` that a baseline may use: the partitions
 /// of the table (hive directories, Iceberg partitions, from the listing), or for event-time
 /// slices the calendar's slices before it.
-pub fn earlier_slices(source: &Source, key: &str, current: &str, wanted: usize) -> Vec<String> {
+pub async fn earlier_slices(
+    source: &Source,
+    key: &str,
+    current: &str,
+    wanted: usize,
+) -> Result<Vec<String>> {
     let event = source.slice_keys.iter().find(|k| {
         k.name == key && k.origin == crate::source::slices::KeyOrigin::EventTime
     });
     match event.and_then(|k| k.unit) {
-        Some(unit) => crate::source::slices::preceding(unit, current, wanted.saturating_mul(2) + 7),
-        None => partition_values(source, key),
+        Some(unit) => Ok(crate::source::slices::preceding(
+            unit,
+            current,
+            wanted.saturating_mul(2) + 7,
+        )),
+        None => source.partition_values(key).await,
     }
 }
 

@@ -292,7 +292,8 @@ impl Source {
         snapshot: SnapshotSelect,
         slicing: Option<&slices::EventSlicing>,
     ) -> Result<Source> {
-        let table = iceberg::open(ctx, location, target, snapshot).await?;
+        // Manifests are read by the selection (pruned to the selected partitions).
+        let table = iceberg::open_metadata(ctx, location, target, snapshot).await?;
         let source = Source {
             location: location.to_string(),
             is_file: false,
@@ -309,8 +310,7 @@ impl Source {
             slicing_declared_at: None,
             backend: Backend::Iceberg(Arc::new(table.clone())),
         };
-        let mut source = source.with_iceberg(table);
-        source.listing = Arc::new(source.files.clone());
+        let source = source.with_iceberg(table);
         Ok(slicing::with_event_slicing(source, slicing))
     }
 
@@ -346,9 +346,32 @@ impl Source {
         }
     }
 
-    /// Every file of the table as listed (not only the selected slice).
+    /// Every file of the table as listed (not only the selected slice). Empty for an Iceberg
+    /// table whose manifests were pruned to the selected partitions: see
+    /// [`Source::partition_values`].
     pub fn listing(&self) -> &[FileInfo] {
         &self.listing
+    }
+
+    /// Every value of partition `key` in the table, sorted: from the listing, or for an Iceberg
+    /// table read with pruned manifests, from all its manifests (metadata only).
+    pub async fn partition_values(&self, key: &str) -> Result<Vec<String>> {
+        let files: Vec<FileInfo>;
+        let listed: &[FileInfo] = match self.iceberg() {
+            Some(t) if self.listing.is_empty() => {
+                files = self.with_iceberg(t.pruned(&self.location, None).await?).files;
+                &files
+            }
+            _ => &self.listing,
+        };
+        let mut values: Vec<String> = listed
+            .iter()
+            .filter_map(|f| f.partition.iter().find(|(k, _)| k == key))
+            .map(|(_, v)| v.clone())
+            .collect();
+        values.sort();
+        values.dedup();
+        Ok(values)
     }
 
     /// Whether the files' row counts (footers, manifests) are the table's: false for an Iceberg

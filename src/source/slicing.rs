@@ -109,6 +109,9 @@ fn accepted(source: &Source) -> String {
             ));
         }
     }
+    if source.iceberg().is_some() {
+        parts.push("or select a snapshot with `--snapshot ID` or `--as-of TIME`".into());
+    }
     if parts.is_empty() {
         format!(
             "`{}` has no partitions and no timestamp or date column to slice by",
@@ -358,8 +361,11 @@ pub(super) async fn select_iceberg(
         }
     }
     let mut selected = match wanted.first() {
-        None if source.files.len() == source.listing.len() => source.clone(),
-        None => source.with_iceberg(table.pruned(&source.location, None).await?),
+        None if table.complete => source.clone(),
+        None => source.with_iceberg(match full.take() {
+            Some(t) => t,
+            None => table.pruned(&source.location, None).await?,
+        }),
         Some((key, values)) => {
             let KeyOrigin::Iceberg { index, .. } = key.origin else {
                 unreachable!("an Iceberg key")
@@ -370,6 +376,14 @@ pub(super) async fn select_iceberg(
                 values: values.clone(),
             };
             let mut t = table.pruned(&source.location, Some(&prune)).await?;
+            t.scan_filter = wanted
+                .iter()
+                .map(|(k, vs)| crate::source::iceberg::partitions::predicate(&t.schema, k, vs))
+                .reduce(|a, b| match (a, b) {
+                    (Some(a), Some(b)) => Some(a.and(b)),
+                    _ => None,
+                })
+                .flatten();
             // Further fields narrow the files in memory.
             for (k, vs) in &wanted[1..] {
                 t.files.retain(|f| {
@@ -438,11 +452,12 @@ pub(super) async fn select_iceberg(
             },
         });
     }
-    selected.listing = Arc::new(if wanted.is_empty() {
-        selected.files.clone()
-    } else {
-        source.listing.as_ref().clone()
-    });
+    // The listing is every data file, when they were all read.
+    selected.listing = match (wanted.is_empty(), &full) {
+        (true, _) => Arc::new(selected.files.clone()),
+        (false, Some(t)) => Arc::new(source.with_iceberg(t.clone()).files),
+        (false, None) => source.listing.clone(),
+    };
     if !strict {
         rest.retain(|s| {
             source.schema().field_with_name(&s.key).is_ok()

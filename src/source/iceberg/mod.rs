@@ -160,6 +160,11 @@ pub struct IcebergTable {
     pub manifests_read: usize,
     /// Files kept whose spec cannot tell their partition (their rows are filtered).
     pub unpruned: usize,
+    /// `files` are all the snapshot's data files (no partition pruning, manifests read).
+    pub complete: bool,
+    /// The partitions selected, as a scan predicate: the scan's planning then reads only the
+    /// manifests that may hold them.
+    pub scan_filter: Option<iceberg::expr::Predicate>,
 }
 
 /// Never shows the table's FileIO: its properties may hold credentials.
@@ -217,6 +222,20 @@ pub async fn open(
     target: &Target,
     select: SnapshotSelect,
 ) -> Result<IcebergTable> {
+    open_metadata(ctx, location, target, select)
+        .await?
+        .pruned(location, None)
+        .await
+}
+
+/// Opens the Iceberg table at `location` at the selected snapshot without reading its manifests
+/// (no data files listed yet: see [`IcebergTable::pruned`]).
+pub async fn open_metadata(
+    ctx: &Context,
+    location: &str,
+    target: &Target,
+    select: SnapshotSelect,
+) -> Result<IcebergTable> {
     let (table, metadata_location) = load(ctx, location, target).await?;
     let md = table.metadata();
     let snapshot = resolve(location, &table, select)?;
@@ -241,8 +260,10 @@ pub async fn open(
         manifests_total: 0,
         manifests_read: 0,
         unpruned: 0,
+        complete: false,
+        scan_filter: None,
     };
-    t.pruned(location, None).await
+    Ok(t)
 }
 
 /// Snapshots of the table, oldest first.
@@ -333,6 +354,8 @@ impl IcebergTable {
             manifests_total: listing.manifests_total,
             manifests_read: listing.manifests_read,
             unpruned: listing.unpruned,
+            complete: prune.is_none(),
+            scan_filter: None,
             ..self.clone()
         })
     }

@@ -192,3 +192,56 @@ pub(super) fn file_partition(
     }
     FilePartition { named }
 }
+
+/// The scan predicate equivalent to selecting `values` of `key`, on its source column, so that
+/// iceberg-rust's planning prunes the same manifests and data files (and reads no other
+/// manifest). None when it cannot be written (a type or value it does not cover).
+pub fn predicate(
+    schema: &Schema,
+    key: &SliceKey,
+    values: &[String],
+) -> Option<iceberg::expr::Predicate> {
+    use iceberg::expr::Reference;
+    let field = schema.field_by_name(&key.column)?;
+    let Type::Primitive(ty) = field.field_type.as_ref() else {
+        return None;
+    };
+    if values.iter().any(|v| v == HIVE_NULL) {
+        return None;
+    }
+    let column = || Reference::new(key.column.clone());
+    let Some(unit) = key.unit else {
+        let data: Option<Vec<Datum>> = values
+            .iter()
+            .map(|v| match ty {
+                PrimitiveType::String => Some(Datum::string(v)),
+                PrimitiveType::Int => v.parse::<i32>().ok().map(Datum::int),
+                PrimitiveType::Long => v.parse::<i64>().ok().map(Datum::long),
+                _ => None,
+            })
+            .collect();
+        return Some(column().is_in(data?));
+    };
+    let at = |micros: i64| -> Option<Datum> {
+        Some(match ty {
+            PrimitiveType::Timestamp => Datum::timestamp_micros(micros),
+            PrimitiveType::Timestamptz => Datum::timestamptz_micros(micros),
+            PrimitiveType::TimestampNs => Datum::timestamp_nanos(micros.checked_mul(1000)?),
+            PrimitiveType::TimestamptzNs => Datum::timestamptz_nanos(micros.checked_mul(1000)?),
+            PrimitiveType::Date => Datum::date(i32::try_from(micros / 86_400_000_000).ok()?),
+            _ => return None,
+        })
+    };
+    let mut out: Option<iceberg::expr::Predicate> = None;
+    for v in values {
+        let (u, ord) = parse_value(v).filter(|(u, _)| *u == unit)?;
+        let range = column()
+            .greater_than_or_equal_to(at(u.start_micros(ord))?)
+            .and(column().less_than(at(u.start_micros(ord + 1))?));
+        out = Some(match out {
+            None => range,
+            Some(p) => p.or(range),
+        });
+    }
+    out
+}
