@@ -390,3 +390,78 @@ fn a_slice_column_must_be_a_timestamp_and_every_an_hour_or_a_day() {
     assert!(r.stderr.contains("column.yaml:4"), "{}", r.stderr);
     assert!(r.stderr.contains("not a timestamp or date"), "{}", r.stderr);
 }
+
+/// The newest metadata file's snapshots, oldest first.
+fn snapshot_ids(dir: &Path) -> Vec<i64> {
+    let mut metas: Vec<PathBuf> = std::fs::read_dir(dir.join("metadata"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_str().unwrap().ends_with(".metadata.json"))
+        .collect();
+    metas.sort();
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(metas.last().unwrap()).unwrap())
+        .unwrap();
+    let mut snaps: Vec<(i64, i64)> = m["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["sequence-number"].as_i64().unwrap(),
+                s["snapshot-id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    snaps.sort();
+    snaps.into_iter().map(|s| s.1).collect()
+}
+
+/// With `--history`, a run over the whole partitioned table reads only the data files its
+/// stored partition profiles do not cover, and stores one profile per partition.
+#[test]
+fn a_history_run_on_an_iceberg_table_reads_only_the_new_files_per_partition() {
+    let t = iceberg_table();
+    let days = t.days();
+    let snaps = snapshot_ids(&t.dir);
+    assert_eq!(snaps.len(), 10);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("history");
+    let store = store.to_str().unwrap();
+    let nine = snaps[8].to_string();
+    let (code, v, stderr) = plimsoll_json(&[
+        "profile", t.dir(), "--snapshot", &nine, "--history", store, "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let first_nine: u64 = days[..9].iter().map(|d| d.1).sum();
+    assert_eq!(v["row_count"].as_u64(), Some(first_nine));
+    let (code, v, stderr) =
+        plimsoll_json(&["profile", t.dir(), "--history", store, "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("read 1 of 10 data file(s)"), "{stderr}");
+    let all: u64 = days.iter().map(|d| d.1).sum();
+    assert_eq!(v["row_count"].as_u64(), Some(all));
+    let event_id = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "event_id")
+        .unwrap();
+    assert_eq!(event_id["count"].as_u64(), Some(all));
+    assert_eq!(event_id["max"].as_u64(), Some(all), "ids run 1..=N over the days");
+    for (day, rows) in &days {
+        let stored: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                Path::new(store).join(format!("profiles/events/event_time_day={day}.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(stored["profile"]["profile"]["row_count"].as_u64(), Some(*rows), "{day}");
+    }
+    // The daily run of the newest day: its partition is stored and nothing is new.
+    let r = plimsoll(&[
+        "profile", t.dir(), "--partition", "event_time=latest", "--history", store,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("read 0 of 1 data file(s)"), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@
 //! that is failing from one that is overdue.
 
 pub mod incremental;
+pub mod slices;
 pub mod store;
 
 use crate::check::{CheckResult, Status};
