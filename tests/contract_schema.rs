@@ -329,7 +329,10 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             &format!("    slice: {{ column: event_time, every: {every} }}\n    fields:"),
         );
         assert!(errors(&yaml(&text)).is_empty(), "{every}");
-        assert!(parse_contract(Path::new("c.yaml"), &text).is_ok(), "{every}");
+        assert!(
+            parse_contract(Path::new("c.yaml"), &text).is_ok(),
+            "{every}"
+        );
     }
     // Numbers with `_` separators are text in YAML 1.2, and valid as the parser reads them.
     let text = format!("{base}        constraints: {{ min: 0, max: 1_000_000 }}\n");

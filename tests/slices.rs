@@ -80,8 +80,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn parquet_events() -> (String, Vec<(String, u64)>) {
     let dir = root().join("testdata/slices");
     let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let days = expected["rows_per_day"]
         .as_object()
         .unwrap()
@@ -135,7 +134,10 @@ fn each_day_partition_counts_what_duckdb_counts() {
         assert_eq!(p["files"], 1, "{day}: one data file per daily append");
         // Every field counted the day's rows: the scan read that day only.
         for f in p["fields"].as_array().unwrap() {
-            assert_eq!(f["count"].as_u64().unwrap() + f["null_count"].as_u64().unwrap(), *rows);
+            assert_eq!(
+                f["count"].as_u64().unwrap() + f["null_count"].as_u64().unwrap(),
+                *rows
+            );
         }
     }
     // The partition field's own name selects the same slice.
@@ -150,7 +152,10 @@ fn latest_is_the_newest_day_of_the_snapshot() {
     let (day, rows) = t.days().into_iter().max().unwrap();
     for key in ["event_time", "event_time_day"] {
         let p = profile_json(t.dir(), &format!("{key}=latest"));
-        assert_eq!(p["partitions"], serde_json::json!([format!("event_time_day={day}")]));
+        assert_eq!(
+            p["partitions"],
+            serde_json::json!([format!("event_time_day={day}")])
+        );
         assert_eq!(p["row_count"].as_u64(), Some(rows));
     }
 }
@@ -200,7 +205,12 @@ fn other_days_manifests_are_never_read() {
     let p = profile_json(t.dir(), &format!("event_time={day}"));
     assert_eq!(p["row_count"].as_u64(), Some(*rows));
     // Another day needs its manifest, which is gone: the run says so.
-    let r = plimsoll(&["profile", t.dir(), "--partition", &format!("event_time={}", days[0].0)]);
+    let r = plimsoll(&[
+        "profile",
+        t.dir(),
+        "--partition",
+        &format!("event_time={}", days[0].0),
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
@@ -215,16 +225,29 @@ fn a_key_that_is_no_partition_field_lists_the_fields_and_spellings() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("`event_time_day` (day of `event_time`)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`event_time_day` (day of `event_time`)"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("event_time=latest"), "{}", r.stderr);
     // A value spelled for another transform says which one the field has.
-    let r = plimsoll(&["profile", t.dir(), "--partition", "event_time=2024-03-08T13"]);
+    let r = plimsoll(&[
+        "profile",
+        t.dir(),
+        "--partition",
+        "event_time=2024-03-08T13",
+    ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("by day"), "{}", r.stderr);
     // A day with no partition lists those there are.
     let r = plimsoll(&["profile", t.dir(), "--partition", "event_time=2024-04-01"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("event_time_day=2024-03-10"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("event_time_day=2024-03-10"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -244,7 +267,14 @@ fn a_partial_day_fails_its_seven_day_baseline_and_a_normal_day_passes() {
         let day = &days[i].0;
         let part = format!("event_time={day}");
         let mut args = vec![
-            "check", t.dir(), "--contract", &c, "--partition", &part, "--format", "json",
+            "check",
+            t.dir(),
+            "--contract",
+            &c,
+            "--partition",
+            &part,
+            "--format",
+            "json",
         ];
         args.extend_from_slice(flags);
         let (code, v, stderr) = plimsoll_json(&args);
@@ -253,7 +283,10 @@ fn a_partial_day_fails_its_seven_day_baseline_and_a_normal_day_passes() {
         assert_eq!(r["check"], "row_count");
         assert_eq!(r["observed"]["rows"].as_u64(), Some(days[i].1));
         let baseline_mean = r["observed"]["baseline_mean"].as_f64().unwrap();
-        assert!((baseline_mean - mean(i - 7..i)).abs() < 1e-9, "{day}: {baseline_mean}");
+        assert!(
+            (baseline_mean - mean(i - 7..i)).abs() < 1e-9,
+            "{day}: {baseline_mean}"
+        );
         let b = &v["tables"][0]["baseline"];
         assert!(
             b["description"]
@@ -282,18 +315,31 @@ fn event_time_slices_of_a_parquet_file_count_what_duckdb_counts() {
     for (day, rows) in &days {
         let p = profile_json(&file, &format!("event_time={day}"));
         assert_eq!(p["row_count"].as_u64(), Some(*rows), "{day}");
-        assert_eq!(p["partitions"], serde_json::json!([format!("event_time={day}")]));
+        assert_eq!(
+            p["partitions"],
+            serde_json::json!([format!("event_time={day}")])
+        );
     }
     let latest = profile_json(&file, "event_time=latest");
     let (last, rows) = days.iter().max().unwrap();
-    assert_eq!(latest["partitions"], serde_json::json!([format!("event_time={last}")]));
+    assert_eq!(
+        latest["partitions"],
+        serde_json::json!([format!("event_time={last}")])
+    );
     assert_eq!(latest["row_count"].as_u64(), Some(*rows));
     let tmp = tempfile::tempdir().unwrap();
     let c = contract(tmp.path(), "c.yaml", SLICED);
     for (i, want_code) in [(8usize, 1), (9, 0)] {
         let part = format!("event_time={}", days[i].0);
         let (code, v, stderr) = plimsoll_json(&[
-            "check", &file, "--contract", &c, "--partition", &part, "--format", "json",
+            "check",
+            &file,
+            "--contract",
+            &c,
+            "--partition",
+            &part,
+            "--format",
+            "json",
         ]);
         assert_eq!(code, want_code, "{part}: {stderr}");
         let observed = &v["results"][0]["observed"];
@@ -322,8 +368,16 @@ fn daily_runs_store_slices_and_read_their_baseline_from_the_history() {
         let run = |day: &str| {
             let part = format!("event_time={day}");
             plimsoll_json(&[
-                "check", &source, "--contract", &c, "--partition", &part, "--history", store,
-                "--format", "json",
+                "check",
+                &source,
+                "--contract",
+                &c,
+                "--partition",
+                &part,
+                "--history",
+                store,
+                "--format",
+                "json",
             ])
         };
         // Day 8: its baseline is profiled in this run (and stored).
@@ -360,7 +414,10 @@ fn daily_runs_store_slices_and_read_their_baseline_from_the_history() {
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(day9["profile"]["profile"]["row_count"].as_u64(), Some(days[8].1));
+        assert_eq!(
+            day9["profile"]["profile"]["row_count"].as_u64(),
+            Some(days[8].1)
+        );
     }
 }
 
@@ -377,14 +434,22 @@ fn a_slice_column_must_be_a_timestamp_and_every_an_hour_or_a_day() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let text = format!("{}{}", r.stdout, r.stderr);
     assert!(text.contains("every.yaml:4"), "{text}");
-    assert!(text.contains("`slice.every` must be `1h` or `1d`"), "{text}");
+    assert!(
+        text.contains("`slice.every` must be `1h` or `1d`"),
+        "{text}"
+    );
     let not_time = contract(
         tmp.path(),
         "column.yaml",
         &SLICED.replace("column: event_time", "column: status"),
     );
     let r = plimsoll(&[
-        "check", &file, "--contract", &not_time, "--partition", "status=2024-03-08",
+        "check",
+        &file,
+        "--contract",
+        &not_time,
+        "--partition",
+        "status=2024-03-08",
     ]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("column.yaml:4"), "{}", r.stderr);
@@ -399,8 +464,8 @@ fn snapshot_ids(dir: &Path) -> Vec<i64> {
         .filter(|p| p.to_str().unwrap().ends_with(".metadata.json"))
         .collect();
     metas.sort();
-    let m: Value = serde_json::from_str(&std::fs::read_to_string(metas.last().unwrap()).unwrap())
-        .unwrap();
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(metas.last().unwrap()).unwrap()).unwrap();
     let mut snaps: Vec<(i64, i64)> = m["snapshots"]
         .as_array()
         .unwrap()
@@ -429,7 +494,14 @@ fn a_history_run_on_an_iceberg_table_reads_only_the_new_files_per_partition() {
     let store = store.to_str().unwrap();
     let nine = snaps[8].to_string();
     let (code, v, stderr) = plimsoll_json(&[
-        "profile", t.dir(), "--snapshot", &nine, "--history", store, "--format", "json",
+        "profile",
+        t.dir(),
+        "--snapshot",
+        &nine,
+        "--history",
+        store,
+        "--format",
+        "json",
     ]);
     assert_eq!(code, 0, "{stderr}");
     let first_nine: u64 = days[..9].iter().map(|d| d.1).sum();
@@ -447,7 +519,11 @@ fn a_history_run_on_an_iceberg_table_reads_only_the_new_files_per_partition() {
         .find(|f| f["name"] == "event_id")
         .unwrap();
     assert_eq!(event_id["count"].as_u64(), Some(all));
-    assert_eq!(event_id["max"].as_u64(), Some(all), "ids run 1..=N over the days");
+    assert_eq!(
+        event_id["max"].as_u64(),
+        Some(all),
+        "ids run 1..=N over the days"
+    );
     for (day, rows) in &days {
         let stored: Value = serde_json::from_str(
             &std::fs::read_to_string(
@@ -456,12 +532,25 @@ fn a_history_run_on_an_iceberg_table_reads_only_the_new_files_per_partition() {
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(stored["profile"]["profile"]["row_count"].as_u64(), Some(*rows), "{day}");
+        assert_eq!(
+            stored["profile"]["profile"]["row_count"].as_u64(),
+            Some(*rows),
+            "{day}"
+        );
     }
     // The daily run of the newest day: its partition is stored and nothing is new.
     let r = plimsoll(&[
-        "profile", t.dir(), "--partition", "event_time=latest", "--history", store,
+        "profile",
+        t.dir(),
+        "--partition",
+        "event_time=latest",
+        "--history",
+        store,
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("read 0 of 1 data file(s)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("read 0 of 1 data file(s)"),
+        "{}",
+        r.stderr
+    );
 }

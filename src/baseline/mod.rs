@@ -372,9 +372,10 @@ pub async fn earlier_slices(
     current: &str,
     wanted: usize,
 ) -> Result<Vec<String>> {
-    let event = source.slice_keys.iter().find(|k| {
-        k.name == key && k.origin == crate::source::slices::KeyOrigin::EventTime
-    });
+    let event = source
+        .slice_keys
+        .iter()
+        .find(|k| k.name == key && k.origin == crate::source::slices::KeyOrigin::EventTime);
     match event.and_then(|k| k.unit) {
         Some(unit) => Ok(crate::source::slices::preceding(
             unit,

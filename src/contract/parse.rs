@@ -886,7 +886,9 @@ impl Parser<'_> {
             if !entries.iter().any(|e| e.0 == req) {
                 self.problem(
                     node,
-                    format!("`slice` needs `{req}` (write `slice: {{ column: event_time, every: 1d }}`)"),
+                    format!(
+                        "`slice` needs `{req}` (write `slice: {{ column: event_time, every: 1d }}`)"
+                    ),
                 );
             }
         }

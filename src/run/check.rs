@@ -147,10 +147,10 @@ async fn run(
     }
     if !sole {
         for p in &plan.partitions {
-            if !sources
-                .iter()
-                .any(|s| s.partition_cols.iter().any(|(k, _)| k == &p.key) || s.slice_keys.iter().any(|k| k.answers_to(&p.key)))
-            {
+            if !sources.iter().any(|s| {
+                s.partition_cols.iter().any(|(k, _)| k == &p.key)
+                    || s.slice_keys.iter().any(|k| k.answers_to(&p.key))
+            }) {
                 return Err(Error::usage(
                     format!("no table of this run is partitioned by `{}`", p.key),
                     "`--partition KEY=...` needs a table with `KEY=value/` directories",

@@ -13,7 +13,11 @@ pub fn event_slicing(plan: &CheckPlan, t: &TablePlan) -> Result<Option<EventSlic
         let Some(s) = &contract.tables[*e].slice else {
             continue;
         };
-        let unit = if s.every == 3600 { Unit::Hour } else { Unit::Day };
+        let unit = if s.every == 3600 {
+            Unit::Hour
+        } else {
+            Unit::Day
+        };
         let at = format!("{}:{}", contract.path.display(), s.line);
         let this = EventSlicing {
             column: s.column.clone(),

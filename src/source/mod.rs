@@ -182,8 +182,7 @@ impl Source {
     ) -> Result<Source> {
         let location = what.location.as_str();
         if let Some(target) = iceberg::detect(ctx, location).await? {
-            let source =
-                Self::open_iceberg(ctx, location, &target, what.snapshot, slicing).await?;
+            let source = Self::open_iceberg(ctx, location, &target, what.snapshot, slicing).await?;
             return source.select(selectors, strict).await;
         }
         if what.snapshot != SnapshotSelect::Current {
@@ -359,7 +358,9 @@ impl Source {
         let files: Vec<FileInfo>;
         let listed: &[FileInfo] = match self.iceberg() {
             Some(t) if self.listing.is_empty() => {
-                files = self.with_iceberg(t.pruned(&self.location, None).await?).files;
+                files = self
+                    .with_iceberg(t.pruned(&self.location, None).await?)
+                    .files;
                 &files
             }
             _ => &self.listing,

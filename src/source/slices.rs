@@ -66,7 +66,10 @@ impl Unit {
             Unit::Day => ord * MICROS_PER_DAY,
             Unit::Month | Unit::Year => {
                 let months = if self == Unit::Month { ord } else { ord * 12 };
-                let (y, m) = (1970 + months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+                let (y, m) = (
+                    1970 + months.div_euclid(12),
+                    months.rem_euclid(12) as u32 + 1,
+                );
                 let d = NaiveDate::from_ymd_opt(y as i32, m, 1).unwrap_or(epoch());
                 (d - epoch()).num_days() * MICROS_PER_DAY
             }
@@ -130,7 +133,10 @@ pub fn parse_value(s: &str) -> Option<(Unit, i64)> {
     }
     if s.len() == 7 {
         let d = date(&format!("{s}-01"))?;
-        return Some((Unit::Month, (d.year() as i64 - 1970) * 12 + d.month0() as i64));
+        return Some((
+            Unit::Month,
+            (d.year() as i64 - 1970) * 12 + d.month0() as i64,
+        ));
     }
     if s.len() == 10 {
         let d = date(s)?;
@@ -158,10 +164,7 @@ pub fn parse_value(s: &str) -> Option<(Unit, i64)> {
     if t.minute() != 0 || t.second() != 0 || t.nanosecond() != 0 {
         return None;
     }
-    Some((
-        Unit::Hour,
-        (d - epoch()).num_days() * 24 + t.hour() as i64,
-    ))
+    Some((Unit::Hour, (d - epoch()).num_days() * 24 + t.hour() as i64))
 }
 
 /// A contract's `slice: { column, every }`: slices of a table not partitioned by time, cut by a
@@ -398,7 +401,10 @@ mod tests {
         assert_eq!(Unit::Year.ordinal_of_micros(t), 54);
         // Before the epoch, slices floor.
         assert_eq!(Unit::Day.ordinal_of_micros(-1), -1);
-        assert_eq!(Unit::Month.format(Unit::Month.ordinal_of_micros(-1)), "1969-12");
+        assert_eq!(
+            Unit::Month.format(Unit::Month.ordinal_of_micros(-1)),
+            "1969-12"
+        );
         for u in [Unit::Hour, Unit::Day, Unit::Month, Unit::Year] {
             let o = u.ordinal_of_micros(t);
             assert!(u.start_micros(o) <= t && t < u.start_micros(o + 1), "{u:?}");

@@ -14,7 +14,9 @@ pub(super) fn with_event_slicing(mut source: Source, slicing: Option<&EventSlici
     if let Some(e) = slicing
         && !source.slice_keys.iter().any(|k| k.answers_to(&e.column))
     {
-        source.slice_keys.push(event_key(&e.column, e.unit, DataType::Null));
+        source
+            .slice_keys
+            .push(event_key(&e.column, e.unit, DataType::Null));
         source.slicing_declared_at = e.declared_at.clone();
     }
     source
@@ -79,7 +81,12 @@ fn accepted(source: &Source) -> String {
     for k in &source.slice_keys {
         let what = match (&k.origin, k.unit) {
             (KeyOrigin::Iceberg { .. }, Some(u)) => {
-                format!("partition field `{}` ({} of `{}`)", k.name, u.as_str(), k.column)
+                format!(
+                    "partition field `{}` ({} of `{}`)",
+                    k.name,
+                    u.as_str(),
+                    k.column
+                )
             }
             (KeyOrigin::Iceberg { .. }, None) => format!("partition field `{}` (identity)", k.name),
             (KeyOrigin::EventTime, _) => format!("event-time slices of `{}`", k.column),
@@ -268,7 +275,10 @@ fn latest(source: &Source, k: &SliceKey) -> Result<String> {
         Some(Ok(Some((_, hi)))) => match super::slices::micros_of(&hi) {
             Some(us) => Ok(unit.format(unit.ordinal_of_micros(us))),
             None => Err(Error::usage(
-                format!("the newest `{}` of `{}` is not a time", k.column, source.location),
+                format!(
+                    "the newest `{}` of `{}` is not a time",
+                    k.column, source.location
+                ),
                 "name the slice: `--partition COLUMN=2024-03-08`",
             )),
         },
@@ -282,7 +292,11 @@ fn latest(source: &Source, k: &SliceKey) -> Result<String> {
                 "`{}=latest`: the newest `{}` of `{}` is not known from metadata ({why})",
                 k.name, k.column, source.location
             ),
-            format!("name the slice: `--partition {}={}`", k.name, unit.example()),
+            format!(
+                "name the slice: `--partition {}={}`",
+                k.name,
+                unit.example()
+            ),
         )),
         None => Err(Error::Internal(format!("no facts of `{}`", k.column))),
     }
@@ -311,8 +325,10 @@ pub(super) async fn select_iceberg(
     let mut rest: Vec<PartitionSelector> = Vec::new();
     let mut full: Option<crate::source::iceberg::IcebergTable> = None;
     for s in selectors {
-        let candidates: Vec<&&SliceKey> =
-            iceberg_keys.iter().filter(|k| k.answers_to(&s.key)).collect();
+        let candidates: Vec<&&SliceKey> = iceberg_keys
+            .iter()
+            .filter(|k| k.answers_to(&s.key))
+            .collect();
         let key: Option<&SliceKey> = match (&s.value, candidates.as_slice()) {
             (_, []) => None,
             (_, [one]) => Some(one),

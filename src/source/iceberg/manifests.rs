@@ -99,8 +99,7 @@ pub(super) async fn data_files(
                 deletes.push(df.file_path().to_string());
                 continue;
             }
-            let partition =
-                file_partition(table, keys, mf.partition_spec_id, df.partition()).named;
+            let partition = file_partition(table, keys, mf.partition_spec_id, df.partition()).named;
             if let Some(p) = prune {
                 let key = keys.iter().find(|k| {
                     matches!(k.origin, super::super::slices::KeyOrigin::Iceberg { index, .. } if index == p.index)

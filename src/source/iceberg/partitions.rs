@@ -128,16 +128,18 @@ impl Prune {
         if summary.contains_null && self.values.iter().any(|v| v == HIVE_NULL) {
             return true;
         }
-        let decode = |b: Option<&[u8]>| b.and_then(|b| Datum::try_from_bytes(b, result.clone()).ok());
+        let decode =
+            |b: Option<&[u8]>| b.and_then(|b| Datum::try_from_bytes(b, result.clone()).ok());
         let (Some(lo), Some(hi)) = (
             decode(summary.lower_bound.as_ref().map(|b| b.as_slice())),
             decode(summary.upper_bound.as_ref().map(|b| b.as_slice())),
-        )
-        else {
+        ) else {
             // No bounds: every value in the manifest is null (or bounds were not written).
             return summary.lower_bound.is_some() || summary.contains_null;
         };
-        self.values.iter().any(|v| self.within(v, &lo, &hi, &result))
+        self.values
+            .iter()
+            .any(|v| self.within(v, &lo, &hi, &result))
     }
 
     /// Whether the wanted value `v` lies within `[lo, hi]`; true when that cannot be told.
@@ -154,9 +156,11 @@ impl Prune {
                 _ => true,
             },
             None => match (result, lo.literal(), hi.literal()) {
-                (PrimitiveType::String, PrimitiveLiteral::String(l), PrimitiveLiteral::String(h)) => {
-                    l.as_str() <= v && v <= h.as_str()
-                }
+                (
+                    PrimitiveType::String,
+                    PrimitiveLiteral::String(l),
+                    PrimitiveLiteral::String(h),
+                ) => l.as_str() <= v && v <= h.as_str(),
                 (PrimitiveType::Int | PrimitiveType::Long, _, _) => {
                     match (v.parse::<i64>(), as_i64(lo), as_i64(hi)) {
                         (Ok(x), Some(l), Some(h)) => l <= x && x <= h,
