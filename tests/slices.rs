@@ -554,3 +554,40 @@ fn a_history_run_on_an_iceberg_table_reads_only_the_new_files_per_partition() {
         r.stderr
     );
 }
+
+/// `--baseline KEY=VALUE` names one other partition (or event-time slice) by the same spellings.
+#[test]
+fn baseline_key_value_names_another_partition_or_slice() {
+    let t = iceberg_table();
+    let (file, _) = parquet_events();
+    let days = t.days();
+    let tmp = tempfile::tempdir().unwrap();
+    for (source, text, name) in [
+        (t.dir().to_string(), ROW_COUNT, "event_time_day"),
+        (file, SLICED, "event_time"),
+    ] {
+        let c = contract(tmp.path(), &format!("{name}.yaml"), text);
+        let part = format!("event_time={}", days[9].0);
+        let base = format!("event_time={}", days[7].0);
+        let (code, v, stderr) = plimsoll_json(&[
+            "check",
+            &source,
+            "--contract",
+            &c,
+            "--partition",
+            &part,
+            "--baseline",
+            &base,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let b = &v["tables"][0]["baseline"];
+        assert_eq!(b["description"], format!("partition {name}={}", days[7].0));
+        assert_eq!(b["slices"][0]["rows"].as_u64(), Some(days[7].1));
+        assert_eq!(
+            v["results"][0]["observed"]["baseline_mean"].as_f64(),
+            Some(days[7].1 as f64)
+        );
+    }
+}

@@ -87,13 +87,16 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
                     one_slice(ctx, description, &other, r.columns, r.source, true).await?,
                 ));
             }
+            // A partition field: handled with other slices below.
+            Some(BaselineSpec::Partition(k, _))
+                if r.source.slice_keys.iter().any(|s| s.answers_to(k)) => {}
             Some(BaselineSpec::Partition(k, v)) => {
                 return not_here(
                     r,
                     format!(
-                        "{location} is an Iceberg table: it has no partition directories (`--baseline {k}={v}`)"
+                        "{location} is an Iceberg table not partitioned by `{k}` (`--baseline {k}={v}`)"
                     ),
-                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`",
+                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`, or name a partition field",
                 );
             }
             _ => {}
@@ -113,6 +116,31 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
             return Ok(BaselineOutcome::Ready(
                 one_slice(ctx, description, &source, r.columns, r.source, false).await?,
             ));
+        }
+        Some(BaselineSpec::Partition(k, v))
+            if !r.source.partition_cols.iter().any(|(key, _)| key == k)
+                && let Some(key) = r.source.slice_keys.iter().find(|s| s.answers_to(k)) =>
+        {
+            // A partition field of an Iceberg table, or an event-time slice.
+            let value = key
+                .normalize(v)
+                .map_err(|why| Error::usage(why, format!("`--baseline {}=VALUE`", key.name)))?;
+            let slices = profile_partitions(
+                ctx,
+                r.source,
+                &key.name,
+                std::slice::from_ref(&value),
+                r.columns,
+            )
+            .await?;
+            return Ok(BaselineOutcome::Ready(Baseline::new(
+                format!("partition {}={value}", key.name),
+                slices,
+                Some(FreshScan::Partitions {
+                    key: key.name.clone(),
+                    values: vec![value],
+                }),
+            )));
         }
         Some(BaselineSpec::Partition(k, v)) => {
             if !r.source.partition_cols.iter().any(|(key, _)| key == k) {

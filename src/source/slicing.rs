@@ -211,8 +211,10 @@ pub(super) fn select_event_time(
                     .field_with_name(&s.key)
                     .ok()
                     .filter(|f| is_time(f.data_type()));
+                // Inferred only when asked of this table alone: in a run over several tables,
+                // a key slices by event time only the tables whose contracts say `slice:`.
                 match column {
-                    Some(f) if !time_partitioned(&source) => {
+                    Some(f) if strict && !time_partitioned(&source) => {
                         let unit = match &s.value {
                             SelectValue::Latest => Unit::Day,
                             SelectValue::Value(v) => parse_value(v).map_or(Unit::Day, |(u, _)| u),
