@@ -591,3 +591,37 @@ fn baseline_key_value_names_another_partition_or_slice() {
         );
     }
 }
+
+/// A directory of daily files with no partition directories: an event-time slice opens only the
+/// files whose footer statistics overlap it.
+#[test]
+fn event_time_slices_skip_files_outside_them() {
+    let (file, days) = parquet_events();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&file).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let batches: Vec<arrow::array::RecordBatch> = reader.map(|b| b.unwrap()).collect();
+    let all = arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // The file is sorted by time: each day's rows follow the one before (DuckDB's counts).
+    let mut offset = 0;
+    for (day, rows) in &days {
+        let n = *rows as usize;
+        common::parquet(
+            tmp.path(),
+            &format!("part-{day}.parquet"),
+            &[all.slice(offset, n)],
+        );
+        offset += n;
+    }
+    assert_eq!(offset, all.num_rows());
+    let dir = tmp.path().to_str().unwrap();
+    for (day, rows) in &days {
+        let p = profile_json(dir, &format!("event_time={day}"));
+        assert_eq!(p["row_count"].as_u64(), Some(*rows), "{day}");
+        assert_eq!(p["files"], 1, "{day}: only the day's file");
+    }
+}

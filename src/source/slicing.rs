@@ -256,6 +256,14 @@ pub(super) fn select_event_time(
     };
     names.sort();
     names.dedup();
+    if let Some(unit) = k.unit {
+        let ranges: Vec<(i64, i64)> = names
+            .iter()
+            .filter_map(|v| parse_value(v))
+            .map(|(_, o)| (unit.start_micros(o), unit.start_micros(o + 1)))
+            .collect();
+        source = skip_files_outside(source, &k.column, &ranges);
+    }
     source.filter = Some(match source.filter.take() {
         None => filter,
         Some(f) => f.and(filter),
@@ -490,4 +498,73 @@ fn order(key: &SliceKey, v: &str) -> i64 {
     key.unit
         .and_then(|_| parse_value(v).map(|(_, o)| o))
         .unwrap_or(i64::MIN)
+}
+
+/// Leaves out the files whose statistics for `column` (footers, or the manifests of an Iceberg
+/// table) show no value in any of `ranges` (microseconds, `[start, end)`): they are neither
+/// opened nor counted in the slice's files and bytes. Files without exact bounds are kept.
+fn skip_files_outside(mut source: Source, column: &str, ranges: &[(i64, i64)]) -> Source {
+    let overlaps = |lo: i64, hi: i64| ranges.iter().any(|(s, e)| lo < *e && hi >= *s);
+    if let Some(t) = source.iceberg() {
+        let Some(field) = t.schema.field_by_name(column) else {
+            return source;
+        };
+        let id = field.id;
+        let micros = |d: &iceberg::spec::Datum| -> Option<i64> {
+            use iceberg::spec::{PrimitiveLiteral, PrimitiveType};
+            match (d.data_type(), d.literal()) {
+                (
+                    PrimitiveType::Timestamp | PrimitiveType::Timestamptz,
+                    PrimitiveLiteral::Long(v),
+                ) => Some(*v),
+                (
+                    PrimitiveType::TimestampNs | PrimitiveType::TimestamptzNs,
+                    PrimitiveLiteral::Long(v),
+                ) => Some(v.div_euclid(1000)),
+                (PrimitiveType::Date, PrimitiveLiteral::Int(v)) => Some(*v as i64 * 86_400_000_000),
+                _ => None,
+            }
+        };
+        let mut t = t.clone();
+        t.files.retain(|f| {
+            if f.null_counts.get(&id) == Some(&f.records) {
+                return false;
+            }
+            match (
+                f.lower.get(&id).and_then(micros),
+                f.upper.get(&id).and_then(micros),
+            ) {
+                (Some(lo), Some(hi)) => overlaps(lo, hi),
+                _ => true,
+            }
+        });
+        return source.with_iceberg(t);
+    }
+    let files = std::mem::take(&mut source.files);
+    let kept: Vec<super::FileInfo> = files
+        .into_iter()
+        .filter(|f| {
+            let one = Source {
+                files: vec![f.clone()],
+                ..source.clone()
+            };
+            let facts = crate::profile::metadata::facts(&one, &[column.to_string()]);
+            match facts
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|f| f.bounds)
+            {
+                Some(Ok(None)) => false,
+                Some(Ok(Some((lo, hi)))) => {
+                    match (super::slices::micros_of(&lo), super::slices::micros_of(&hi)) {
+                        (Some(lo), Some(hi)) => overlaps(lo, hi),
+                        _ => true,
+                    }
+                }
+                _ => true,
+            }
+        })
+        .collect();
+    source.files = kept;
+    source
 }
