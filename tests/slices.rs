@@ -625,3 +625,71 @@ fn event_time_slices_skip_files_outside_them() {
         assert_eq!(p["files"], 1, "{day}: only the day's file");
     }
 }
+
+/// `shop.hourly`, partitioned by `hour(event_time)` and `identity(status)`: hours in every
+/// spelling, identity values, and both together count what DuckDB counts.
+#[test]
+fn hour_and_identity_partitions_count_what_duckdb_counts() {
+    let _turn = iceberg_table();
+    let src = root().join("testdata/iceberg/daily");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("hourly.json")).unwrap()).unwrap();
+    let dir = PathBuf::from(
+        expected["location"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("file://"),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&src.join("hourly"), &dir);
+    let dir = dir.to_str().unwrap();
+    let count = |p: &Value| p["row_count"].as_u64().unwrap();
+    for (hour, rows) in expected["rows_per_hour"].as_object().unwrap() {
+        let rows = rows.as_u64().unwrap();
+        // `2024-03-08-13` as Iceberg writes it, `2024-03-08T13` and `2024-03-08 13:00`.
+        let (day, h) = hour.rsplit_once('-').unwrap();
+        for spelled in [
+            format!("event_time_hour={hour}"),
+            format!("event_time={day}T{h}"),
+            format!("event_time={day} {h}:00"),
+        ] {
+            let p = profile_json(dir, &spelled);
+            assert_eq!(count(&p), rows, "{spelled}");
+        }
+    }
+    for (status, rows) in expected["rows_per_status"].as_object().unwrap() {
+        let p = profile_json(dir, &format!("status={status}"));
+        assert_eq!(count(&p), rows.as_u64().unwrap(), "{status}");
+    }
+    for (both, rows) in expected["rows_per_hour_and_status"].as_object().unwrap() {
+        let (hour, status) = both.split_once('/').unwrap();
+        let (code, p, stderr) = plimsoll_json(&[
+            "profile",
+            dir,
+            "--partition",
+            &format!("event_time_hour={hour}"),
+            "--partition",
+            &format!("status={status}"),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(count(&p), rows.as_u64().unwrap(), "{both}");
+        assert_eq!(
+            p["partitions"],
+            serde_json::json!([format!("event_time_hour={hour}/status={status}")])
+        );
+    }
+    let latest = profile_json(dir, "event_time=latest");
+    let (last, rows) = expected["rows_per_hour"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .max_by_key(|(h, _)| h.to_string())
+        .unwrap();
+    assert_eq!(count(&latest), rows.as_u64().unwrap(), "{last}");
+    // A day is not an hour.
+    let r = plimsoll(&["profile", dir, "--partition", "event_time_hour=2024-03-08"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("by hour"), "{}", r.stderr);
+}

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq  # noqa: E402
 from pyiceberg.catalog.sql import SqlCatalog  # noqa: E402
 from pyiceberg.partitioning import PartitionField, PartitionSpec  # noqa: E402
 from pyiceberg.schema import Schema  # noqa: E402
-from pyiceberg.transforms import DayTransform  # noqa: E402
+from pyiceberg.transforms import DayTransform, HourTransform, IdentityTransform  # noqa: E402
 from pyiceberg.types import (  # noqa: E402
     DoubleType,
     LongType,
@@ -137,6 +137,53 @@ def write_iceberg(days: list[pa.Table]) -> str:
         return table.metadata.location
 
 
+def write_hourly() -> dict:
+    """`shop.hourly`: partitioned by hour(event_time) and identity(status), one append of 300
+    rows from 2024-03-08 10:00 to 14:59 UTC; counts per hour, per status and per both by DuckDB."""
+    start = dt.datetime(2024, 3, 8, 10, 0, tzinfo=dt.timezone.utc)
+    n = 300
+    table = pa.Table.from_pydict(
+        {
+            "event_id": list(range(1, n + 1)),
+            "event_time": [start + dt.timedelta(seconds=i * 59) for i in range(n)],
+            "status": [STATUSES[(i * 7) % 3] for i in range(n)],
+            "amount": [float(i % 50) for i in range(n)],
+        },
+        schema=SCHEMA,
+    )
+    with tempfile.TemporaryDirectory(prefix="hourly-catalog-") as cat:
+        catalog = SqlCatalog("fixture", uri=f"sqlite:///{cat}/catalog.sqlite", warehouse=WAREHOUSE)
+        catalog.create_namespace("shop")
+        schema = Schema(
+            NestedField(1, "event_id", LongType(), required=True),
+            NestedField(2, "event_time", TimestamptzType(), required=False),
+            NestedField(3, "status", StringType(), required=False),
+            NestedField(4, "amount", DoubleType(), required=False),
+        )
+        spec = PartitionSpec(
+            PartitionField(source_id=2, field_id=1000, transform=HourTransform(), name="event_time_hour"),
+            PartitionField(source_id=3, field_id=1001, transform=IdentityTransform(), name="status"),
+        )
+        t = catalog.create_table("shop.hourly", schema=schema, partition_spec=spec)
+        t.append(table)
+        location = catalog.load_table("shop.hourly").metadata.location
+    src = Path(location[len("file://") :])
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    glob = f"{src}/data/**/*.parquet"
+    q = lambda sql: {r[0]: int(r[1]) for r in con.execute(sql).fetchall()}  # noqa: E731
+    hour = "strftime(event_time AT TIME ZONE 'UTC', '%Y-%m-%d-%H')"
+    return {
+        "location": location,
+        "src": str(src),
+        "rows_per_hour": q(f"SELECT {hour}, count(*) FROM read_parquet('{glob}') GROUP BY 1 ORDER BY 1"),
+        "rows_per_status": q(f"SELECT status, count(*) FROM read_parquet('{glob}') GROUP BY 1 ORDER BY 1"),
+        "rows_per_hour_and_status": q(
+            f"SELECT {hour} || '/' || status, count(*) FROM read_parquet('{glob}') GROUP BY 1 ORDER BY 1"
+        ),
+    }
+
+
 def main() -> None:
     days = all_days()
 
@@ -149,6 +196,14 @@ def main() -> None:
     (OUT / "LOCATION").write_text(location + "\n")
     counts = duckdb_counts(f"{src}/data/**/*.parquet")
     assert list(counts.values()) == ROWS, counts
+    hourly = write_hourly()
+    shutil.copytree(hourly.pop("src"), OUT / "hourly")
+    (OUT / "hourly.json").write_text(
+        json.dumps(
+            {"_comment": "Rows of shop.hourly counted by DuckDB over its data files.", **hourly}, indent=2
+        )
+        + "\n"
+    )
     (OUT / "expected.json").write_text(
         json.dumps(
             {
