@@ -293,6 +293,19 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
             "fewer than 1 items",
         ),
         (
+            "a slice of two days",
+            base.replace(
+                "    fields:",
+                "    slice: { column: t, every: 2d }\n    fields:",
+            ),
+            "is not one of",
+        ),
+        (
+            "a slice without its column",
+            base.replace("    fields:", "    slice: { every: 1d }\n    fields:"),
+            "missing \"column\"",
+        ),
+        (
             "a skew without its share",
             format!("{base}        skew: {{}}\n"),
             "missing \"max_top_share\"",
@@ -424,6 +437,18 @@ fn invalid_documents_are_rejected_by_both_the_schema_and_the_parser() {
         assert!(
             parse_contract(Path::new("c.yaml"), &text).is_ok(),
             "{extra}"
+        );
+    }
+    // A slice of an hour or a day is valid under both.
+    for every in ["1h", "1d"] {
+        let text = base.replace(
+            "    fields:",
+            &format!("    slice: {{ column: event_time, every: {every} }}\n    fields:"),
+        );
+        assert!(errors(&yaml(&text)).is_empty(), "{every}");
+        assert!(
+            parse_contract(Path::new("c.yaml"), &text).is_ok(),
+            "{every}"
         );
     }
     // Numbers with `_` separators are text in YAML 1.2, and valid as the parser reads them.

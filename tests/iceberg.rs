@@ -237,9 +237,10 @@ fn snapshots_are_selected_by_id_and_by_time() {
         "{}",
         r.stderr
     );
-    // Hive partition selection does not apply to Iceberg tables.
+    // A key that is no partition field (the table is unpartitioned) says what can be selected.
     let r = plimsoll(&["profile", dir, "--partition", "date=latest"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not a partition field"), "{}", r.stderr);
     assert!(r.stderr.contains("--snapshot"), "{}", r.stderr);
 }
 

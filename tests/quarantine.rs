@@ -688,8 +688,8 @@ fn odcs_rules_quarantine_the_hand_worked_rows() {
 
 /// The duplicate-key selection the table-level composite `unique: [a, b]` uses: every row of a
 /// key pair that occurs more than once, rows with a null key column left out (worked by hand).
-#[test]
-fn composite_keys_select_every_row_of_a_repeated_pair() {
+/// id: 1..=7; (a, b): (x,1) (x,1) (x,2) (y,1) (y,1) (y,1) (x,null).
+fn composite_batch() -> RecordBatch {
     use arrow::array::{ArrayRef, Int64Array, StringArray};
     use arrow::datatypes::{Field, Schema};
     use std::sync::Arc;
@@ -717,7 +717,39 @@ fn composite_keys_select_every_row_of_a_repeated_pair() {
             .map(|(n, c)| Field::new(*n, c.data_type().clone(), true))
             .collect::<Vec<_>>(),
     ));
-    let batch = RecordBatch::try_new(schema, cols.into_iter().map(|c| c.1).collect()).unwrap();
+    RecordBatch::try_new(schema, cols.into_iter().map(|c| c.1).collect()).unwrap()
+}
+
+/// The rows of a repeated `(a, b)` pair in `composite_batch`, with their reasons (by hand).
+fn composite_want() -> BTreeMap<i64, String> {
+    [
+        (1, "(`a`, `b`) = ('x', 1) occurs 2 times"),
+        (2, "(`a`, `b`) = ('x', 1) occurs 2 times"),
+        (4, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+        (5, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+        (6, "(`a`, `b`) = ('y', 1) occurs 3 times"),
+    ]
+    .into_iter()
+    .map(|(k, r)| (k, r.to_string()))
+    .collect()
+}
+
+/// The rows of a quarantine file: id -> reason.
+fn reasons_by_id(batches: &[RecordBatch]) -> BTreeMap<i64, String> {
+    let mut rows = BTreeMap::new();
+    for b in batches {
+        let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
+        let reasons = texts(b, "_plimsoll_reason");
+        for (i, reason) in reasons.iter().enumerate() {
+            rows.insert(ids.value(i), reason.clone().unwrap());
+        }
+    }
+    rows
+}
+
+#[test]
+fn composite_keys_select_every_row_of_a_repeated_pair() {
+    let batch = composite_batch();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let rows: BTreeMap<i64, String> = rt.block_on(async {
         let ctx = datafusion::prelude::SessionContext::new();
@@ -728,27 +760,49 @@ fn composite_keys_select_every_row_of_a_repeated_pair() {
             .collect()
             .await
             .unwrap();
-        let mut rows = BTreeMap::new();
-        for b in out {
-            let ids = b.column_by_name("id").unwrap().as_primitive::<Int64Type>();
-            let reasons = texts(&b, "_plimsoll_reason");
-            for (i, reason) in reasons.iter().enumerate() {
-                rows.insert(ids.value(i), reason.clone().unwrap());
-            }
-        }
-        rows
+        reasons_by_id(&out)
     });
-    let want: BTreeMap<i64, String> = [
-        (1, "(`a`, `b`) = ('x', 1) occurs 2 times"),
-        (2, "(`a`, `b`) = ('x', 1) occurs 2 times"),
-        (4, "(`a`, `b`) = ('y', 1) occurs 3 times"),
-        (5, "(`a`, `b`) = ('y', 1) occurs 3 times"),
-        (6, "(`a`, `b`) = ('y', 1) occurs 3 times"),
-    ]
-    .into_iter()
-    .map(|(k, r)| (k, r.to_string()))
-    .collect();
-    assert_eq!(rows, want);
+    assert_eq!(rows, composite_want());
+}
+
+/// `check --quarantine` with a table-level composite `unique: [a, b]`: the `duplicates` result
+/// names its file, `duplicates-a+b.parquet`, holding exactly the hand-worked rows.
+#[test]
+fn a_table_level_composite_key_quarantines_its_duplicate_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("pairs");
+    std::fs::create_dir_all(&table).unwrap();
+    common::parquet(&table, "part-0.parquet", &[composite_batch()]);
+    let contract = dir.path().join("c.yaml");
+    std::fs::write(
+        &contract,
+        "consumer: keys\ndepends_on:\n  - table: pairs\n    unique: [a, b]\n",
+    )
+    .unwrap();
+    let q = dir.path().join("q");
+    let r = plimsoll(&[
+        "check",
+        table.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--quarantine",
+        q.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let v = json(&r);
+    let dup = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["check"] == "duplicates")
+        .expect("a duplicates result");
+    assert_eq!(dup["quarantine"]["rows"], 5, "{dup}");
+    assert_eq!(dup["quarantine"]["beyond_cap"], 0, "{dup}");
+    let path = PathBuf::from(dup["quarantine"]["path"].as_str().unwrap());
+    assert_eq!(path, q.join("pairs/all/duplicates-a+b.parquet"));
+    assert_eq!(reasons_by_id(&read_file(&path)), composite_want());
 }
 
 /// An Iceberg table (written by iceberg-rust): the rows of the snapshot read, under

@@ -3,7 +3,7 @@
 
 use super::{
     Baseline, BaselineOutcome, BaselineSpec, FreshScan, Skipped, Slice, current_date_partition,
-    partition_values, preceding_values, profile_partitions,
+    preceding_values, profile_partitions,
 };
 use crate::error::{Error, Result};
 use crate::history::{History, StoredSlice};
@@ -52,6 +52,9 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
                     .await?,
                 ));
             }
+            // A table partitioned by a time transform, one partition selected: the partitions
+            // before it, as for hive date partitions (below).
+            Some(BaselineSpec::Preceding(_)) if current_date_partition(r.source).is_some() => {}
             Some(BaselineSpec::Preceding(days)) => {
                 let Some(current) = &table.snapshot else {
                     return Ok(BaselineOutcome::Unavailable(format!(
@@ -84,13 +87,16 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
                     one_slice(ctx, description, &other, r.columns, r.source, true).await?,
                 ));
             }
+            // A partition field: handled with other slices below.
+            Some(BaselineSpec::Partition(k, _))
+                if r.source.slice_keys.iter().any(|s| s.answers_to(k)) => {}
             Some(BaselineSpec::Partition(k, v)) => {
                 return not_here(
                     r,
                     format!(
-                        "{location} is an Iceberg table: it has no partition directories (`--baseline {k}={v}`)"
+                        "{location} is an Iceberg table not partitioned by `{k}` (`--baseline {k}={v}`)"
                     ),
-                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`",
+                    "compare snapshots with `--baseline snapshot:ID` or `--baseline 7d`, or name a partition field",
                 );
             }
             _ => {}
@@ -110,6 +116,31 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
             return Ok(BaselineOutcome::Ready(
                 one_slice(ctx, description, &source, r.columns, r.source, false).await?,
             ));
+        }
+        Some(BaselineSpec::Partition(k, v))
+            if !r.source.partition_cols.iter().any(|(key, _)| key == k)
+                && let Some(key) = r.source.slice_keys.iter().find(|s| s.answers_to(k)) =>
+        {
+            // A partition field of an Iceberg table, or an event-time slice.
+            let value = key
+                .normalize(v)
+                .map_err(|why| Error::usage(why, format!("`--baseline {}=VALUE`", key.name)))?;
+            let slices = profile_partitions(
+                ctx,
+                r.source,
+                &key.name,
+                std::slice::from_ref(&value),
+                r.columns,
+            )
+            .await?;
+            return Ok(BaselineOutcome::Ready(Baseline::new(
+                format!("partition {}={value}", key.name),
+                slices,
+                Some(FreshScan::Partitions {
+                    key: key.name.clone(),
+                    values: vec![value],
+                }),
+            )));
         }
         Some(BaselineSpec::Partition(k, v)) => {
             if !r.source.partition_cols.iter().any(|(key, _)| key == k) {
@@ -158,7 +189,7 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
             },
         ));
     };
-    let all = partition_values(r.source, &key);
+    let all = super::earlier_slices(r.source, &key, &current, n).await?;
     // The newest `n` earlier partitions on which no table-level check failed (those are replaced
     // by older ones, so a repaired table is not compared with its broken self); a partition on
     // which a field's check failed stays, left out of that field's baseline only.
@@ -203,9 +234,21 @@ pub async fn build(ctx: &crate::Context, r: &BaselineRequest<'_>) -> Result<Base
         }));
     }
     let description = format!(
-        "{} {}partition(s) before {key}={current}",
+        "{} {}{} before {key}={current}{}",
         slices.len(),
-        if r.same_weekday { "same-weekday " } else { "" }
+        if r.same_weekday { "same-weekday " } else { "" },
+        if r.source.sliced_by_event_time() {
+            "slice(s)"
+        } else {
+            "partition(s)"
+        },
+        if r.source.sliced_by_event_time() {
+            " (event-time slices, cut by a filter on the column)"
+        } else if r.source.iceberg().is_some() {
+            " (partitions of the Iceberg table, not snapshots)"
+        } else {
+            ""
+        }
     );
     Ok(BaselineOutcome::Ready(with_skipped(
         Baseline::new(

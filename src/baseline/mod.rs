@@ -324,16 +324,65 @@ impl Baseline {
 }
 
 /// The date partition key of a source and the current slice's value, when exactly one value of
-/// one date-typed partition key is selected.
+/// one date-typed partition key is selected; or, for an Iceberg table partitioned by a time
+/// transform or a table sliced by event time, the one time slice selected.
 pub fn current_date_partition(source: &Source) -> Option<(String, String)> {
-    let (key, _) = source
+    if let Some((key, _)) = source
         .partition_cols
         .iter()
-        .find(|(_, dt)| *dt == DataType::Date32)?;
-    let values = values_of(source.files.iter(), key);
-    match values.as_slice() {
-        [one] => Some((key.clone(), one.clone())),
-        _ => None,
+        .find(|(_, dt)| *dt == DataType::Date32)
+    {
+        let values = values_of(source.files.iter(), key);
+        return match values.as_slice() {
+            [one] => Some((key.clone(), one.clone())),
+            _ => None,
+        };
+    }
+    current_slice(source).map(|(k, v, _)| (k, v))
+}
+
+/// The one time slice selected of a table sliced by an Iceberg time partition or by event
+/// time: its key, value and unit.
+pub fn current_slice(source: &Source) -> Option<(String, String, crate::source::slices::Unit)> {
+    use crate::source::slices::KeyOrigin;
+    if let [one] = source.selected_slices() {
+        let (k, v) = one.split_once('=')?;
+        let unit = source.slice_keys.iter().find(|s| s.name == k)?.unit?;
+        return Some((k.to_string(), v.to_string(), unit));
+    }
+    source
+        .slice_keys
+        .iter()
+        .filter(|k| matches!(k.origin, KeyOrigin::Iceberg { .. }))
+        .find_map(|k| {
+            let unit = k.unit?;
+            match values_of(source.files.iter(), &k.name).as_slice() {
+                [one] => Some((k.name.clone(), one.clone(), unit)),
+                _ => None,
+            }
+        })
+}
+
+/// The values of the slice key `key` before `current` that a baseline may use: the partitions
+/// of the table (hive directories, Iceberg partitions, from the listing), or for event-time
+/// slices the calendar's slices before it.
+pub async fn earlier_slices(
+    source: &Source,
+    key: &str,
+    current: &str,
+    wanted: usize,
+) -> Result<Vec<String>> {
+    let event = source
+        .slice_keys
+        .iter()
+        .find(|k| k.name == key && k.origin == crate::source::slices::KeyOrigin::EventTime);
+    match event.and_then(|k| k.unit) {
+        Some(unit) => Ok(crate::source::slices::preceding(
+            unit,
+            current,
+            wanted.saturating_mul(2) + 7,
+        )),
+        None => source.partition_values(key).await,
     }
 }
 

@@ -53,6 +53,9 @@ pub struct TableContract {
     pub max_duplicate_rate: Option<f64>,
     /// What a change of the table's schema against the baseline is (`schema_drift`).
     pub schema: Option<SchemaPolicy>,
+    /// Slices of a table not partitioned by time, cut by an event-time column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slice: Option<Slice>,
     pub line: usize,
 }
 
@@ -62,6 +65,18 @@ pub struct TableContract {
 pub struct UniqueKey {
     pub columns: Vec<String>,
     /// The line of the key, cited by its result.
+    pub line: usize,
+}
+
+/// `slice: { column: event_time, every: 1d }`: the table's slices are the days (or hours) of
+/// `column`; `--partition column=2024-03-08` selects one, and the row-count baseline is the
+/// slices before it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slice {
+    pub column: String,
+    /// Seconds: 3600 (`1h`) or 86400 (`1d`).
+    pub every: u64,
+    /// The line of `slice:`, cited by errors.
     pub line: usize,
 }
 
@@ -419,6 +434,7 @@ impl TableContract {
             max_cardinality_change: None,
             max_null_rate_change: None,
             severities: Vec::new(),
+            slice: None,
             line,
         }
     }

@@ -48,7 +48,9 @@ pub mod keys {
         "max_cardinality_change",
         "max_null_rate_change",
         "severity",
+        "slice",
     ];
+    pub const SLICE: &[&str] = &["column", "every"];
     /// A table entry's `schema` (what a change against the baseline is).
     pub const SCHEMA: &[&str] = &[
         "allow_new_columns",
@@ -99,6 +101,7 @@ pub mod keys {
         ("skew", SKEW),
         ("references", REFERENCES),
         ("schema", SCHEMA),
+        ("slice", SLICE),
     ];
 }
 
@@ -878,6 +881,7 @@ impl Parser<'_> {
                     t.max_null_rate_change = self.rate(v, "max_null_rate_change").map(|r| r.value)
                 }
                 "severity" => self.key_severity(v, None),
+                "slice" => t.slice = self.slice(v),
                 _ => unreachable!(),
             }
         }
@@ -1022,6 +1026,41 @@ impl Parser<'_> {
             );
         }
         Some(s)
+    }
+
+    /// `slice: { column, every }`: `every` is `1h` or `1d`.
+    pub(crate) fn slice(&mut self, node: &Node) -> Option<super::model::Slice> {
+        let entries = self.mapping(node, "`slice`", keys::SLICE)?;
+        let (mut column, mut every) = (None, None);
+        for (key, _, v) in &entries {
+            match *key {
+                "column" => column = self.string(v, "slice.column"),
+                "every" => match self.duration(v, "slice.every") {
+                    Some(d @ (3600 | 86_400)) => every = Some(d),
+                    Some(_) => self.problem(
+                        v,
+                        "`slice.every` must be `1h` or `1d`: a slice is one hour or one day of the column".into(),
+                    ),
+                    None => {}
+                },
+                _ => unreachable!(),
+            }
+        }
+        for req in ["column", "every"] {
+            if !entries.iter().any(|e| e.0 == req) {
+                self.problem(
+                    node,
+                    format!(
+                        "`slice` needs `{req}` (write `slice: {{ column: event_time, every: 1d }}`)"
+                    ),
+                );
+            }
+        }
+        Some(super::model::Slice {
+            column: column?,
+            every: every?,
+            line: node.span.start.line(),
+        })
     }
 
     pub(crate) fn freshness(&mut self, node: &Node) -> Option<Freshness> {

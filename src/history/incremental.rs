@@ -45,6 +45,12 @@ pub async fn profile_or_scan(
     columns: &[String],
     options: &Options,
 ) -> Result<(Profiled, Option<Incremental>)> {
+    // A partitioned Iceberg table: per partition, from the stored partition profiles.
+    if let Some((p, inc)) =
+        super::slices::profile(ctx, source, history, table, columns, options).await?
+    {
+        return Ok((p, Some(inc)));
+    }
     match profile(ctx, source, history, table, columns, options).await? {
         Some((p, inc)) => Ok((p, Some(inc))),
         None => Ok((

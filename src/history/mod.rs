@@ -10,6 +10,7 @@
 pub mod fileset;
 pub mod incremental;
 pub mod restated;
+pub mod slices;
 pub mod store;
 pub mod trend;
 

@@ -163,12 +163,11 @@ pub async fn count(
                 .alias(format!("b{i}"))
         })
         .collect();
-    let keys: Vec<&String> = if by_partition {
-        source.partition_cols.iter().map(|(k, _)| k).collect()
+    let (keys, group): (Vec<String>, Vec<Expr>) = if by_partition {
+        source.group_keys().into_iter().unzip()
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let group: Vec<Expr> = keys.iter().map(|k| column_expr(k)).collect();
     let df = source.dataframe(ctx).await?;
     let df = df.aggregate(group, exprs).map_err(|e| Error::Query {
         source_name: source.location.clone(),

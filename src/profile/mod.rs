@@ -133,11 +133,7 @@ async fn plan_with(
         })
         .collect();
     let group: Vec<Expr> = if options.by_partition {
-        source
-            .partition_cols
-            .iter()
-            .map(|(k, _)| column_expr(k))
-            .collect()
+        source.group_keys().into_iter().map(|(_, e)| e).collect()
     } else {
         vec![]
     };
@@ -404,7 +400,8 @@ pub async fn profile_with(
     options: &Options,
 ) -> Result<Profiled> {
     let mut whole = footer_profile(source);
-    let by_partition = options.by_partition && !source.partition_cols.is_empty();
+    let group_keys: Vec<String> = source.group_keys().into_iter().map(|(k, _)| k).collect();
+    let by_partition = options.by_partition && !group_keys.is_empty();
     // Rows the metadata cannot count (an Iceberg snapshot with delete files) are counted by the
     // scan: over the first column when none is asked for.
     let first: Vec<String>;
@@ -440,11 +437,7 @@ pub async fn profile_with(
     let pool = session.runtime_env().memory_pool.clone();
     let held = datafusion::execution::memory_pool::MemoryConsumer::new("Plimsoll profiles")
         .register(&pool);
-    let keys = if by_partition {
-        source.partition_cols.len()
-    } else {
-        0
-    };
+    let keys = if by_partition { group_keys.len() } else { 0 };
     // Fields in column order: groups are cut from the front of the columns left, and a group
     // split after a refusal is scanned before them.
     let mut fields: Vec<FieldProfile> = Vec::new();
@@ -505,7 +498,7 @@ pub async fn profile_with(
                     continue;
                 }
                 let mut name = Vec::new();
-                for (k, (key, _)) in source.partition_cols.iter().enumerate() {
+                for (k, key) in group_keys.iter().enumerate() {
                     let v = arrow::compute::cast(batch.column(k), &DataType::Utf8)
                         .map_err(|e| Error::Internal(e.to_string()))?;
                     // A null key is Hive's null partition, named as its directory is.
@@ -529,6 +522,11 @@ pub async fn profile_with(
     let mut partitions: Vec<(String, TableProfile)> = Vec::new();
     for (name, fields) in by_name {
         let mut part = footer_profile(&source.only_partition(&name));
+        if source.sliced_by_event_time() || !source.counts_exact() {
+            // A slice cut from the files by a filter: its rows are the scan's.
+            part.row_count = fields.first().map_or(0, FieldProfile::rows);
+            part.partitions = vec![name.clone()];
+        }
         part.fields = fields;
         part.scan.scanned = true;
         part.scan.passes = passes;

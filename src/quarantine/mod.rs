@@ -178,7 +178,8 @@ pub async fn table(
 /// `<check>[-<field>].parquet`.
 fn file_name(r: &CheckResult) -> String {
     match &r.field {
-        Some(f) => format!("{}-{f}.parquet", r.check),
+        // A composite key (`order_id,line_no`) is written `order_id+line_no`.
+        Some(f) => format!("{}-{}.parquet", r.check, f.replace(',', "+")),
         None => format!("{}.parquet", r.check),
     }
 }

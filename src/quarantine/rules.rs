@@ -56,6 +56,17 @@ fn reason(name: &str, kind: Kind, what: String) -> Expr {
 /// numeric bound on a string column).
 pub fn of(plan: &CheckPlan, t: &TablePlan, r: &CheckResult, schema: &Schema) -> Option<Rule> {
     let entry = entry_of(plan, t, r)?;
+    if r.check == CheckId::Duplicates {
+        // A table-level `unique` key: its result names the key's columns joined by `,`.
+        let key = entry.unique.iter().find(|k| Some(k.name()) == r.field)?;
+        let present = key
+            .columns
+            .iter()
+            .all(|c| schema.field_with_name(c).is_ok());
+        return present.then(|| Rule::Duplicates {
+            keys: key.columns.clone(),
+        });
+    }
     let f = entry
         .fields
         .iter()

@@ -173,10 +173,11 @@ async fn run(
     let mut sources = Vec::with_capacity(plan.tables.len());
     for t in &plan.tables {
         let what = snapshot_for(ctx, plan, t, &mut report.notes).await?;
+        let slicing = super::slicing::event_slicing(plan, t)?;
         let source = if t.partitions.is_empty() {
-            Source::open_with(ctx, &what, &plan.partitions, sole).await?
+            Source::open_sliced(ctx, &what, &plan.partitions, sole, slicing.as_ref()).await?
         } else {
-            Source::open(ctx, &what, &t.partitions).await?
+            Source::open_sliced(ctx, &what, &t.partitions, true, slicing.as_ref()).await?
         };
         report
             .notes
@@ -185,10 +186,10 @@ async fn run(
     }
     if !sole {
         for p in &plan.partitions {
-            if !sources
-                .iter()
-                .any(|s| s.partition_cols.iter().any(|(k, _)| k == &p.key))
-            {
+            if !sources.iter().any(|s| {
+                s.partition_cols.iter().any(|(k, _)| k == &p.key)
+                    || s.slice_keys.iter().any(|k| k.answers_to(&p.key))
+            }) {
                 return Err(Error::usage(
                     format!("no table of this run is partitioned by `{}`", p.key),
                     "`--partition KEY=...` needs a table with `KEY=value/` directories",

@@ -11,6 +11,7 @@ pub mod drift;
 pub mod lint;
 pub mod plan;
 pub mod profile;
+pub mod slicing;
 pub mod status;
 pub mod suggest;
 pub mod trend;

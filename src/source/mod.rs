@@ -15,6 +15,8 @@ pub mod iceberg;
 pub mod panics;
 mod partitions;
 pub mod s3;
+pub mod slices;
+mod slicing;
 pub mod storage;
 pub mod unify;
 
@@ -138,6 +140,15 @@ pub struct Source {
     /// What the user should know about the source (stray partition directories left out), one
     /// line each, for the front end to show as `warning: ...`.
     pub warnings: Vec<String>,
+    /// Keys the table is sliced by that are not hive directories: an Iceberg table's partition
+    /// fields, or the event-time column of a contract's `slice:` (see [`slices`]).
+    pub slice_keys: Vec<slices::SliceKey>,
+    /// The event-time slices selected (`event_time=2024-03-08`), cut from the files by `filter`.
+    selected_slices: Vec<String>,
+    /// The filter cuts inside files: their row counts are not the slice's.
+    rows_filtered: bool,
+    /// Where the event-time slicing was declared (`contract.yaml:12`), for its errors.
+    slicing_declared_at: Option<String>,
 }
 
 impl Source {
@@ -158,9 +169,22 @@ impl Source {
         selectors: &[PartitionSelector],
         strict: bool,
     ) -> Result<Source> {
+        Self::open_sliced(ctx, what, selectors, strict, None).await
+    }
+
+    /// As [`Source::open_with`], with a contract's event-time slicing (`slice: { column, every }`)
+    /// for `--partition COLUMN=...` on a table not partitioned by time.
+    pub async fn open_sliced(
+        ctx: &Context,
+        what: &SourceRef,
+        selectors: &[PartitionSelector],
+        strict: bool,
+        slicing: Option<&slices::EventSlicing>,
+    ) -> Result<Source> {
         let location = what.location.as_str();
         if let Some(target) = iceberg::detect(ctx, location).await? {
-            return Self::open_iceberg(ctx, location, &target, selectors, what.snapshot).await;
+            let source = Self::open_iceberg(ctx, location, &target, what.snapshot, slicing).await?;
+            return source.select(selectors, strict).await;
         }
         if what.snapshot != SnapshotSelect::Current {
             return Err(Error::usage(
@@ -194,7 +218,12 @@ impl Source {
             filter: None,
             key_layout,
             warnings,
+            slice_keys: Vec::new(),
+            selected_slices: Vec::new(),
+            rows_filtered: false,
+            slicing_declared_at: None,
         };
+        let source = slicing::with_event_slicing(source, slicing);
         source.select(selectors, strict).await
     }
 
@@ -202,22 +231,13 @@ impl Source {
     /// this source was opened with (nothing is listed again), footers read.
     pub async fn select(&self, selectors: &[PartitionSelector], strict: bool) -> Result<Source> {
         let Backend::Files { storage, .. } = &self.backend else {
-            if let Some(s) = selectors.first() {
-                return Err(Error::usage(
-                    format!(
-                        "`--partition {}=...` does not apply to the Iceberg table `{}`",
-                        s.key, self.location
-                    ),
-                    "select an Iceberg snapshot with `--snapshot ID` or `--as-of TIME` instead",
-                ));
-            }
-            return Ok(self.clone());
+            return slicing::select_iceberg(self, selectors, strict).await;
         };
         let location = self.location.as_str();
+        let (selectors, on_slices) = slicing::split(self, selectors);
         let selectors: Vec<PartitionSelector> = selectors
-            .iter()
+            .into_iter()
             .filter(|s| strict || self.partition_cols.iter().any(|(k, _)| k == &s.key))
-            .cloned()
             .collect();
         let mut files: Vec<FileInfo> = self.listing.as_ref().clone();
         let filter = select(
@@ -254,31 +274,49 @@ impl Source {
                 ),
             });
         }
-        Ok(Source {
+        let source = Source {
             files,
             file_schema: Arc::new(view_types(&schema)),
             filter,
+            selected_slices: Vec::new(),
+            rows_filtered: false,
             ..self.clone()
-        })
+        };
+        slicing::select_event_time(source, &on_slices, strict)
     }
 
     async fn open_iceberg(
         ctx: &Context,
         location: &str,
         target: &iceberg::Target,
-        selectors: &[PartitionSelector],
         snapshot: SnapshotSelect,
+        slicing: Option<&slices::EventSlicing>,
     ) -> Result<Source> {
-        if let Some(s) = selectors.first() {
-            return Err(Error::usage(
-                format!(
-                    "`--partition {}=...` does not apply to the Iceberg table `{location}`",
-                    s.key
-                ),
-                "select an Iceberg snapshot with `--snapshot ID` or `--as-of TIME` instead",
-            ));
-        }
-        let table = iceberg::open(ctx, location, target, snapshot).await?;
+        // Manifests are read by the selection (pruned to the selected partitions).
+        let table = iceberg::open_metadata(ctx, location, target, snapshot).await?;
+        let source = Source {
+            location: location.to_string(),
+            is_file: false,
+            partition_cols: vec![],
+            listing: Arc::new(Vec::new()),
+            files: Vec::new(),
+            file_schema: table.arrow_schema.clone(),
+            filter: None,
+            key_layout: vec![],
+            warnings: vec![],
+            slice_keys: table.slice_keys.clone(),
+            selected_slices: Vec::new(),
+            rows_filtered: false,
+            slicing_declared_at: None,
+            backend: Backend::Iceberg(Arc::new(table.clone())),
+        };
+        let source = source.with_iceberg(table);
+        Ok(slicing::with_event_slicing(source, slicing))
+    }
+
+    /// This source over (a pruning of) its Iceberg table: the table's data files are the
+    /// selected files, each with its partition.
+    fn with_iceberg(&self, table: iceberg::IcebergTable) -> Source {
         let files: Vec<FileInfo> = table
             .files
             .iter()
@@ -287,24 +325,17 @@ impl Source {
                     f.path.clone(),
                     object_store::path::Path::from(f.path.as_str()),
                     f.size,
-                    vec![],
+                    f.partition.clone(),
                 );
                 info.rows = f.records;
                 info
             })
             .collect();
-        Ok(Source {
-            location: location.to_string(),
-            is_file: false,
-            partition_cols: vec![],
-            listing: Arc::new(files.clone()),
+        Source {
             files,
-            file_schema: table.arrow_schema.clone(),
-            filter: None,
-            key_layout: vec![],
-            warnings: vec![],
             backend: Backend::Iceberg(Arc::new(table)),
-        })
+            ..self.clone()
+        }
     }
 
     /// The Iceberg table and snapshot behind this source, when it is one.
@@ -315,15 +346,40 @@ impl Source {
         }
     }
 
-    /// Every file of the table as listed (not only the selected slice).
+    /// Every file of the table as listed (not only the selected slice). Empty for an Iceberg
+    /// table whose manifests were pruned to the selected partitions: see
+    /// [`Source::partition_values`].
     pub fn listing(&self) -> &[FileInfo] {
         &self.listing
+    }
+
+    /// Every value of partition `key` in the table, sorted: from the listing, or for an Iceberg
+    /// table read with pruned manifests, from all its manifests (metadata only).
+    pub async fn partition_values(&self, key: &str) -> Result<Vec<String>> {
+        let files: Vec<FileInfo>;
+        let listed: &[FileInfo] = match self.iceberg() {
+            Some(t) if self.listing.is_empty() => {
+                files = self
+                    .with_iceberg(t.pruned(&self.location, None).await?)
+                    .files;
+                &files
+            }
+            _ => &self.listing,
+        };
+        let mut values: Vec<String> = listed
+            .iter()
+            .filter_map(|f| f.partition.iter().find(|(k, _)| k == key))
+            .map(|(_, v)| v.clone())
+            .collect();
+        values.sort();
+        values.dedup();
+        Ok(values)
     }
 
     /// Whether the files' row counts (footers, manifests) are the table's: false for an Iceberg
     /// snapshot with delete files, whose rows must be counted by a scan.
     pub fn counts_exact(&self) -> bool {
-        self.iceberg().is_none_or(|t| t.delete_files.is_empty())
+        !self.rows_filtered && self.iceberg().is_none_or(|t| t.delete_files.is_empty())
     }
 
     /// Where answers from metadata come from: footers, or Iceberg manifests.
@@ -358,8 +414,43 @@ impl Source {
         Schema::new(fields)
     }
 
-    /// Selected partitions as `key=value/...`, sorted, without duplicates.
+    /// The keys a scan groups by to profile each partition or slice, with the expression giving
+    /// each row's value as slices are named: the hive partition columns, then the slice keys
+    /// (Iceberg partition fields, event-time columns).
+    pub fn group_keys(&self) -> Vec<(String, Expr)> {
+        let column = |n: &str| Expr::Column(datafusion::common::Column::new_unqualified(n));
+        let mut out: Vec<(String, Expr)> = self
+            .partition_cols
+            .iter()
+            .map(|(k, _)| (k.clone(), column(k)))
+            .collect();
+        out.extend(
+            self.slice_keys
+                .iter()
+                .filter(|k| k.data_type != DataType::Null)
+                .map(|k| (k.name.clone(), k.group_expr())),
+        );
+        out
+    }
+
+    /// Whether the slices are cut by a filter on an event-time column rather than by files.
+    pub fn sliced_by_event_time(&self) -> bool {
+        self.slice_keys
+            .iter()
+            .any(|k| k.origin == slices::KeyOrigin::EventTime && k.data_type != DataType::Null)
+    }
+
+    /// The event-time slices selected, as `column=value`.
+    pub fn selected_slices(&self) -> &[String] {
+        &self.selected_slices
+    }
+
+    /// Selected partitions as `key=value/...` (or event-time slices), sorted, without
+    /// duplicates.
     pub fn partitions(&self) -> Vec<String> {
+        if !self.selected_slices.is_empty() {
+            return self.selected_slices.clone();
+        }
         let mut out: Vec<String> = self
             .files
             .iter()
@@ -467,7 +558,11 @@ impl Source {
             Backend::Iceberg(t) => {
                 let files = self.files.iter().map(|f| f.path.clone());
                 let provider = iceberg::IcebergProvider::new(t, files.collect());
-                return ctx.read_table(Arc::new(provider)).map_err(query_err);
+                let df = ctx.read_table(Arc::new(provider)).map_err(query_err)?;
+                return match &self.filter {
+                    Some(f) => df.filter(f.clone()).map_err(query_err),
+                    None => Ok(df),
+                };
             }
             Backend::Files { storage, root } => (storage, root),
         };

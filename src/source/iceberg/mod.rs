@@ -11,10 +11,12 @@
 mod catalog;
 mod errors;
 mod manifests;
+pub mod partitions;
 mod provider;
 
 pub use errors::{describe_error, iceberg_error};
 pub use manifests::DataFileFacts;
+pub use partitions::Prune;
 pub use provider::IcebergProvider;
 
 use crate::context::{CatalogConfig, Context};
@@ -149,6 +151,20 @@ pub struct IcebergTable {
     pub delete_files: Vec<String>,
     /// Where the table came from, for messages.
     pub metadata_location: String,
+    /// The partition fields of the default spec that select slices.
+    pub slice_keys: Vec<crate::source::slices::SliceKey>,
+    /// Partition fields that cannot select a slice (bucket, truncate, void).
+    pub other_partition_fields: Vec<String>,
+    /// Data manifests of the snapshot, and those read (see [`manifests::Listing`]).
+    pub manifests_total: usize,
+    pub manifests_read: usize,
+    /// Files kept whose spec cannot tell their partition (their rows are filtered).
+    pub unpruned: usize,
+    /// `files` are all the snapshot's data files (no partition pruning, manifests read).
+    pub complete: bool,
+    /// The partitions selected, as a scan predicate: the scan's planning then reads only the
+    /// manifests that may hold them.
+    pub scan_filter: Option<iceberg::expr::Predicate>,
 }
 
 /// Never shows the table's FileIO: its properties may hold credentials.
@@ -206,6 +222,20 @@ pub async fn open(
     target: &Target,
     select: SnapshotSelect,
 ) -> Result<IcebergTable> {
+    open_metadata(ctx, location, target, select)
+        .await?
+        .pruned(location, None)
+        .await
+}
+
+/// Opens the Iceberg table at `location` at the selected snapshot without reading its manifests
+/// (no data files listed yet: see [`IcebergTable::pruned`]).
+pub async fn open_metadata(
+    ctx: &Context,
+    location: &str,
+    target: &Target,
+    select: SnapshotSelect,
+) -> Result<IcebergTable> {
     let (table, metadata_location) = load(ctx, location, target).await?;
     let md = table.metadata();
     let snapshot = resolve(location, &table, select)?;
@@ -216,19 +246,24 @@ pub async fn open(
     let arrow_schema = Arc::new(
         iceberg::arrow::schema_to_arrow_schema(&schema).map_err(|e| iceberg_error(location, e))?,
     );
-    let (files, delete_files) = match &snapshot {
-        Some(s) => manifests::data_files(location, &table, s).await?,
-        None => (Vec::new(), Vec::new()),
-    };
-    Ok(IcebergTable {
+    let (slice_keys, other_partition_fields) = partitions::slice_keys(&table, &schema);
+    let t = IcebergTable {
         table,
         snapshot,
         schema,
         arrow_schema,
-        files,
-        delete_files,
+        files: Vec::new(),
+        delete_files: Vec::new(),
         metadata_location,
-    })
+        slice_keys,
+        other_partition_fields,
+        manifests_total: 0,
+        manifests_read: 0,
+        unpruned: 0,
+        complete: false,
+        scan_filter: None,
+    };
+    Ok(t)
 }
 
 /// Snapshots of the table, oldest first.
@@ -303,6 +338,28 @@ enum MetricsMode {
 }
 
 impl IcebergTable {
+    /// The same snapshot with its data files read from the manifests again, keeping only those
+    /// of the partitions `prune` selects (manifests pruned by their partition summaries first);
+    /// every data file with no `prune`.
+    pub async fn pruned(&self, location: &str, prune: Option<&Prune>) -> Result<IcebergTable> {
+        let listing = match &self.snapshot {
+            Some(s) => {
+                manifests::data_files(location, &self.table, s, &self.slice_keys, prune).await?
+            }
+            None => manifests::Listing::default(),
+        };
+        Ok(IcebergTable {
+            files: listing.files,
+            delete_files: listing.deletes,
+            manifests_total: listing.manifests_total,
+            manifests_read: listing.manifests_read,
+            unpruned: listing.unpruned,
+            complete: prune.is_none(),
+            scan_filter: None,
+            ..self.clone()
+        })
+    }
+
     pub fn snapshot_id(&self) -> Option<i64> {
         self.snapshot.as_ref().map(|s| s.snapshot_id())
     }

@@ -29,6 +29,8 @@ pub struct IcebergProvider {
     schema: ArrowSchemaRef,
     /// The data files to read: the snapshot's, or those added since an earlier run.
     files: Arc<HashSet<String>>,
+    /// The selected partitions as a predicate, so planning prunes manifests.
+    filter: Option<iceberg::expr::Predicate>,
 }
 
 impl IcebergProvider {
@@ -38,6 +40,7 @@ impl IcebergProvider {
             snapshot_id: t.snapshot_id(),
             schema: t.arrow_schema.clone(),
             files: Arc::new(files),
+            filter: t.scan_filter.clone(),
         }
     }
 }
@@ -80,6 +83,10 @@ impl TableProvider for IcebergProvider {
                 builder.select_empty()
             } else {
                 builder.select(names)
+            };
+            let builder = match &self.filter {
+                Some(p) => builder.with_filter(p.clone()),
+                None => builder,
             };
             tasks = builder
                 .build()
