@@ -105,7 +105,8 @@ pub fn new_run_id(now: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
-fn random_u64() -> u64 {
+/// A random number for temporary names (not for anything secret).
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -124,6 +125,12 @@ fn escape(name: &str) -> Result<String, HistoryError> {
             reason: "empty".into(),
         });
     }
+    Ok(segment(name))
+}
+
+/// A name as one safe path segment: bytes outside `[A-Za-z0-9._=-]` (and a leading `.`) become
+/// `+XX`, so any name maps to one segment and back (`unescape`).
+pub(crate) fn segment(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for (i, b) in name.bytes().enumerate() {
         let safe =
@@ -134,7 +141,7 @@ fn escape(name: &str) -> Result<String, HistoryError> {
             out.push_str(&format!("+{b:02X}"));
         }
     }
-    Ok(out)
+    out
 }
 
 fn unescape(segment: &str) -> Option<String> {

@@ -103,10 +103,10 @@ impl Target {
 
     /// Writes and deletes a temporary object: the location takes writes.
     pub async fn probe(&self) -> Result<()> {
-        let key = self
-            .prefix
-            .clone()
-            .join(format!(".tmp-probe-{:016x}", random_u64()));
+        let key = self.prefix.clone().join(format!(
+            ".tmp-probe-{:016x}",
+            crate::history::store::random_u64()
+        ));
         self.store
             .put(&key, PutPayload::from_static(b""))
             .await
@@ -122,9 +122,10 @@ impl Target {
         for d in dir {
             at = at.join(d.as_str());
         }
-        let tmp = at
-            .clone()
-            .join(format!(".tmp-{name}-{:016x}", random_u64()));
+        let tmp = at.clone().join(format!(
+            ".tmp-{name}-{:016x}",
+            crate::history::store::random_u64()
+        ));
         let target = at.join(name);
         self.store
             .put(&tmp, PutPayload::from(bytes))
@@ -145,30 +146,9 @@ impl Target {
     }
 }
 
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
-}
-
-/// A name as one safe path segment: bytes outside `[A-Za-z0-9._=-]` (and a leading `.`) become
-/// `+XX`, as in the history store.
+/// A name as one safe path segment, as in the history store (`+XX` for other bytes).
 pub fn segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for (i, b) in name.bytes().enumerate() {
-        let safe =
-            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'=' | b'-') || (b == b'.' && i > 0);
-        if safe {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("+{b:02X}"));
-        }
-    }
+    let out = crate::history::store::segment(name);
     if out.is_empty() { "+".into() } else { out }
 }
 
