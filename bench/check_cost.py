@@ -99,11 +99,12 @@ def main() -> None:
 
     def run(cmd):
         start = compare.time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
+        p = subprocess.run(["/usr/bin/time", "-f", "%M %U %S"] + cmd, capture_output=True, text=True)
         wall = compare.time.perf_counter() - start
         if p.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stderr}")
-        return wall, int(p.stderr.strip().splitlines()[-1]) // 1024
+        rss_kb, user, system = p.stderr.strip().splitlines()[-1].split()
+        return wall, int(rss_kb) // 1024, float(user) + float(system)
 
     for cmd in commands.values():  # warm the page cache, check every variant runs
         run(cmd)
@@ -114,18 +115,23 @@ def main() -> None:
             order.reverse()
         for name, cmd in order:
             results[name].append(run(cmd))
-            print(f"run {i + 1} {name:42s} {results[name][-1][0]:7.3f} s", flush=True)
+            wall, _, cpu = results[name][-1]
+            print(f"run {i + 1} {name:42s} {wall:7.3f} s wall {cpu:7.3f} s CPU", flush=True)
     size = sum(f.stat().st_size for f in data.rglob("*.parquet"))
     print()
     print(f"table: {data.name}, {size / 1e6:.1f} MB of Parquet, checking {today} against the 7 days before")
-    base = statistics.median(w for w, _ in results["base (unit_change off)"])
-    print("| variant | median s | over base | peak RSS MB |")
-    print("|---|---|---|---|")
+    # CPU time (user + system) is the steadier measure on a shared machine; wall time is shown too.
+    base = results["base (unit_change off)"]
+    base_wall = statistics.median(w for w, _, _ in base)
+    base_cpu = statistics.median(c for _, _, c in base)
+    print("| variant | median wall s | median CPU s | CPU over base | peak RSS MB |")
+    print("|---|---|---|---|---|")
     for name, runs in results.items():
-        med = statistics.median(w for w, _ in runs)
-        rss = max(r for _, r in runs)
-        print(f"| {name} | {med:.3f} | {med - base:+.3f} s ({med / base:.2f}×) | {rss} |")
-
+        wall = statistics.median(w for w, _, _ in runs)
+        cpu = statistics.median(c for _, _, c in runs)
+        rss = max(r for _, r, _ in runs)
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} | {cpu - base_cpu:+.3f} s ({cpu / base_cpu:.2f}×) | {rss} |")
+    print(f"(base wall {base_wall:.3f} s)")
 
 if __name__ == "__main__":
     main()
