@@ -397,6 +397,60 @@ fn contract_against_contract_reports_tightened_and_loosened_expectations() {
     assert_eq!(code, 0);
 }
 
+/// The semantic-drift thresholds are expectations too: fewer new values allowed, or a smaller
+/// change of the null rate or the distinct count (a field's own, else its table entry's).
+#[test]
+fn contract_against_contract_judges_the_drift_thresholds() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = write(
+        dir.path(),
+        "v1.yaml",
+        "consumer: finance\ndepends_on:\n  - table: orders\n    fields:\n      - name: status\n        max_new_values: 3\n      - name: amount\n",
+    );
+    let v2 = write(
+        dir.path(),
+        "v2.yaml",
+        "consumer: finance\ndepends_on:\n  - table: orders\n    max_null_rate_change: 0.02\n    fields:\n      - name: status\n        max_new_values: 0\n      - name: amount\n        max_cardinality_change: 0.8\n",
+    );
+    let (code, v, stderr) = plimsoll_json(&["compat", &v1, &v2, "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let find = |exp: &str, field: &str| -> Value {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["expectation"] == exp && c["field"] == field)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {exp} of {field} in {v:#}"))
+    };
+    let new_values = find("max_new_values", "status");
+    assert_eq!(new_values["change"], "tightened");
+    assert_eq!(
+        (new_values["old"].as_str(), new_values["new"].as_str()),
+        (Some("3"), Some("0"))
+    );
+    // The table's new null-rate change applies to both fields.
+    for field in ["status", "amount"] {
+        assert_eq!(find("max_null_rate_change", field)["change"], "tightened");
+    }
+    // Unset is the default, 0.5: allowing 0.8 loosens it.
+    let cardinality = find("max_cardinality_change", "amount");
+    assert_eq!(cardinality["change"], "loosened");
+    assert_eq!(
+        (cardinality["old"].as_str(), cardinality["new"].as_str()),
+        (Some("0.5"), Some("0.8"))
+    );
+    // Nothing else changed: `status` keeps the default cardinality threshold.
+    assert!(
+        !v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["expectation"] == "max_cardinality_change" && c["field"] == "status"),
+        "{v:#}"
+    );
+}
+
 #[test]
 fn a_loosened_producer_promise_breaks_the_consumers_that_relied_on_it() {
     let dir = tempfile::tempdir().unwrap();

@@ -316,6 +316,40 @@ fn field(
     d.flag("required", f.required, g.required);
     d.flag("unique", f.unique, g.unique);
     d.upper("max_null_rate", null_limit(ot, f), null_limit(nt, g));
+    d.upper(
+        "max_new_values",
+        f.max_new_values.map(|v| v as f64),
+        g.max_new_values.map(|v| v as f64),
+    );
+    // The change thresholds as they apply to the field: its own, else its table entry's, else
+    // the default (these checks run on every listed field with a baseline).
+    use crate::check::change::{MAX_CARDINALITY_CHANGE, MAX_NULL_RATE_CHANGE};
+    d.upper(
+        "max_cardinality_change",
+        Some(
+            f.max_cardinality_change
+                .or(ot.max_cardinality_change)
+                .unwrap_or(MAX_CARDINALITY_CHANGE),
+        ),
+        Some(
+            g.max_cardinality_change
+                .or(nt.max_cardinality_change)
+                .unwrap_or(MAX_CARDINALITY_CHANGE),
+        ),
+    );
+    d.upper(
+        "max_null_rate_change",
+        Some(
+            f.max_null_rate_change
+                .or(ot.max_null_rate_change)
+                .unwrap_or(MAX_NULL_RATE_CHANGE),
+        ),
+        Some(
+            g.max_null_rate_change
+                .or(nt.max_null_rate_change)
+                .unwrap_or(MAX_NULL_RATE_CHANGE),
+        ),
+    );
     let c = |x: &FieldContract| x.constraints.clone().unwrap_or_default();
     let (a, b) = (c(f), c(g));
     d.lower("constraints.min", a.min, b.min);
