@@ -5,8 +5,9 @@
 //! it was computed from (path, size, modification time; an Iceberg data file's path). When a run
 //! checks a slice again and its files were added, removed or rewritten since, this result says so
 //! (`restated: 3 files changed since the check at 2024-03-09T00:30:00Z`, with the counts and the
-//! time in `observed`). The slice itself is checked again from its data, like any slice, and its
-//! new profile replaces the stored one.
+//! time in `observed`). The slice itself is checked again, like any slice, and its new profile
+//! replaces the stored one: profiled from its data, or (an Iceberg partition that only gained
+//! files) its stored profile merged with the added files' profile, which is exact for appends.
 //!
 //! **Why it matters.** Late rows and restatements change numbers that were already reported and
 //! that serve as tomorrow's baseline; replacing them silently hides that yesterday's verdict was
@@ -49,7 +50,7 @@ pub fn check(s: &Subject<'_>) -> Vec<CheckResult> {
                     observed_text: c.describe(),
                     expected_text: "-".into(),
                     message: format!(
-                        "{}: `{}` checked again from its data{}, {} rows then, {} now; its stored profile is replaced",
+                        "{}: `{}` checked again{}, {} rows then, {} now; its stored profile is replaced",
                         r.describe(),
                         r.slice,
                         if c.counted {
