@@ -296,25 +296,18 @@ fn assert_same(got: &Series, want: &Series) {
 }
 
 fn check_day(history: &Path, textfile: &Path, day: &str) -> Run {
-    plimsoll(&[
-        "check",
-        "--contract",
-        "contracts/analytics-platform.yaml",
-        "--table",
-        "order-events=testdata/orders_drift",
-        "--table",
-        "customers=testdata/customers",
-        "--partition",
-        &format!("date=2024-03-{day}"),
-        "--history",
-        history.to_str().unwrap(),
-        "--now",
-        &format!("2024-03-{day}T23:59:59Z"),
-        "--format",
-        "json",
-        "--output",
-        &format!("prometheus={}", textfile.display()),
-    ])
+    let textfile = format!("prometheus={}", textfile.display());
+    common::nightly_check(
+        day,
+        &[
+            "--history",
+            history.to_str().unwrap(),
+            "--format",
+            "json",
+            "--output",
+            &textfile,
+        ],
+    )
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -639,23 +632,8 @@ fn format_prometheus_on_stdout_equals_the_json_file_of_the_same_run_without_a_hi
     for (day, code) in [("08", 0), ("12", 1)] {
         let json_file = dir.path().join(format!("{day}.json"));
         let before = clock();
-        let r = plimsoll(&[
-            "check",
-            "--contract",
-            "contracts/analytics-platform.yaml",
-            "--table",
-            "order-events=testdata/orders_drift",
-            "--table",
-            "customers=testdata/customers",
-            "--partition",
-            &format!("date=2024-03-{day}"),
-            "--now",
-            &format!("2024-03-{day}T23:59:59Z"),
-            "--format",
-            "prometheus",
-            "--output",
-            &format!("json={}", json_file.display()),
-        ]);
+        let output = format!("json={}", json_file.display());
+        let r = common::nightly_check(day, &["--format", "prometheus", "--output", &output]);
         assert_eq!(r.code, code, "{}", r.stderr);
         let span = (before, clock());
         let prom = dir.path().join(format!("{day}.prom"));

@@ -49,6 +49,29 @@ pub fn plimsoll_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// The nightly job of the README on the shipped testdata: `check` of day `2024-03-DAY` of
+/// `testdata/orders_drift` (with `testdata/customers`) against `contracts/analytics-platform.yaml`,
+/// at the day's last second, with `extra` arguments (`--history`, `--format`, `--output`...).
+pub fn nightly_check(day: &str, extra: &[&str]) -> Run {
+    let partition = format!("date=2024-03-{day}");
+    let now = format!("2024-03-{day}T23:59:59Z");
+    let mut args = vec![
+        "check",
+        "--contract",
+        "contracts/analytics-platform.yaml",
+        "--table",
+        "order-events=testdata/orders_drift",
+        "--table",
+        "customers=testdata/customers",
+        "--partition",
+        &partition,
+        "--now",
+        &now,
+    ];
+    args.extend_from_slice(extra);
+    plimsoll(&args)
+}
+
 /// Runs the binary and parses stdout as JSON.
 pub fn plimsoll_json(args: &[&str]) -> (i32, serde_json::Value, String) {
     let r = plimsoll(args);
