@@ -298,8 +298,9 @@ fn the_duplicated_rows_are_every_row_of_a_duplicated_key() {
             .count()
             .await
             .unwrap();
-        let rows = plimsoll::profile::duplicates::duplicated_rows(&session, &source, &key)
-            .await
+        // The rows the quarantine writes for a failed `duplicates` check.
+        let df = source.dataframe(&session).await.unwrap();
+        let rows = plimsoll::quarantine::duplicates::rows(df, &key)
             .unwrap()
             .count()
             .await

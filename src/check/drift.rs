@@ -20,7 +20,7 @@
 
 use super::{CheckId, CheckResult, Status, Subject, Verdict, no_baseline};
 use crate::contract::{Drift, FieldContract};
-use crate::drift::{BaselineField, FieldDrift, MIN_SAMPLE, field_drift};
+use crate::drift::{BaselineField, FieldDrift, MIN_SAMPLE, NoDrift, field_drift};
 use crate::profile::FieldProfile;
 use serde_json::json;
 
@@ -82,6 +82,30 @@ pub fn confidence_text(d: &FieldDrift, t: &Drift, stored_slices: usize) -> Strin
     out
 }
 
+/// The warning of a distribution check (`drift`, `unit_change`) whose two sides cannot be
+/// compared (too few values, no bins), saying why.
+pub(super) fn not_evaluated(
+    s: &Subject<'_>,
+    check: CheckId,
+    f: &FieldContract,
+    expected: serde_json::Value,
+    expected_text: String,
+    why: &NoDrift,
+) -> CheckResult {
+    s.result(
+        check,
+        Some(f),
+        Verdict {
+            status: Status::Warn,
+            observed: json!(null),
+            expected,
+            observed_text: "-".into(),
+            expected_text,
+            message: format!("not evaluated: {}", why.message(&f.name)),
+        },
+    )
+}
+
 pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<CheckResult> {
     let cfg = f.drift.clone().or_else(|| s.table.drift.clone())?;
     let Some(base) = baseline_field(s, &f.name) else {
@@ -92,17 +116,13 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     let d = match field_drift(&base, p) {
         Ok(d) => d,
         Err(why) => {
-            return Some(s.result(
+            return Some(not_evaluated(
+                s,
                 CheckId::Drift,
-                Some(f),
-                Verdict {
-                    status: Status::Warn,
-                    observed: json!(null),
-                    expected,
-                    observed_text: "-".into(),
-                    expected_text,
-                    message: format!("not evaluated: {}", why.message(&f.name)),
-                },
+                f,
+                expected,
+                expected_text,
+                &why,
             ));
         }
     };

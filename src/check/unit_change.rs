@@ -44,17 +44,13 @@ pub fn check(s: &Subject<'_>, f: &FieldContract, p: &FieldProfile) -> Option<Che
     let sc = match scale(&base, p, uc.tolerance, uc.min_share) {
         Ok(sc) => sc,
         Err(why) => {
-            return Some(s.result(
+            return Some(super::drift::not_evaluated(
+                s,
                 CheckId::UnitChange,
-                Some(f),
-                Verdict {
-                    status: Status::Warn,
-                    observed: json!(null),
-                    expected,
-                    observed_text: "-".into(),
-                    expected_text,
-                    message: format!("not evaluated: {}", why.message(&f.name)),
-                },
+                f,
+                expected,
+                expected_text,
+                &why,
             ));
         }
     };

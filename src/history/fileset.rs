@@ -68,14 +68,21 @@ impl FileChanges {
 impl FileSet {
     /// The set of `files` of `source` (paths stored relative to its root).
     pub fn of<'a>(source: &Source, files: impl IntoIterator<Item = &'a FileInfo>) -> FileSet {
-        let mut ids: Vec<FileId> = files
-            .into_iter()
-            .map(|f| FileId {
-                path: source.relative_path(&f.path).to_string(),
-                size: f.size,
-                modified_ms: f.modified.map(|t| t.timestamp_millis()),
-            })
-            .collect();
+        Self::from_ids(
+            files
+                .into_iter()
+                .map(|f| FileId {
+                    path: source.relative_path(&f.path).to_string(),
+                    size: f.size,
+                    modified_ms: f.modified.map(|t| t.timestamp_millis()),
+                })
+                .collect(),
+        )
+    }
+
+    /// The set of these files: counted, summed and digested in path order, and listed up to
+    /// `LISTED` files.
+    fn from_ids(mut ids: Vec<FileId>) -> FileSet {
         ids.sort_by(|a, b| a.path.cmp(&b.path));
         let mut h = Fnv::default();
         for f in &ids {
@@ -201,26 +208,16 @@ mod tests {
     use super::*;
 
     fn set(files: &[(&str, u64, i64)]) -> FileSet {
-        let mut ids: Vec<FileId> = files
-            .iter()
-            .map(|(p, s, m)| FileId {
-                path: p.to_string(),
-                size: *s,
-                modified_ms: Some(*m),
-            })
-            .collect();
-        ids.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut h = Fnv::default();
-        for f in &ids {
-            h.write(f.path.as_bytes());
-            h.write(format!(" {} {}\n", f.size, f.modified_ms.unwrap_or(-1)).as_bytes());
-        }
-        FileSet {
-            count: ids.len() as u64,
-            bytes: ids.iter().map(|f| f.size).sum(),
-            digest: format!("{:016x}", h.0),
-            files: ids,
-        }
+        FileSet::from_ids(
+            files
+                .iter()
+                .map(|(p, s, m)| FileId {
+                    path: p.to_string(),
+                    size: *s,
+                    modified_ms: Some(*m),
+                })
+                .collect(),
+        )
     }
 
     #[test]

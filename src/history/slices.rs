@@ -12,7 +12,7 @@ use super::History;
 use super::incremental::Incremental;
 use crate::context::Context;
 use crate::error::Result;
-use crate::profile::{self, FieldProfile, Options, Profiled, TableProfile};
+use crate::profile::{self, Options, Profiled, TableProfile};
 use crate::source::iceberg::SnapshotSelect;
 use crate::source::{Source, SourceRef};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -140,16 +140,7 @@ pub async fn profile(
         partitions.push((part.clone(), p));
     }
     let mut whole = profile::footer_profile(source);
-    let mut fields: Vec<FieldProfile> = Vec::new();
-    for (_, p) in &partitions {
-        for f in &p.fields {
-            match fields.iter_mut().find(|x| x.name == f.name) {
-                Some(x) => x.merge(f),
-                None => fields.push(f.clone()),
-            }
-        }
-    }
-    whole.fields = fields;
+    whole.fields = profile::merged_fields(&partitions);
     whole.scan.scanned = true;
     Ok(Some((
         Profiled { whole, partitions },

@@ -5,8 +5,8 @@
 //! Nulls follow SQL `UNIQUE`: a row with a null in any key column never collides with another
 //! row. Such rows are counted (`null_key_rows`) but are neither distinct keys nor duplicates.
 //!
-//! The functions [`duplicated_keys`] and [`duplicated_rows`] give the offending keys and rows as
-//! DataFrames (for quarantine).
+//! [`duplicated_keys`] gives the offending keys as a DataFrame; the offending rows are the
+//! quarantine's (`quarantine::duplicates::rows`).
 
 use crate::check::duplicates::DuplicateStats;
 use crate::contract::TableContract;
@@ -15,7 +15,7 @@ use crate::source::Source;
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::Int64Type;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use datafusion::common::{Column, JoinType};
+use datafusion::common::Column;
 use datafusion::dataframe::DataFrame;
 use datafusion::functions_aggregate::expr_fn::{count, sum};
 use datafusion::logical_expr::{Expr, lit, when};
@@ -173,38 +173,6 @@ pub async fn duplicated_keys(
         .await?
         .filter(any_null(key).not().and(n.gt(lit(1i64))))
         .and_then(|d| d.sort(order))
-        .map_err(|e| source.scan_error(e))
-}
-
-/// Every row of the source's selected slice whose key is held by more than one row (all its
-/// columns, every occurrence, the first included): a semi-join of the slice with
-/// [`duplicated_keys`]. What the quarantine writes for a failed `duplicates` check.
-pub async fn duplicated_rows(
-    session: &SessionContext,
-    source: &Source,
-    key: &[String],
-) -> Result<DataFrame> {
-    let renamed: Vec<String> = (0..key.len())
-        .map(|i| format!("__plimsoll_key{i}"))
-        .collect();
-    let keys = duplicated_keys(session, source, key)
-        .await?
-        .select(
-            key.iter()
-                .zip(&renamed)
-                .map(|(c, r)| column(c).alias(r))
-                .collect::<Vec<Expr>>(),
-        )
-        .map_err(|e| source.scan_error(e))?;
-    let on: Vec<Expr> = key
-        .iter()
-        .zip(&renamed)
-        .map(|(c, r)| column(c).eq(column(r)))
-        .collect();
-    source
-        .dataframe(session)
-        .await?
-        .join_on(keys, JoinType::LeftSemi, on)
         .map_err(|e| source.scan_error(e))
 }
 

@@ -144,6 +144,21 @@ async fn plan_with(
     })
 }
 
+/// The fields of a table from its partitions' profiles: each field merged over the partitions
+/// that have it, in the order they first appear.
+pub fn merged_fields(partitions: &[(String, TableProfile)]) -> Vec<FieldProfile> {
+    let mut fields: Vec<FieldProfile> = Vec::new();
+    for (_, p) in partitions {
+        for f in &p.fields {
+            match fields.iter_mut().find(|x| x.name == f.name) {
+                Some(x) => x.merge(f),
+                None => fields.push(f.clone()),
+            }
+        }
+    }
+    fields
+}
+
 /// The profile of a slice as far as the footers know it: rows, files, bytes, schema.
 /// The profile the footers give: row count, files, bytes, partitions, schema; no fields.
 pub fn footer_profile(source: &Source) -> TableProfile {
@@ -534,16 +549,7 @@ pub async fn profile_with(
     }
     if by_partition {
         partitions.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut fields: Vec<FieldProfile> = Vec::new();
-        for (_, p) in &partitions {
-            for f in &p.fields {
-                match fields.iter_mut().find(|x| x.name == f.name) {
-                    Some(x) => x.merge(f),
-                    None => fields.push(f.clone()),
-                }
-            }
-        }
-        whole.fields = fields;
+        whole.fields = merged_fields(&partitions);
     }
     if !source.counts_exact()
         && let Some(f) = whole.fields.first()

@@ -18,14 +18,18 @@ use datafusion::prelude::DataFrame;
 /// The column the reason is carried in until the rows are written.
 pub const REASON: &str = "_plimsoll_reason";
 
-/// The rows of `df` whose `keys` occur more than once: `df`'s columns, then [`REASON`].
-pub fn rows(df: DataFrame, keys: &[String]) -> Result<DataFrame> {
-    let originals: Vec<(String, DataType)> = df
-        .schema()
+/// A DataFrame's columns with their types, in order.
+pub(super) fn columns_of(df: &DataFrame) -> Vec<(String, DataType)> {
+    df.schema()
         .fields()
         .iter()
         .map(|f| (f.name().clone(), f.data_type().clone()))
-        .collect();
+        .collect()
+}
+
+/// The rows of `df` whose `keys` occur more than once: `df`'s columns, then [`REASON`].
+pub fn rows(df: DataFrame, keys: &[String]) -> Result<DataFrame> {
+    let originals = columns_of(&df);
     let alias = |i: usize| format!("__plimsoll_key{i}");
     let not_null = keys
         .iter()

@@ -35,12 +35,7 @@ pub async fn rows(
     r: &CheckResult,
 ) -> Result<DataFrame> {
     let df = source.dataframe(session).await?;
-    let originals: Vec<(String, DataType)> = df
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| (f.name().clone(), f.data_type().clone()))
-        .collect();
+    let originals = duplicates::columns_of(&df);
     let err = |e| source.scan_error(e);
     let with_reason = |df: DataFrame, reason: Expr| {
         let mut exprs: Vec<Expr> = originals.iter().map(|(n, _)| column(n)).collect();
