@@ -257,8 +257,8 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
         m2 += (v - mean) * (v - mean);
         lo = lo.min(v);
         hi = hi.max(v);
-        n.sketch.update(v);
     }
+    n.sketch.update_batch(values);
     // The largest magnitude is at one end.
     let big = lo.abs().max(hi.abs());
     if let Some(b) = &mut n.bins {

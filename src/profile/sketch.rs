@@ -618,6 +618,61 @@ fn merge_sorted(a: &mut Vec<f64>, b: &[f64]) {
     }
 }
 
+/// An f64's bits as an unsigned integer in the order of [`f64::total_cmp`]: negatives have
+/// every bit flipped (larger magnitudes sort first), positives only the sign bit.
+#[inline]
+fn ordered_bits(v: f64) -> u64 {
+    let b = v.to_bits();
+    b ^ (((b as i64 >> 63) as u64) | (1 << 63))
+}
+
+#[inline]
+fn from_ordered_bits(k: u64) -> f64 {
+    // The sign bit of the key is set for positives (it was flipped): undo either mapping.
+    let b = if k >> 63 == 1 { k ^ (1 << 63) } else { !k };
+    f64::from_bits(b)
+}
+
+/// Sorts f64s in the order of [`f64::total_cmp`]: a least-significant-digit radix sort of their
+/// ordered bits, 8 bits a pass, skipping the passes whose digit every value shares (a column's
+/// values mostly share their sign and exponent bytes); short slices by comparison. Equal keys
+/// are equal bits, so the result is the one a comparison sort gives.
+fn sort_f64(v: &mut [f64]) {
+    if v.len() < 512 {
+        v.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let mut src: Vec<u64> = v.iter().map(|&x| ordered_bits(x)).collect();
+    let mut counts = [[0usize; 256]; 8];
+    for &k in &src {
+        for (pass, c) in counts.iter_mut().enumerate() {
+            c[((k >> (pass * 8)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut dst = vec![0u64; src.len()];
+    for (pass, c) in counts.iter_mut().enumerate() {
+        if c.contains(&src.len()) {
+            continue;
+        }
+        let shift = pass * 8;
+        let mut at = 0;
+        for slot in c.iter_mut() {
+            let n = *slot;
+            *slot = at;
+            at += n;
+        }
+        for &k in &src {
+            let digit = ((k >> shift) & 0xff) as usize;
+            dst[c[digit]] = k;
+            c[digit] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    for (out, k) in v.iter_mut().zip(src) {
+        *out = from_ordered_bits(k);
+    }
+}
+
 /// KLL quantile sketch over finite f64 values (Karnin, Lang, Liberty 2016).
 ///
 /// Level `h` holds items of weight `2^h`. Exact (every item kept) until the first compaction.
@@ -702,6 +757,29 @@ impl Kll {
         }
     }
 
+    /// Adds a batch of finite values. They join level 0 at once, and one compaction then runs
+    /// through the levels: level 0 is sorted once per batch rather than every few items, and
+    /// each level compacts once per batch. A compaction of level `h` moves any rank by at most
+    /// `2^h` whatever the number of items it halves, so fewer and larger compactions of the low
+    /// levels keep the error within KLL's bound (below it: there are fewer of them); the
+    /// capacities, and with them the sketch's size, are those of [`Self::update`].
+    pub fn update_batch(&mut self, values: &[f64]) {
+        debug_assert!(values.iter().all(|v| v.is_finite()));
+        if values.is_empty() {
+            return;
+        }
+        self.levels[0].extend_from_slice(values);
+        self.n += values.len() as u64;
+        if self.total_cap == 0 {
+            self.refresh();
+        } else {
+            self.retained += values.len();
+        }
+        if self.retained >= self.total_cap {
+            self.compress();
+        }
+    }
+
     /// Recomputes the cached counts.
     fn refresh(&mut self) {
         self.retained = self.levels.iter().map(Vec::len).sum();
@@ -731,7 +809,7 @@ impl Kll {
             // Levels above 0 are kept sorted (promotions merge into them), so only level 0
             // pays for a sort; the check also covers profiles stored before that was so.
             if !items.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
-                items.sort_unstable_by(f64::total_cmp);
+                sort_f64(&mut items);
             }
             // An odd item stays behind so no weight is lost.
             if items.len() % 2 == 1 {
@@ -1181,6 +1259,72 @@ mod tests {
         let weight: u64 = a.weighted().iter().map(|i| i.1).sum();
         assert_eq!(weight, 300_000);
         assert_eq!(a.count(), 300_000);
+    }
+
+    #[test]
+    fn floats_sort_like_total_cmp() {
+        let mut rng = crate::generate::Rng::new(3);
+        let specials = [0.0, -0.0, 1.0, -1.0, f64::MIN_POSITIVE, -f64::MIN_POSITIVE, 5e-324];
+        for n in [0usize, 1, 511, 512, 2000, 9000] {
+            let mut v: Vec<f64> = (0..n)
+                .map(|i| match i % 5 {
+                    0 => specials[i % specials.len()],
+                    1 => (rng.f64() * 100.0).round() / 100.0,
+                    2 => -rng.f64() * 1e300,
+                    3 => rng.normal() * 1e-200,
+                    _ => rng.f64(),
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            sort_f64(&mut v);
+            let bits = |x: &[f64]| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&v), bits(&want), "{n}");
+        }
+        // One value everywhere: every pass is skipped.
+        let mut same = vec![2.5; 1000];
+        sort_f64(&mut same);
+        assert!(same.iter().all(|&x| x == 2.5));
+    }
+
+    /// The batch update against exact ranks: a sorted copy of the data is the reference.
+    #[test]
+    fn kll_batches_keep_the_rank_error_bound() {
+        let mut rng = crate::generate::Rng::new(11);
+        let n = 1_000_000usize;
+        let data: Vec<f64> = (0..n)
+            .map(|i| match i % 3 {
+                0 => (rng.normal() * 40.0 + 100.0).round(),
+                1 => rng.f64().powi(4) * 5_000.0,
+                _ => (i % 12) as f64,
+            })
+            .collect();
+        let mut k = Kll::default();
+        for batch in data.chunks(8192) {
+            k.update_batch(batch);
+        }
+        assert_eq!(k.count(), n as u64);
+        let weight: u64 = k.weighted().iter().map(|i| i.1).sum();
+        assert_eq!(weight, n as u64);
+        for (h, level) in k.levels.iter().enumerate().skip(1) {
+            assert!(level.windows(2).all(|w| w[0] <= w[1]), "level {h} unsorted");
+        }
+        let mut sorted = data.clone();
+        sorted.sort_by(f64::total_cmp);
+        for q in [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999] {
+            let v = k.quantile(q).unwrap();
+            // The value's rank interval in the data must come within the KLL error of q.
+            let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
+            let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
+            let off = if q < lo { lo - q } else if q > hi { q - hi } else { 0.0 };
+            assert!(off < 0.01, "q={q} v={v} rank [{lo}, {hi}]");
+        }
+        // Small batches stay exact until the sketch first fills.
+        let mut small = Kll::default();
+        small.update_batch(&[3.0, 1.0, 2.0]);
+        small.update_batch(&[5.0, 4.0]);
+        assert!(small.is_exact());
+        assert_eq!(small.quantile(0.5), Some(3.0));
     }
 
     #[test]
