@@ -8,6 +8,7 @@ use super::sketch::{FastMap, HashKeyedMap};
 use super::sketch::{hash_bytes, hash_f64, hash_u64};
 use arrow::array::{
     Array, ArrayRef, ArrowPrimitiveType, AsArray, BooleanArray, PrimitiveArray, StringArrayType,
+    StringViewArray,
 };
 use arrow::datatypes::*;
 use std::collections::hash_map::Entry;
@@ -21,14 +22,14 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         return Ok(());
     }
     match array.data_type() {
-        DataType::Int8 => ints(p, array.as_primitive::<Int8Type>()),
-        DataType::Int16 => ints(p, array.as_primitive::<Int16Type>()),
-        DataType::Int32 => ints(p, array.as_primitive::<Int32Type>()),
-        DataType::Int64 => ints(p, array.as_primitive::<Int64Type>()),
-        DataType::UInt8 => ints(p, array.as_primitive::<UInt8Type>()),
-        DataType::UInt16 => ints(p, array.as_primitive::<UInt16Type>()),
-        DataType::UInt32 => ints(p, array.as_primitive::<UInt32Type>()),
-        DataType::UInt64 => ints(p, array.as_primitive::<UInt64Type>()),
+        DataType::Int8 => ints::<_, i64>(p, array.as_primitive::<Int8Type>()),
+        DataType::Int16 => ints::<_, i64>(p, array.as_primitive::<Int16Type>()),
+        DataType::Int32 => ints::<_, i64>(p, array.as_primitive::<Int32Type>()),
+        DataType::Int64 => ints::<_, i64>(p, array.as_primitive::<Int64Type>()),
+        DataType::UInt8 => ints::<_, i64>(p, array.as_primitive::<UInt8Type>()),
+        DataType::UInt16 => ints::<_, i64>(p, array.as_primitive::<UInt16Type>()),
+        DataType::UInt32 => ints::<_, i64>(p, array.as_primitive::<UInt32Type>()),
+        DataType::UInt64 => ints::<_, i128>(p, array.as_primitive::<UInt64Type>()),
         DataType::Float16 => {
             let a = array.as_primitive::<Float16Type>();
             floats(p, a.iter().flatten().map(f64::from))
@@ -88,7 +89,7 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         }
         DataType::Utf8 => strings(p, array.as_string::<i32>()),
         DataType::LargeUtf8 => strings(p, array.as_string::<i64>()),
-        DataType::Utf8View => strings(p, array.as_string_view()),
+        DataType::Utf8View => string_views(p, array.as_string_view()),
         DataType::Boolean => booleans(p, array.as_boolean()),
         DataType::Timestamp(unit, _) => {
             let (mul, div) = micros_factor(unit);
@@ -173,21 +174,56 @@ fn timestamp_values(array: &ArrayRef) -> Box<dyn Iterator<Item = i64> + '_> {
     }
 }
 
-fn ints<T: ArrowPrimitiveType>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
+/// The integer an integer column's values are widened to: `i64` for every type that fits it
+/// (the common case, and a single instruction to f64), `i128` for `UInt64`.
+trait Wide: Copy + Ord + Into<i128> {
+    const MIN: Self;
+    const MAX: Self;
+    fn to_f64(self) -> f64;
+    fn bits(self) -> u64;
+}
+
+impl Wide for i64 {
+    const MIN: Self = i64::MIN;
+    const MAX: Self = i64::MAX;
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Wide for i128 {
+    const MIN: Self = i128::MIN;
+    const MAX: Self = i128::MAX;
+    #[inline]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline]
+    fn bits(self) -> u64 {
+        self as u64
+    }
+}
+
+fn ints<T: ArrowPrimitiveType, W: Wide>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
 where
-    T::Native: Into<i128> + Copy,
+    T::Native: Into<W> + Copy,
 {
     // Keyed by the value's hash, which is exact: splitmix64 is a bijection and `v as u64` is
     // one-to-one over the values of any one integer type.
-    let mut counts: HashKeyedMap<(i128, u64)> =
+    let mut counts: HashKeyedMap<(W, u64)> =
         HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
-    let (mut lo, mut hi) = (i128::MAX, i128::MIN);
+    let (mut lo, mut hi) = (W::MAX, W::MIN);
     let mut values = Vec::with_capacity(a.len());
     for v in a.iter().flatten() {
-        let v: i128 = v.into();
+        let v: W = v.into();
         lo = lo.min(v);
         hi = hi.max(v);
-        let h = hash_u64(v as u64);
+        let h = hash_u64(v.bits());
         match counts.entry(h) {
             Entry::Occupied(mut e) => e.get_mut().1 += 1,
             Entry::Vacant(e) => {
@@ -196,27 +232,74 @@ where
                 e.insert((v, 1));
             }
         }
-        values.push(v as f64);
+        values.push(v.to_f64());
     }
+    let (lo, hi): (i128, i128) = (lo.into(), hi.into());
     let n = p.numeric.as_mut().expect("integer field has numeric stats");
     n.int_min = Some(n.int_min.map_or(lo, |m| m.min(lo)));
     n.int_max = Some(n.int_max.map_or(hi, |m| m.max(hi)));
     // The batch's distinct values are already counted: tracked once each, not once per row.
-    super::model::FewValues::track_counts(
-        &mut n.few_values,
-        counts.values().map(|(v, c)| (*v as f64, *c)),
-    );
-    fold_finite(n, &values);
+    let weighted: Vec<(f64, u64)> = counts.values().map(|(v, c)| (v.to_f64(), *c)).collect();
+    super::model::FewValues::track_counts(&mut n.few_values, weighted.iter().copied());
+    fold_moments(n, &values);
+    n.sketch.update_counts(&weighted);
     if let Some(f) = &mut p.frequent {
-        let mut counts: Vec<(i128, u64)> = counts.into_values().collect();
+        let mut counts: Vec<(W, u64)> = counts.into_values().collect();
         let cut = super::sketch::prune(&mut counts);
+        // Spelled on the stack: only a value the summary keeps becomes a `String`.
         f.add_pruned(
             counts
                 .into_iter()
-                .map(|(k, c)| (k.to_string(), c))
+                .map(|(k, c)| (IntText::new(k.into()), c))
                 .collect(),
             cut,
         );
+    }
+}
+
+/// An integer's decimal text, on the stack (an i128 has at most 40 characters).
+struct IntText {
+    buf: [u8; 40],
+    start: usize,
+}
+
+impl IntText {
+    fn new(v: i128) -> IntText {
+        let mut buf = [0u8; 40];
+        let mut at = buf.len();
+        let mut rest = v.unsigned_abs();
+        // u64 digits while they fit: 128-bit division is a library call.
+        while rest > u128::from(u64::MAX) {
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let mut small = rest as u64;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (small % 10) as u8;
+            small /= 10;
+            if small == 0 {
+                break;
+            }
+        }
+        if v < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        IntText { buf, start: at }
+    }
+}
+
+impl AsRef<str> for IntText {
+    fn as_ref(&self) -> &str {
+        std::str::from_utf8(&self.buf[self.start..]).expect("ASCII digits")
+    }
+}
+
+impl From<IntText> for String {
+    fn from(t: IntText) -> String {
+        t.as_ref().to_string()
     }
 }
 
@@ -242,11 +325,13 @@ fn floats(p: &mut FieldProfile, it: impl Iterator<Item = f64>) {
         }
     }
     super::model::FewValues::track(&mut n.few_values, &values);
-    fold_finite(n, &values);
+    fold_moments(n, &values);
+    n.sketch.update_batch(&values);
 }
 
-/// Two-pass moments of one batch, then one merge into the running stats.
-fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
+/// Two-pass moments of one batch, then one merge into the running stats (and the frozen bins,
+/// if any); the quantile sketch is the caller's.
+fn fold_moments(n: &mut super::model::NumericStats, values: &[f64]) {
     if values.is_empty() {
         return;
     }
@@ -258,7 +343,6 @@ fn fold_finite(n: &mut super::model::NumericStats, values: &[f64]) {
         lo = lo.min(v);
         hi = hi.max(v);
     }
-    n.sketch.update_batch(values);
     // The largest magnitude is at one end.
     let big = lo.abs().max(hi.abs());
     if let Some(b) = &mut n.bins {
@@ -348,6 +432,114 @@ where
             max = Some(s);
         }
     }
+    fold_text_bounds(t, min, max, min_len, max_len);
+    if let Some(f) = &mut p.frequent {
+        f.add_batch(counts.into_values().chain(clashes).collect());
+    }
+}
+
+/// Strings of a view array (how DataFusion reads Parquet strings): as [`strings`], with the
+/// 16-byte views doing most comparisons. A string of at most 12 bytes is wholly in its view, so
+/// equal views are equal strings and, for such strings, different views different ones; longer
+/// strings are told apart by length and 4-byte prefix before their bytes are compared. The
+/// bounds compare prefixes first too.
+fn string_views(p: &mut FieldProfile, a: &StringViewArray) {
+    let views = a.views();
+    let len = |v: u128| v as u32;
+    // The first four bytes in an order that compares as the strings do (zero-padded).
+    let prefix = |v: u128| ((v >> 32) as u32).swap_bytes();
+    let same = |i: usize, j: usize| {
+        let (x, y) = (views[i], views[j]);
+        x == y
+            || (len(x) == len(y)
+                && len(x) > 12
+                && prefix(x) == prefix(y)
+                && a.value(i) == a.value(j))
+    };
+    // Keyed by the hash, as in `strings`; the entry holds the row of the value's first
+    // occurrence.
+    let mut counts: HashKeyedMap<(u32, u64)> =
+        HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
+    let mut clashes: FastMap<&str, u64> = FastMap::default();
+    let rows = (0..a.len()).filter(|&i| a.is_valid(i));
+    for i in rows {
+        let s = a.value(i);
+        let h = hash_bytes(s.as_bytes());
+        match counts.entry(h) {
+            Entry::Occupied(mut e) => {
+                let (first, c) = e.get_mut();
+                if same(*first as usize, i) {
+                    *c += 1;
+                } else {
+                    *clashes.entry(s).or_insert(0) += 1;
+                }
+            }
+            Entry::Vacant(e) => {
+                p.distinct.insert_hash(h);
+                e.insert((i as u32, 1));
+            }
+        }
+    }
+    let t = p.text.as_mut().expect("string field has text stats");
+    let (mut min, mut max): (Option<usize>, Option<usize>) = (None, None);
+    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
+    let below = |i: usize, j: usize| match prefix(views[i]).cmp(&prefix(views[j])) {
+        std::cmp::Ordering::Equal => a.value(i) < a.value(j),
+        o => o.is_lt(),
+    };
+    for &(i, c) in counts.values() {
+        let i = i as usize;
+        let s = a.value(i);
+        let chars = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
+        min_len = min_len.min(chars);
+        max_len = max_len.max(chars);
+        if s.is_empty() {
+            t.empty_count += c;
+        }
+        if min.is_none_or(|m| below(i, m)) {
+            min = Some(i);
+        }
+        if max.is_none_or(|m| below(m, i)) {
+            max = Some(i);
+        }
+    }
+    let mut min = min.map(|i| a.value(i));
+    let mut max = max.map(|i| a.value(i));
+    for (&s, &c) in &clashes {
+        let chars = s.chars().count() as u64;
+        min_len = min_len.min(chars);
+        max_len = max_len.max(chars);
+        if s.is_empty() {
+            t.empty_count += c;
+        }
+        if min.is_none_or(|m| s < m) {
+            min = Some(s);
+        }
+        if max.is_none_or(|m| s > m) {
+            max = Some(s);
+        }
+    }
+    fold_text_bounds(t, min, max, min_len, max_len);
+    if let Some(f) = &mut p.frequent {
+        let mut batch: Vec<(&str, u64)> = Vec::with_capacity(counts.len() + clashes.len());
+        batch.extend(counts.into_values().map(|(i, c)| (a.value(i as usize), c)));
+        batch.extend(clashes);
+        f.add_batch(batch);
+    }
+}
+
+/// Folds one batch's bounds and lengths of strings into the running text stats.
+fn fold_text_bounds(
+    t: &mut super::model::TextStats,
+    min: Option<&str>,
+    max: Option<&str>,
+    min_len: u64,
+    max_len: u64,
+) {
     if let Some(m) = min
         && t.min.as_deref().is_none_or(|cur| m < cur)
     {
@@ -361,9 +553,6 @@ where
     if max_len >= min_len {
         t.min_length = Some(t.min_length.map_or(min_len, |v| v.min(min_len)));
         t.max_length = Some(t.max_length.map_or(max_len, |v| v.max(max_len)));
-    }
-    if let Some(f) = &mut p.frequent {
-        f.add_batch(counts.into_values().chain(clashes).collect());
     }
 }
 
@@ -423,6 +612,72 @@ fn binaries<'a>(p: &mut FieldProfile, it: impl Iterator<Item = &'a [u8]>) {
         t.max_length = Some(t.max_length.map_or(len, |v| v.max(len)));
         if b.is_empty() {
             t.empty_count += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IntText;
+    use crate::profile::FieldProfile;
+    use arrow::array::{ArrayRef, StringViewArray};
+    use arrow::datatypes::DataType;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    /// The view path against plain Rust over the same strings: short (inline) and long ones,
+    /// long ones sharing a 4-byte prefix, empty, non-ASCII, nulls, in several batches.
+    #[test]
+    fn string_views_profile_as_plain_counting_does() {
+        let words = [
+            "", "a", "ab", "ab\u{0}", "abcd", "abcdefghijkl", "abcdefghijklm", "abcdefghijkln",
+            "abcdzzzzzzzzzzzzz", "zé", "ünïcödé strings here", "Zulu", "zulu-long-value-x",
+        ];
+        let rows: Vec<Option<&str>> = (0..20_000usize)
+            .map(|i| (i % 17 != 3).then(|| words[(i * i + 7 * i) % words.len()]))
+            .collect();
+        let mut p = FieldProfile::new("s", &DataType::Utf8View);
+        for chunk in rows.chunks(8192) {
+            let a: ArrayRef = Arc::new(StringViewArray::from(chunk.to_vec()));
+            super::update(&mut p, &a).unwrap();
+        }
+        let present: Vec<&str> = rows.iter().flatten().copied().collect();
+        let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+        for s in &present {
+            *counts.entry(s).or_default() += 1;
+        }
+        let chars = |s: &&str| s.chars().count() as u64;
+        let t = p.text.as_ref().unwrap();
+        assert_eq!(p.count, present.len() as u64);
+        assert_eq!(p.null_count, (rows.len() - present.len()) as u64);
+        assert_eq!(t.min.as_deref(), counts.keys().next().copied());
+        assert_eq!(t.max.as_deref(), counts.keys().last().copied());
+        assert_eq!(t.min_length, present.iter().map(chars).min());
+        assert_eq!(t.max_length, present.iter().map(chars).max());
+        assert_eq!(t.empty_count, counts[""]);
+        assert_eq!(p.distinct.estimate(), counts.len() as u64);
+        let f = p.frequent.as_ref().unwrap();
+        assert!(f.is_exact());
+        let kept: BTreeMap<&str, u64> = f.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        assert_eq!(kept, counts);
+    }
+
+    #[test]
+    fn integer_text_matches_display() {
+        for v in [
+            0i128,
+            7,
+            -7,
+            10,
+            -1_000_000,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN),
+            i128::from(u64::MAX) + 1,
+            i128::MAX,
+            i128::MIN,
+        ] {
+            assert_eq!(IntText::new(v).as_ref(), v.to_string());
+            assert_eq!(String::from(IntText::new(v)), v.to_string());
         }
     }
 }

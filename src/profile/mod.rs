@@ -336,8 +336,10 @@ pub fn column_cost(field: &arrow::datatypes::Field, shape: &ScanShape) -> usize 
     let (mut final_heap, mut final_text) = (registers + merged * HASH_SORTED, 512 + registers);
     final_text = final_text.max(merged * HASH_TEXT);
     if kind.is_numeric() {
+        // Retained items; in the heap also a batch's values while they join level 0 (its
+        // capacity stays).
         let items = rows.min(4 * KLL_K);
-        heap += p * items * 8;
+        heap += p * rows.min(4 * KLL_K + BATCH_ROWS) * 8;
         text += p * items * 24;
         final_heap += items * 8;
         final_text += items * 24;
