@@ -444,9 +444,26 @@ where
 /// strings are told apart by length and 4-byte prefix before their bytes are compared. The
 /// bounds compare prefixes first too.
 fn string_views(p: &mut FieldProfile, a: &StringViewArray) {
+    // Keyed by the hash, as in `strings`; the entry holds the row of the value's first
+    // occurrence. The table is the thread's, kept between batches (a fresh one per batch cost
+    // its allocation and page faults).
+    VIEW_COUNTS.with_borrow_mut(|counts| string_view_counts(p, a, counts));
+}
+
+thread_local! {
+    static VIEW_COUNTS: std::cell::RefCell<HashKeyedMap<(u32, u64)>> =
+        std::cell::RefCell::new(HashKeyedMap::default());
+}
+
+fn string_view_counts(
+    p: &mut FieldProfile,
+    a: &StringViewArray,
+    counts: &mut HashKeyedMap<(u32, u64)>,
+) {
+    counts.clear();
+    counts.reserve(a.len());
     let views = a.views();
     let len = |v: u128| v as u32;
-    // The first four bytes in an order that compares as the strings do (zero-padded).
     let prefix = |v: u128| ((v >> 32) as u32).swap_bytes();
     let same = |i: usize, j: usize| {
         let (x, y) = (views[i], views[j]);
@@ -456,11 +473,9 @@ fn string_views(p: &mut FieldProfile, a: &StringViewArray) {
                 && prefix(x) == prefix(y)
                 && a.value(i) == a.value(j))
     };
-    // Keyed by the hash, as in `strings`; the entry holds the row of the value's first
-    // occurrence.
-    let mut counts: HashKeyedMap<(u32, u64)> =
-        HashKeyedMap::with_capacity_and_hasher(a.len(), Default::default());
     let mut clashes: FastMap<&str, u64> = FastMap::default();
+    // The first four bytes (of `prefix`) in an order that compares as the strings do: a
+    // shorter string's are zero-padded, so a strictly smaller prefix is a smaller string.
     let rows = (0..a.len()).filter(|&i| a.is_valid(i));
     for i in rows {
         let s = a.value(i);
@@ -526,7 +541,7 @@ fn string_views(p: &mut FieldProfile, a: &StringViewArray) {
     fold_text_bounds(t, min, max, min_len, max_len);
     if let Some(f) = &mut p.frequent {
         let mut batch: Vec<(&str, u64)> = Vec::with_capacity(counts.len() + clashes.len());
-        batch.extend(counts.into_values().map(|(i, c)| (a.value(i as usize), c)));
+        batch.extend(counts.values().map(|&(i, c)| (a.value(i as usize), c)));
         batch.extend(clashes);
         f.add_batch(batch);
     }
