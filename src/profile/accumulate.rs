@@ -451,14 +451,14 @@ fn string_views(p: &mut FieldProfile, a: &StringViewArray) {
 }
 
 thread_local! {
-    static VIEW_COUNTS: std::cell::RefCell<HashKeyedMap<(u32, u64)>> =
+    static VIEW_COUNTS: std::cell::RefCell<HashKeyedMap<(u32, u32)>> =
         std::cell::RefCell::new(HashKeyedMap::default());
 }
 
 fn string_view_counts(
     p: &mut FieldProfile,
     a: &StringViewArray,
-    counts: &mut HashKeyedMap<(u32, u64)>,
+    counts: &mut HashKeyedMap<(u32, u32)>,
 ) {
     counts.clear();
     counts.reserve(a.len());
@@ -499,11 +499,11 @@ fn string_view_counts(
     let (mut min, mut max): (Option<usize>, Option<usize>) = (None, None);
     let (mut min_len, mut max_len) = (u64::MAX, 0u64);
     let below = |i: usize, j: usize| match prefix(views[i]).cmp(&prefix(views[j])) {
-        std::cmp::Ordering::Equal => a.value(i) < a.value(j),
+        std::cmp::Ordering::Equal => bytes_below(a.value(i).as_bytes(), a.value(j).as_bytes()),
         o => o.is_lt(),
     };
     for &(i, c) in counts.values() {
-        let i = i as usize;
+        let (i, c) = (i as usize, u64::from(c));
         let s = a.value(i);
         let chars = if s.is_ascii() {
             s.len()
@@ -540,10 +540,39 @@ fn string_view_counts(
     }
     fold_text_bounds(t, min, max, min_len, max_len);
     if let Some(f) = &mut p.frequent {
-        let mut batch: Vec<(&str, u64)> = Vec::with_capacity(counts.len() + clashes.len());
-        batch.extend(counts.values().map(|&(i, c)| (a.value(i as usize), c)));
-        batch.extend(clashes);
-        f.add_batch(batch);
+        // Cut by counts first: only the values that stay are read out of the array.
+        let mut rows: Vec<(u32, u64)> = Vec::with_capacity(counts.len() + clashes.len());
+        rows.extend(counts.values().map(|&(i, c)| (i, u64::from(c))));
+        let clashes: Vec<(&str, u64)> = clashes.into_iter().collect();
+        // Clashed values take rows past the array's end, to be told apart below.
+        let base = a.len() as u32;
+        rows.extend(clashes.iter().enumerate().map(|(k, &(_, c))| (base + k as u32, c)));
+        let cut = super::sketch::prune(&mut rows);
+        let value = |i: u32| match i.checked_sub(base) {
+            Some(k) => clashes[k as usize].0,
+            None => a.value(i as usize),
+        };
+        f.add_pruned(rows.into_iter().map(|(i, c)| (value(i), c)).collect(), cut);
+    }
+}
+
+/// `a < b` as byte strings, eight bytes at a time (inlined: the bounds of a column of ids
+/// sharing a prefix compare every value past it, and a call to `memcmp` each cost more).
+#[inline]
+fn bytes_below(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + 8 <= n {
+        let x = u64::from_be_bytes(a[i..i + 8].try_into().expect("8 bytes"));
+        let y = u64::from_be_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        if x != y {
+            return x < y;
+        }
+        i += 8;
+    }
+    match a[i..n].cmp(&b[i..n]) {
+        std::cmp::Ordering::Equal => a.len() < b.len(),
+        o => o.is_lt(),
     }
 }
 
