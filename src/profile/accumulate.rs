@@ -15,6 +15,76 @@ use std::collections::hash_map::Entry;
 
 /// Folds one array (one batch of one column) into the profile.
 pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error::ArrowError> {
+    let mut held = Held::default();
+    update_holding(p, array, &mut held)?;
+    held.flush(p);
+    Ok(())
+}
+
+/// What a scan holds back between batches of one column before it reaches the profile: the
+/// value counts of an integer column whose batches repeat values, summed over batches before
+/// they join the quantile sketch, so a value seen in many batches becomes a few items of the
+/// sketch rather than a few per batch. [`Held::flush`] hands them over (before the profile is
+/// read or serialised); what the sketch then holds is what it would hold had the counts come
+/// batch by batch, up to the order of its compactions, whose error bound is the same.
+#[derive(Debug, Default)]
+pub struct Held {
+    /// Counts by the f64 bits of the value (hashed: the bits of small integers are not).
+    counts: FastMap<u64, u64>,
+}
+
+/// Held counts flush once they hold this many values.
+const HELD_VALUES: usize = 4096;
+
+impl Held {
+    /// Hands the held counts to the profile's quantile sketch.
+    pub fn flush(&mut self, p: &mut FieldProfile) {
+        if let Some(n) = p.numeric.as_mut() {
+            self.drain_into(n);
+        }
+    }
+
+    fn drain_into(&mut self, n: &mut super::model::NumericStats) {
+        if self.counts.is_empty() {
+            return;
+        }
+        let counts: Vec<(f64, u64)> = self
+            .counts
+            .drain()
+            .map(|(bits, c)| (f64::from_bits(bits), c))
+            .collect();
+        n.sketch.update_counts(&counts);
+    }
+
+    /// Heap bytes of the held counts.
+    pub fn heap_size(&self) -> usize {
+        super::sketch::table_bytes(self.counts.capacity(), 16)
+    }
+
+    /// Takes one batch's distinct values with their counts: held while batches repeat values
+    /// (fewer distinct values than half the rows), else straight to the sketch.
+    fn take(&mut self, n: &mut super::model::NumericStats, counts: &[(f64, u64)], rows: usize) {
+        if 2 * counts.len() > rows {
+            self.drain_into(n);
+            n.sketch.update_counts(counts);
+            return;
+        }
+        for &(v, c) in counts {
+            // Integers widen to +0.0, never -0.0: the bits are the value.
+            *self.counts.entry(v.to_bits()).or_insert(0) += c;
+        }
+        if self.counts.len() > HELD_VALUES {
+            self.drain_into(n);
+        }
+    }
+}
+
+/// [`update`], holding back what [`Held`] holds: the caller flushes it.
+pub fn update_holding(
+    p: &mut FieldProfile,
+    array: &ArrayRef,
+    held: &mut Held,
+) -> Result<(), arrow::error::ArrowError> {
     let nulls = array.logical_null_count() as u64;
     p.null_count += nulls;
     p.count += array.len() as u64 - nulls;
@@ -22,14 +92,14 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
         return Ok(());
     }
     match array.data_type() {
-        DataType::Int8 => ints::<_, i64>(p, array.as_primitive::<Int8Type>()),
-        DataType::Int16 => ints::<_, i64>(p, array.as_primitive::<Int16Type>()),
-        DataType::Int32 => ints::<_, i64>(p, array.as_primitive::<Int32Type>()),
-        DataType::Int64 => ints::<_, i64>(p, array.as_primitive::<Int64Type>()),
-        DataType::UInt8 => ints::<_, i64>(p, array.as_primitive::<UInt8Type>()),
-        DataType::UInt16 => ints::<_, i64>(p, array.as_primitive::<UInt16Type>()),
-        DataType::UInt32 => ints::<_, i64>(p, array.as_primitive::<UInt32Type>()),
-        DataType::UInt64 => ints::<_, i128>(p, array.as_primitive::<UInt64Type>()),
+        DataType::Int8 => ints::<_, i64>(p, array.as_primitive::<Int8Type>(), held),
+        DataType::Int16 => ints::<_, i64>(p, array.as_primitive::<Int16Type>(), held),
+        DataType::Int32 => ints::<_, i64>(p, array.as_primitive::<Int32Type>(), held),
+        DataType::Int64 => ints::<_, i64>(p, array.as_primitive::<Int64Type>(), held),
+        DataType::UInt8 => ints::<_, i64>(p, array.as_primitive::<UInt8Type>(), held),
+        DataType::UInt16 => ints::<_, i64>(p, array.as_primitive::<UInt16Type>(), held),
+        DataType::UInt32 => ints::<_, i64>(p, array.as_primitive::<UInt32Type>(), held),
+        DataType::UInt64 => ints::<_, i128>(p, array.as_primitive::<UInt64Type>(), held),
         DataType::Float16 => {
             let a = array.as_primitive::<Float16Type>();
             floats(p, a.iter().flatten().map(f64::from))
@@ -125,7 +195,7 @@ pub fn update(p: &mut FieldProfile, array: &ArrayRef) -> Result<(), arrow::error
             let plain = arrow::compute::cast(array, value_type)?;
             // Counts were taken above; fold the decoded values without counting twice.
             let (count, nulls) = (p.count, p.null_count);
-            update(p, &plain)?;
+            update_holding(p, &plain, held)?;
             p.count = count;
             p.null_count = nulls;
         }
@@ -209,8 +279,11 @@ impl Wide for i128 {
     }
 }
 
-fn ints<T: ArrowPrimitiveType, W: Wide>(p: &mut FieldProfile, a: &PrimitiveArray<T>)
-where
+fn ints<T: ArrowPrimitiveType, W: Wide>(
+    p: &mut FieldProfile,
+    a: &PrimitiveArray<T>,
+    held: &mut Held,
+) where
     T::Native: Into<W> + Copy,
 {
     // Keyed by the value's hash, which is exact: splitmix64 is a bijection and `v as u64` is
@@ -242,7 +315,7 @@ where
     let weighted: Vec<(f64, u64)> = counts.values().map(|(v, c)| (v.to_f64(), *c)).collect();
     super::model::FewValues::track_counts(&mut n.few_values, weighted.iter().copied());
     fold_moments(n, &values);
-    n.sketch.update_counts(&weighted);
+    held.take(n, &weighted, values.len());
     if let Some(f) = &mut p.frequent {
         let mut counts: Vec<(W, u64)> = counts.into_values().collect();
         let cut = super::sketch::prune(&mut counts);
@@ -546,7 +619,12 @@ fn string_view_counts(
         let clashes: Vec<(&str, u64)> = clashes.into_iter().collect();
         // Clashed values take rows past the array's end, to be told apart below.
         let base = a.len() as u32;
-        rows.extend(clashes.iter().enumerate().map(|(k, &(_, c))| (base + k as u32, c)));
+        rows.extend(
+            clashes
+                .iter()
+                .enumerate()
+                .map(|(k, &(_, c))| (base + k as u32, c)),
+        );
         let cut = super::sketch::prune(&mut rows);
         let value = |i: u32| match i.checked_sub(base) {
             Some(k) => clashes[k as usize].0,
@@ -674,8 +752,19 @@ mod tests {
     #[test]
     fn string_views_profile_as_plain_counting_does() {
         let words = [
-            "", "a", "ab", "ab\u{0}", "abcd", "abcdefghijkl", "abcdefghijklm", "abcdefghijkln",
-            "abcdzzzzzzzzzzzzz", "zé", "ünïcödé strings here", "Zulu", "zulu-long-value-x",
+            "",
+            "a",
+            "ab",
+            "ab\u{0}",
+            "abcd",
+            "abcdefghijkl",
+            "abcdefghijklm",
+            "abcdefghijkln",
+            "abcdzzzzzzzzzzzzz",
+            "zé",
+            "ünïcödé strings here",
+            "Zulu",
+            "zulu-long-value-x",
         ];
         let rows: Vec<Option<&str>> = (0..20_000usize)
             .map(|i| (i % 17 != 3).then(|| words[(i * i + 7 * i) % words.len()]))

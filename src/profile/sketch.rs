@@ -818,14 +818,20 @@ impl Kll {
     }
 
     /// Adds distinct values with their counts (one batch's value counts). While the sketch is
-    /// exact every occurrence is kept, as [`Self::update_batch`] keeps them. Once it is not, a
+    /// exact and they fit, every occurrence is kept, as [`Self::update_batch`] keeps them. Else a
     /// value counted `c` times joins level `h` once for each bit `h` of `c` (an item of level
     /// `h` weighs `2^h`), so a batch of few distinct values adds a few items rather than a row
     /// each. This places weight exactly where compactions would have carried it and loses none:
     /// the error still comes from compactions alone, and each level is compacted no more often
     /// than its capacity allows, as in KLL.
     pub fn update_counts(&mut self, counts: &[(f64, u64)]) {
-        if self.is_exact() {
+        if self.total_cap == 0 {
+            self.refresh();
+        }
+        let rows: u64 = counts.iter().map(|c| c.1).sum();
+        // Rows that fit the sketch without a compaction keep it exact; more would be compacted
+        // anyway, so they go by weight (not expanded: a count can be millions).
+        if self.is_exact() && self.retained as u64 + rows < self.total_cap as u64 {
             let rows: Vec<f64> = counts
                 .iter()
                 .flat_map(|&(v, c)| std::iter::repeat_n(v, c as usize))
@@ -1347,7 +1353,15 @@ mod tests {
     #[test]
     fn floats_sort_like_total_cmp() {
         let mut rng = crate::generate::Rng::new(3);
-        let specials = [0.0, -0.0, 1.0, -1.0, f64::MIN_POSITIVE, -f64::MIN_POSITIVE, 5e-324];
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            5e-324,
+        ];
         for n in [0usize, 1, 511, 512, 2000, 9000] {
             let mut v: Vec<f64> = (0..n)
                 .map(|i| match i % 5 {
@@ -1365,7 +1379,9 @@ mod tests {
             assert_eq!(bits(&v), bits(&want), "{n}");
         }
         // Crowded values (all ties on the top bits): the comparison sort finishes.
-        let mut crowded: Vec<f64> = (0..3000).map(|i| 1.0 + (hash_u64(i) % 1000) as f64 * 1e-12).collect();
+        let mut crowded: Vec<f64> = (0..3000)
+            .map(|i| 1.0 + (hash_u64(i) % 1000) as f64 * 1e-12)
+            .collect();
         let mut want = crowded.clone();
         want.sort_by(f64::total_cmp);
         sort_f64(&mut crowded);
@@ -1405,7 +1421,13 @@ mod tests {
             // The value's rank interval in the data must come within the KLL error of q.
             let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
             let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
-            let off = if q < lo { lo - q } else if q > hi { q - hi } else { 0.0 };
+            let off = if q < lo {
+                lo - q
+            } else if q > hi {
+                q - hi
+            } else {
+                0.0
+            };
             assert!(off < 0.01, "q={q} v={v} rank [{lo}, {hi}]");
         }
         // The same data as value counts per batch (most values repeated: few distinct items
@@ -1432,7 +1454,13 @@ mod tests {
             let v = w.quantile(q).unwrap();
             let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
             let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
-            let off = if q < lo { lo - q } else if q > hi { q - hi } else { 0.0 };
+            let off = if q < lo {
+                lo - q
+            } else if q > hi {
+                q - hi
+            } else {
+                0.0
+            };
             assert!(off < 0.01, "counts: q={q} v={v} rank [{lo}, {hi}]");
         }
         // Small batches stay exact until the sketch first fills.

@@ -70,6 +70,7 @@ impl AggregateUDFImpl for ProfileUdaf {
         }
         Ok(Box::new(ProfileAccumulator {
             profile: Some(profile),
+            held: accumulate::Held::default(),
             pending: Vec::new(),
         }))
     }
@@ -87,6 +88,8 @@ impl AggregateUDFImpl for ProfileUdaf {
 struct ProfileAccumulator {
     /// `None` once handed over by [`Accumulator::state`].
     profile: Option<FieldProfile>,
+    /// What the batches hold back from the profile until it is read (see [`accumulate::Held`]).
+    held: accumulate::Held,
     /// Partial states received, merged in a canonical order at the end: sketch merges depend
     /// on order, and partial states arrive in whatever order the threads finish.
     pending: Vec<String>,
@@ -119,6 +122,7 @@ impl ProfileAccumulator {
 
     fn merge_pending(&mut self) -> Result<()> {
         let profile = self.profile.as_mut().ok_or_else(spent)?;
+        self.held.flush(profile);
         let mut parts: Vec<FieldProfile> = Vec::with_capacity(self.pending.len());
         for json in std::mem::take(&mut self.pending) {
             parts.push(serde_json::from_str(&json).map_err(|e| {
@@ -156,7 +160,8 @@ impl ProfileAccumulator {
 
 impl Accumulator for ProfileAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        accumulate::update(self.profile()?, &values[0])?;
+        let profile = self.profile.as_mut().ok_or_else(spent)?;
+        accumulate::update_holding(profile, &values[0], &mut self.held)?;
         Ok(())
     }
 
@@ -177,6 +182,7 @@ impl Accumulator for ProfileAccumulator {
     fn size(&self) -> usize {
         let pending: usize = self.pending.iter().map(String::capacity).sum();
         std::mem::size_of_val(self)
+            + self.held.heap_size()
             + self.pending.capacity() * std::mem::size_of::<String>()
             + 2 * pending
             + self
