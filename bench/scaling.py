@@ -135,20 +135,19 @@ def svg(rows_series: list, cols_series: list, path: Path) -> None:
             out.append(f'<line x1="{x0 + 8}" y1="{ly}" x2="{x0 + 24}" y2="{ly}" stroke="{s["color"]}" stroke-width="2"/>')
             out.append(f'<text x="{x0 + 28}" y="{ly + 4}">{s["label"]}</text>')
 
+    def time_panel(i, title, xs, ys, color, first, xlabel):
+        linear = [ys[0] * x / xs[0] for x in xs]
+        panel(i, title, xs,
+              [{"xs": xs, "ys": ys, "color": color, "label": "plimsoll profile"},
+               {"xs": xs, "ys": linear, "color": "#999", "label": f"linear from {first}", "dashed": True}],
+              xlabel, "seconds")
+
     rx = [r["rows"] / 1e6 for r in rows_series]
-    ry = [r["median_s"] for r in rows_series]
-    linear_r = [ry[0] * x / rx[0] for x in rx]
-    panel(0, "Time against rows (orders, 11 columns)", rx,
-          [{"xs": rx, "ys": ry, "color": "#1f77b4", "label": "plimsoll profile"},
-           {"xs": rx, "ys": linear_r, "color": "#999", "label": "linear from 1x", "dashed": True}],
-          "million rows", "seconds")
+    time_panel(0, "Time against rows (orders, 11 columns)", rx, [r["median_s"] for r in rows_series],
+               "#1f77b4", "1x", "million rows")
     cx = [c["columns"] for c in cols_series]
-    cy = [c["median_s"] for c in cols_series]
-    linear_c = [cy[0] * x / cx[0] for x in cx]
-    panel(1, "Time against columns (1M rows)", cx,
-          [{"xs": cx, "ys": cy, "color": "#d62728", "label": "plimsoll profile"},
-           {"xs": cx, "ys": linear_c, "color": "#999", "label": "linear from 10", "dashed": True}],
-          "columns", "seconds")
+    time_panel(1, "Time against columns (1M rows)", cx, [c["median_s"] for c in cols_series],
+               "#d62728", "10", "columns")
     # Memory: both series on one axis, x as the multiple of the first configuration.
     mx_r = [x / rx[0] for x in rx]
     mx_c = [x / cx[0] for x in cx]
@@ -186,14 +185,12 @@ def main() -> None:
     cols_series = [dict(cols[f"columns {c}"], columns=c) for c in COLUMN_COUNTS]
     print()
     print(f"{'series':16s} {'rows':>12s} {'median s':>9s} {'s per M values':>15s} {'vs first':>9s} {'peak RSS MB':>12s}")
-    for s in rows_series:
-        per = s["median_s"] / (s["rows"] * 11 / 1e6)
-        ratio = s["median_s"] / rows_series[0]["median_s"]
-        print(f"rows x{s['factor']:<10d} {s['rows']:12,d} {s['median_s']:9.3f} {per:15.4f} {ratio:9.2f} {s['peak_rss_mb']:12d}")
-    for s in cols_series:
-        per = s["median_s"] / (s["rows"] * s["columns"] / 1e6)
-        ratio = s["median_s"] / cols_series[0]["median_s"]
-        print(f"columns {s['columns']:<8d} {s['rows']:12,d} {s['median_s']:9.3f} {per:15.4f} {ratio:9.2f} {s['peak_rss_mb']:12d}")
+    for label, series, width in [("rows x{factor}", rows_series, 11), ("columns {columns}", cols_series, None)]:
+        for s in series:
+            per = s["median_s"] / (s["rows"] * (width or s["columns"]) / 1e6)
+            ratio = s["median_s"] / series[0]["median_s"]
+            name = label.format(**s)
+            print(f"{name:16s} {s['rows']:12,d} {s['median_s']:9.3f} {per:15.4f} {ratio:9.2f} {s['peak_rss_mb']:12d}")
     out = ROOT / "bench" / "data" / "scaling.json"
     out.write_text(json.dumps({"rows": rows_series, "columns": cols_series}, indent=2))
     svg(rows_series, cols_series, args.svg)

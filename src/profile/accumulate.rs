@@ -253,31 +253,24 @@ trait Wide: Copy + Ord + Into<i128> {
     fn bits(self) -> u64;
 }
 
-impl Wide for i64 {
-    const MIN: Self = i64::MIN;
-    const MAX: Self = i64::MAX;
-    #[inline]
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    #[inline]
-    fn bits(self) -> u64 {
-        self as u64
-    }
+macro_rules! wide {
+    ($t:ty) => {
+        impl Wide for $t {
+            const MIN: Self = <$t>::MIN;
+            const MAX: Self = <$t>::MAX;
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn bits(self) -> u64 {
+                self as u64
+            }
+        }
+    };
 }
-
-impl Wide for i128 {
-    const MIN: Self = i128::MIN;
-    const MAX: Self = i128::MAX;
-    #[inline]
-    fn to_f64(self) -> f64 {
-        self as f64
-    }
-    #[inline]
-    fn bits(self) -> u64 {
-        self as u64
-    }
-}
+wide!(i64);
+wide!(i128);
 
 fn ints<T: ArrowPrimitiveType, W: Wide>(
     p: &mut FieldProfile,
@@ -480,32 +473,15 @@ where
         }
     }
     // Bounds, lengths and empties over the batch's distinct values, not its rows.
-    let t = p.text.as_mut().expect("string field has text stats");
-    let (mut min, mut max): (Option<&str>, Option<&str>) = (None, None);
-    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
+    let mut batch = TextBatch::default();
     for (s, c) in counts
         .values()
         .copied()
         .chain(clashes.iter().map(|(s, c)| (*s, *c)))
     {
-        let len = if s.is_ascii() {
-            s.len()
-        } else {
-            s.chars().count()
-        } as u64;
-        min_len = min_len.min(len);
-        max_len = max_len.max(len);
-        if s.is_empty() {
-            t.empty_count += c;
-        }
-        if min.is_none_or(|m| s < m) {
-            min = Some(s);
-        }
-        if max.is_none_or(|m| s > m) {
-            max = Some(s);
-        }
+        batch.see(s, c);
     }
-    fold_text_bounds(t, min, max, min_len, max_len);
+    batch.fold(p.text.as_mut().expect("string field has text stats"));
     if let Some(f) = &mut p.frequent {
         f.add_batch(counts.into_values().chain(clashes).collect());
     }
@@ -568,26 +544,15 @@ fn string_view_counts(
             }
         }
     }
-    let t = p.text.as_mut().expect("string field has text stats");
     let (mut min, mut max): (Option<usize>, Option<usize>) = (None, None);
-    let (mut min_len, mut max_len) = (u64::MAX, 0u64);
+    let mut batch = TextBatch::default();
     let below = |i: usize, j: usize| match prefix(views[i]).cmp(&prefix(views[j])) {
         std::cmp::Ordering::Equal => bytes_below(a.value(i).as_bytes(), a.value(j).as_bytes()),
         o => o.is_lt(),
     };
     for &(i, c) in counts.values() {
-        let (i, c) = (i as usize, u64::from(c));
-        let s = a.value(i);
-        let chars = if s.is_ascii() {
-            s.len()
-        } else {
-            s.chars().count()
-        } as u64;
-        min_len = min_len.min(chars);
-        max_len = max_len.max(chars);
-        if s.is_empty() {
-            t.empty_count += c;
-        }
+        let i = i as usize;
+        batch.count(a.value(i), u64::from(c));
         if min.is_none_or(|m| below(i, m)) {
             min = Some(i);
         }
@@ -595,23 +560,12 @@ fn string_view_counts(
             max = Some(i);
         }
     }
-    let mut min = min.map(|i| a.value(i));
-    let mut max = max.map(|i| a.value(i));
+    batch.min = min.map(|i| a.value(i));
+    batch.max = max.map(|i| a.value(i));
     for (&s, &c) in &clashes {
-        let chars = s.chars().count() as u64;
-        min_len = min_len.min(chars);
-        max_len = max_len.max(chars);
-        if s.is_empty() {
-            t.empty_count += c;
-        }
-        if min.is_none_or(|m| s < m) {
-            min = Some(s);
-        }
-        if max.is_none_or(|m| s > m) {
-            max = Some(s);
-        }
+        batch.see(s, c);
     }
-    fold_text_bounds(t, min, max, min_len, max_len);
+    batch.fold(p.text.as_mut().expect("string field has text stats"));
     if let Some(f) = &mut p.frequent {
         // Cut by counts first: only the values that stay are read out of the array.
         let mut rows: Vec<(u32, u64)> = Vec::with_capacity(counts.len() + clashes.len());
@@ -654,27 +608,70 @@ fn bytes_below(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// Folds one batch's bounds and lengths of strings into the running text stats.
-fn fold_text_bounds(
-    t: &mut super::model::TextStats,
-    min: Option<&str>,
-    max: Option<&str>,
+/// One batch's bounds, lengths (in characters) and empty strings, over its distinct values.
+struct TextBatch<'a> {
+    min: Option<&'a str>,
+    max: Option<&'a str>,
     min_len: u64,
     max_len: u64,
-) {
-    if let Some(m) = min
-        && t.min.as_deref().is_none_or(|cur| m < cur)
-    {
-        t.min = Some(m.to_string());
+    empties: u64,
+}
+
+impl Default for TextBatch<'_> {
+    fn default() -> Self {
+        TextBatch {
+            min: None,
+            max: None,
+            min_len: u64::MAX,
+            max_len: 0,
+            empties: 0,
+        }
     }
-    if let Some(m) = max
-        && t.max.as_deref().is_none_or(|cur| m > cur)
-    {
-        t.max = Some(m.to_string());
+}
+
+impl<'a> TextBatch<'a> {
+    /// The length and emptiness of a value seen `c` times.
+    fn count(&mut self, s: &str, c: u64) {
+        let len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
+        self.min_len = self.min_len.min(len);
+        self.max_len = self.max_len.max(len);
+        if s.is_empty() {
+            self.empties += c;
+        }
     }
-    if max_len >= min_len {
-        t.min_length = Some(t.min_length.map_or(min_len, |v| v.min(min_len)));
-        t.max_length = Some(t.max_length.map_or(max_len, |v| v.max(max_len)));
+
+    /// [`Self::count`], and the value against the bounds.
+    fn see(&mut self, s: &'a str, c: u64) {
+        self.count(s, c);
+        if self.min.is_none_or(|m| s < m) {
+            self.min = Some(s);
+        }
+        if self.max.is_none_or(|m| s > m) {
+            self.max = Some(s);
+        }
+    }
+
+    /// Folds the batch into the running text stats.
+    fn fold(self, t: &mut super::model::TextStats) {
+        t.empty_count += self.empties;
+        if let Some(m) = self.min
+            && t.min.as_deref().is_none_or(|cur| m < cur)
+        {
+            t.min = Some(m.to_string());
+        }
+        if let Some(m) = self.max
+            && t.max.as_deref().is_none_or(|cur| m > cur)
+        {
+            t.max = Some(m.to_string());
+        }
+        if self.max_len >= self.min_len {
+            t.min_length = Some(t.min_length.map_or(self.min_len, |v| v.min(self.min_len)));
+            t.max_length = Some(t.max_length.map_or(self.max_len, |v| v.max(self.max_len)));
+        }
     }
 }
 

@@ -243,27 +243,42 @@ fn sort_hashes(v: &mut Vec<u64>) {
         return;
     }
     let mut src = std::mem::take(v);
-    let mut dst = vec![0u64; src.len()];
-    for pass in 0..8 {
-        let shift = pass * 8;
-        let mut counts = [0usize; 256];
-        for &h in src.iter() {
-            counts[((h >> shift) & 0xff) as usize] += 1;
+    let mut dst = Vec::new();
+    radix_by_bytes(&mut src, &mut dst, 0..8);
+    *v = src;
+}
+
+/// Least-significant-digit radix sort of `src` by its bytes in `bytes` (0 the lowest), 8 bits a
+/// pass, skipping a pass whose digit every key shares; `dst` is the second buffer. Sorted by
+/// those bytes only (stable), the result is in `src`.
+fn radix_by_bytes(src: &mut Vec<u64>, dst: &mut Vec<u64>, bytes: std::ops::Range<usize>) {
+    let mut counts = [[0usize; 256]; 8];
+    for &k in src.iter() {
+        for byte in bytes.clone() {
+            counts[byte][((k >> (byte * 8)) & 0xff) as usize] += 1;
         }
+    }
+    dst.clear();
+    dst.resize(src.len(), 0);
+    for byte in bytes {
+        let c = &mut counts[byte];
+        if c.contains(&src.len()) {
+            continue;
+        }
+        let shift = byte * 8;
         let mut at = 0;
-        for c in counts.iter_mut() {
-            let n = *c;
-            *c = at;
+        for slot in c.iter_mut() {
+            let n = *slot;
+            *slot = at;
             at += n;
         }
-        for &h in src.iter() {
-            let digit = ((h >> shift) & 0xff) as usize;
-            dst[counts[digit]] = h;
-            counts[digit] += 1;
+        for &k in src.iter() {
+            let digit = ((k >> shift) & 0xff) as usize;
+            dst[c[digit]] = k;
+            c[digit] += 1;
         }
-        std::mem::swap(&mut src, &mut dst);
+        std::mem::swap(src, dst);
     }
-    *v = src;
 }
 
 impl From<DistinctRepr<'_>> for DistinctSketch {
@@ -649,32 +664,7 @@ fn sort_f64(v: &mut [f64]) {
     SORT_SCRATCH.with_borrow_mut(|(src, dst)| {
         src.clear();
         src.extend(v.iter().map(|&x| ordered_bits(x)));
-        let mut counts = [[0usize; 256]; 4];
-        for &k in src.iter() {
-            for (byte, c) in counts.iter_mut().enumerate() {
-                c[((k >> (32 + byte * 8)) & 0xff) as usize] += 1;
-            }
-        }
-        dst.clear();
-        dst.resize(src.len(), 0);
-        for (byte, c) in counts.iter_mut().enumerate() {
-            if c.contains(&src.len()) {
-                continue;
-            }
-            let shift = 32 + byte * 8;
-            let mut at = 0;
-            for slot in c.iter_mut() {
-                let n = *slot;
-                *slot = at;
-                at += n;
-            }
-            for &k in src.iter() {
-                let digit = ((k >> shift) & 0xff) as usize;
-                dst[c[digit]] = k;
-                c[digit] += 1;
-            }
-            std::mem::swap(src, dst);
-        }
+        radix_by_bytes(src, dst, 4..8);
         // Ties on the top bits are adjacent now: an insertion pass orders them, within a
         // budget of moves; past it, the comparison sort (quick on nearly sorted input).
         let mut budget = 4 * src.len();
@@ -1392,6 +1382,32 @@ mod tests {
         assert!(same.iter().all(|&x| x == 2.5));
     }
 
+    /// Checks a sketch of `sorted` (the data, sorted: the reference): every row's weight kept,
+    /// the levels above 0 sorted, and each quantile's rank within the KLL error.
+    fn assert_within_rank_error(k: &Kll, sorted: &[f64], label: &str) {
+        let n = sorted.len();
+        assert_eq!(k.count(), n as u64, "{label}");
+        assert_eq!(
+            k.weighted().iter().map(|i| i.1).sum::<u64>(),
+            n as u64,
+            "{label}"
+        );
+        for (h, level) in k.levels.iter().enumerate().skip(1) {
+            assert!(
+                level.windows(2).all(|w| w[0] <= w[1]),
+                "{label}: level {h} unsorted"
+            );
+        }
+        for q in [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999] {
+            let v = k.quantile(q).unwrap();
+            // The value's rank interval in the data must come within the KLL error of q.
+            let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
+            let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
+            let off = (lo - q).max(q - hi).max(0.0);
+            assert!(off < 0.01, "{label}: q={q} v={v} rank [{lo}, {hi}]");
+        }
+    }
+
     /// The batch update against exact ranks: a sorted copy of the data is the reference.
     #[test]
     fn kll_batches_keep_the_rank_error_bound() {
@@ -1408,28 +1424,9 @@ mod tests {
         for batch in data.chunks(8192) {
             k.update_batch(batch);
         }
-        assert_eq!(k.count(), n as u64);
-        let weight: u64 = k.weighted().iter().map(|i| i.1).sum();
-        assert_eq!(weight, n as u64);
-        for (h, level) in k.levels.iter().enumerate().skip(1) {
-            assert!(level.windows(2).all(|w| w[0] <= w[1]), "level {h} unsorted");
-        }
         let mut sorted = data.clone();
         sorted.sort_by(f64::total_cmp);
-        for q in [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999] {
-            let v = k.quantile(q).unwrap();
-            // The value's rank interval in the data must come within the KLL error of q.
-            let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
-            let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
-            let off = if q < lo {
-                lo - q
-            } else if q > hi {
-                q - hi
-            } else {
-                0.0
-            };
-            assert!(off < 0.01, "q={q} v={v} rank [{lo}, {hi}]");
-        }
+        assert_within_rank_error(&k, &sorted, "batches");
         // The same data as value counts per batch (most values repeated: few distinct items
         // a batch once the sketch is past exact) keeps the bound too, and every row's weight.
         let mut w = Kll::default();
@@ -1445,24 +1442,7 @@ mod tests {
             }
             w.update_counts(&counts);
         }
-        assert_eq!(w.count(), n as u64);
-        assert_eq!(w.weighted().iter().map(|i| i.1).sum::<u64>(), n as u64);
-        for (h, level) in w.levels.iter().enumerate().skip(1) {
-            assert!(level.windows(2).all(|x| x[0] <= x[1]), "level {h} unsorted");
-        }
-        for q in [0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999] {
-            let v = w.quantile(q).unwrap();
-            let lo = sorted.partition_point(|x| *x < v) as f64 / n as f64;
-            let hi = sorted.partition_point(|x| *x <= v) as f64 / n as f64;
-            let off = if q < lo {
-                lo - q
-            } else if q > hi {
-                q - hi
-            } else {
-                0.0
-            };
-            assert!(off < 0.01, "counts: q={q} v={v} rank [{lo}, {hi}]");
-        }
+        assert_within_rank_error(&w, &sorted, "counts");
         // Small batches stay exact until the sketch first fills.
         let mut small = Kll::default();
         small.update_batch(&[3.0, 1.0, 2.0]);
