@@ -19,6 +19,7 @@ Two table shapes (`--shape`):
     python3 bench/compare.py                                     # ~2M rows of orders
     python3 bench/compare.py --rows 60000000                     # ~53M rows (1.2 GB)
     python3 bench/compare.py --shape wide-numeric --rows 60000000  # 60M rows (2.7 GB)
+    python3 bench/compare.py --shape both --rows 60000000          # both, one after the other
 
 DuckDB comes from PyPI (pinned below) into bench/.venv. Peak RSS is measured with
 /usr/bin/time (GNU time) when present, else with resource.getrusage of the child.
@@ -210,7 +211,7 @@ def timed(cmd: list[str], env=None) -> tuple[float, int, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shape", choices=sorted(SHAPES), default="orders")
+    ap.add_argument("--shape", choices=sorted(SHAPES) + ["both"], default="orders", help="both: each shape in turn, in one run")
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--days", type=int, default=10, help="daily partitions (orders; wide-numeric has 8)")
     ap.add_argument("--runs", type=int, default=5)
@@ -230,13 +231,21 @@ def main() -> None:
             build()
     else:
         plimsoll = target_dir() / "release" / "plimsoll" if args.no_build else build()
-    if args.shape == "orders":
+    shapes = sorted(SHAPES) if args.shape == "both" else [args.shape]
+    for shape in shapes:
+        run_shape(shape, args, py, plimsoll)
+
+
+def run_shape(shape: str, args, py: str, plimsoll: Path) -> None:
+    """Times the tools on one table shape, alternating, and prints and stores the figures."""
+    print(f"== shape {shape}", flush=True)
+    if shape == "orders":
         data = generate(args.rows, args.days)
     else:
         data = generate_wide_numeric(py, args.rows)
     size = sum(f.stat().st_size for f in data.rglob("*.parquet"))
-    duck = duckdb_command(py, duckdb_query(data, args.shape))
-    floor = duckdb_command(py, floor_query(data, args.shape))
+    duck = duckdb_command(py, duckdb_query(data, shape))
+    floor = duckdb_command(py, floor_query(data, shape))
     plim = [str(plimsoll), "profile", str(data), "--format", "json"]
 
     tools = [("plimsoll", plim), ("duckdb", duck), ("floor", floor)]
@@ -281,8 +290,8 @@ def main() -> None:
     # What starting Python and importing duckdb costs inside DuckDB's figure above.
     startup = statistics.median(timed([py, "-c", "import duckdb"])[0] for _ in range(3))
     print(f"python + import duckdb alone (included in duckdb's time): {startup:.3f} s")
-    out = ROOT / "bench" / "data" / f"compare-{args.shape}-{args.rows}.json"
-    out.write_text(json.dumps({"shape": args.shape, "rows": rows, "bytes": size, "median": med, "peak_rss_mb": peak, "runs": results, "metadata_only_median": meta_med, "duckdb_startup": startup}, indent=2))
+    out = ROOT / "bench" / "data" / f"compare-{shape}-{args.rows}.json"
+    out.write_text(json.dumps({"shape": shape, "rows": rows, "bytes": size, "median": med, "peak_rss_mb": peak, "runs": results, "metadata_only_median": meta_med, "duckdb_startup": startup}, indent=2))
 
 
 if __name__ == "__main__":
