@@ -9,25 +9,25 @@ Plimsoll: one-scan data-quality and drift profiling of Parquet and Iceberg table
 S3, checked against consumer-driven data contracts.
 
 Workflows:
-  Shell audit:    `plimsoll profile SOURCE`, then `plimsoll drift SOURCE`
-  Producer CI:    `plimsoll check NEW_OUTPUT --contract CONSUMER_CONTRACTS/`
-  Scheduled job:  `plimsoll run --config plimsoll.yaml`, then `plimsoll status`
+  Shell audit:    `plimsoll profile SOURCE`, `plimsoll drift SOURCE`
+  Producer CI:    `plimsoll check NEW_OUTPUT --contract CONTRACTS/`
+  Scheduled job:  `plimsoll run --config plimsoll.yaml`, `plimsoll status`
 
 `plimsoll COMMAND --help` describes what SOURCE can be and shows examples to copy.";
 
 /// What a SOURCE can be, as [`crate::source::SourceRef::parse`] and the source openers accept it.
 pub const SOURCE: &str = "\
 SOURCE can be:
-  FILE.parquet         a Parquet file
-  DIR                  a directory of Parquet files; hive `key=value/`
-                       partitions are recognised (select with `--partition`)
-  s3://BUCKET/PREFIX   the same on S3, or `s3://BUCKET/KEY.parquet`;
-                       credentials and region from `AWS_*`, endpoint from
-                       `--s3-endpoint` or `AWS_ENDPOINT_URL`
-  ICEBERG_TABLE        an Iceberg table's directory or one of its
-                       `metadata/*.metadata.json` files, local or on S3
-  NAMESPACE.TABLE      an Iceberg table in the catalog of `--catalog URI`
-                       (`sqlite:PATH`, or `https://...` for a REST catalog)
+  FILE.parquet        a Parquet file
+  DIR                 a directory of Parquet files; hive `key=value/`
+                      partitions are recognised (`--partition`)
+  s3://BUCKET/PREFIX  the same on S3, or `s3://BUCKET/KEY.parquet`;
+                      credentials and region from `AWS_*`, endpoint
+                      from `--s3-endpoint` or `AWS_ENDPOINT_URL`
+  ICEBERG_TABLE       an Iceberg table's directory or one of its
+                      `metadata/*.metadata.json` files, local or S3
+  NAMESPACE.TABLE     an Iceberg table in the catalog `--catalog URI`
+                      (`sqlite:PATH`, or `https://...` for REST)
 An Iceberg SOURCE may end in `@snapshot:ID` or `@as-of:TIME`.";
 
 /// Where a history store can be.
@@ -54,8 +54,9 @@ Examples (from the repository root, on its testdata):
       --now 2024-03-11T00:30:00Z
   plimsoll check --contract contracts/analytics-platform.yaml \\
       --table order-events=testdata/orders_drift \\
-      --table customers=testdata/customers --partition date=2024-03-09 \\
-      --baseline 7d --now 2024-03-09T23:59:59Z --format junit";
+      --table customers=testdata/customers \\
+      --partition date=2024-03-09 --baseline 7d \\
+      --now 2024-03-09T23:59:59Z --format junit";
 
 pub const RUN: &str = "\
 Each table's `source:` in the run config is a SOURCE. Paths with a `/` (`./orders`, \
@@ -70,8 +71,10 @@ pub const DRIFT: &str = "\
 `--baseline` may be another SOURCE as well.
 
 Examples (from the repository root, on its testdata):
-  plimsoll drift testdata/orders_drift --partition date=2024-03-09 --baseline 7d
-  plimsoll drift testdata/trips_drift --baseline testdata/trips --format json
+  plimsoll drift testdata/orders_drift --partition date=2024-03-09 \\
+      --baseline 7d
+  plimsoll drift testdata/trips_drift --baseline testdata/trips \\
+      --format json
   plimsoll drift testdata/iceberg/pyiceberg/orders \\
       --baseline snapshot:3618004100654521728";
 
@@ -94,10 +97,11 @@ OLD and NEW are two SOURCEs, or two contract files (`.yaml`). They may come befo
 `--contract` flags.
 
 Examples (from the repository root, on its testdata):
-  plimsoll compat testdata/producer/orders_v1 testdata/producer/orders_v2 \\
+  plimsoll compat testdata/producer/orders_v1 \\
+      testdata/producer/orders_v2 \\
       --contract testdata/producer/contracts/
-  plimsoll compat testdata/producer/orders_v1 testdata/producer/orders_v2 \\
-      --mode backward --schema-only";
+  plimsoll compat testdata/producer/orders_v1 \\
+      testdata/producer/orders_v2 --mode backward --schema-only";
 
 pub const IMPACT: &str = "\
 Examples (from the repository root, on its testdata):
@@ -137,4 +141,35 @@ Examples:
 /// blank line apart.
 pub fn long(parts: &[&str]) -> String {
     parts.join("\n\n")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Indented lines (tables, examples) are not wrapped by a terminal of 80 columns nor by
+    /// the manual page's indent: at most 74 characters.
+    #[test]
+    fn indented_lines_fit() {
+        for text in [
+            super::LONG_ABOUT,
+            super::SOURCE,
+            super::HISTORY_STORE,
+            super::PROFILE,
+            super::CHECK,
+            super::RUN,
+            super::DRIFT,
+            super::STATUS,
+            super::HISTORY,
+            super::COMPAT,
+            super::IMPACT,
+            super::LINT,
+            super::SCHEMA,
+            super::SUGGEST,
+            super::COMPLETIONS,
+            super::MAN,
+        ] {
+            for line in text.lines().filter(|l| l.starts_with(' ')) {
+                assert!(line.chars().count() <= 74, "too long: {line:?}");
+            }
+        }
+    }
 }

@@ -47,15 +47,89 @@ pub fn man_pages() -> Vec<(String, String)> {
     pages
 }
 
+/// One command's page: clap_mangen's title, name, synopsis, options, commands and version, with
+/// the description and the long help's blocks (SOURCE, examples, exit codes) as sections of
+/// their own, tables and examples kept line by line.
 fn page(cmd: clap::Command) -> (String, String) {
-    let man = clap_mangen::Man::new(cmd);
+    let man = clap_mangen::Man::new(cmd.clone());
     let mut out = Vec::new();
-    man.render(&mut out)
-        .expect("rendering into memory cannot fail");
+    let text = |s: Option<&clap::builder::StyledStr>| s.map(|s| s.to_string());
+    let description = text(cmd.get_long_about())
+        .or_else(|| text(cmd.get_about()))
+        .unwrap_or_default();
+    let extra = text(cmd.get_after_long_help()).or_else(|| text(cmd.get_after_help()));
+    let render = |w: &mut Vec<u8>| -> std::io::Result<()> {
+        man.render_title(w)?;
+        man.render_name_section(w)?;
+        man.render_synopsis_section(w)?;
+        let mut roff = roff::Roff::new();
+        roff.control("SH", ["DESCRIPTION"]);
+        sections(&mut roff, &description, false);
+        roff.to_writer(w)?;
+        if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(w)?;
+        }
+        if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+            man.render_subcommands_section(w)?;
+        }
+        if let Some(extra) = &extra {
+            let mut roff = roff::Roff::new();
+            sections(&mut roff, extra, true);
+            roff.to_writer(w)?;
+        }
+        if cmd.get_version().is_some() {
+            man.render_version_section(w)?;
+        }
+        Ok(())
+    };
+    render(&mut out).expect("rendering into memory cannot fail");
     (
         man.get_filename(),
         String::from_utf8(out).expect("manual pages are UTF-8"),
     )
+}
+
+/// Help text as roff: paragraphs a blank line apart; a paragraph with indented lines (a table,
+/// examples) kept line by line, others filled. With `headed`, a paragraph whose first line is a
+/// title (`Exit codes:`) opens a section.
+fn sections(roff: &mut roff::Roff, text: &str, headed: bool) {
+    let mut in_section = !headed;
+    for para in text.split("\n\n") {
+        let lines: Vec<&str> = para.lines().filter(|l| !l.trim().is_empty()).collect();
+        let Some(first) = lines.first() else { continue };
+        let mut body = &lines[..];
+        if headed && !first.starts_with(' ') && first.ends_with(':') {
+            let title = match first.trim_end_matches(':') {
+                t if t.starts_with("SOURCE can be") => "SOURCE".to_string(),
+                t if t.starts_with("Examples") => "EXAMPLES".to_string(),
+                "Exit codes" => "EXIT STATUS".to_string(),
+                t => t.to_uppercase(),
+            };
+            roff.control("SH", [title.as_str()]);
+            in_section = true;
+            // A qualified title (`Examples (from the repository root...)`) keeps its words.
+            if !first.starts_with("SOURCE can be") && first.contains(' ') && first != &"Exit codes:"
+            {
+                roff.text([roff::roman(first.trim_end_matches(':'))]);
+            }
+            body = &lines[1..];
+        } else {
+            if !in_section {
+                roff.control("SH", ["NOTES"]);
+                in_section = true;
+            }
+            roff.control("PP", []);
+        }
+        if body.iter().any(|l| l.starts_with(' ')) {
+            roff.control("nf", []);
+            for l in body {
+                roff.text([roff::roman(*l)]);
+            }
+            roff.control("fi", []);
+        } else if !body.is_empty() {
+            roff.text([roff::roman(body.join(" "))]);
+        }
+    }
 }
 
 pub fn man(a: ManArgs) -> Result<Outcome> {
