@@ -384,6 +384,10 @@ pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
     let ctx = a.context.context()?;
     let reports = reports(a.format, &[], &a.outputs, step_summary_from_env())?;
     let bindings = (|| -> Result<Bindings> {
+        super::contract_paths::refuse_tables(
+            &a.contracts,
+            &super::contract_paths::table_order_hint("plimsoll check TABLE --contract FILE_OR_DIR"),
+        )?;
         Ok(Bindings {
             contracts: a.contracts.clone(),
             source: a.source.as_deref().map(SourceRef::parse).transpose()?,

@@ -56,6 +56,10 @@ pub struct ImpactArgs {
 }
 
 pub async fn run_compat(a: CompatArgs) -> Result<Outcome> {
+    super::contract_paths::refuse_tables(
+        &a.contracts,
+        &super::contract_paths::table_order_hint("plimsoll compat OLD NEW --contract FILE_OR_DIR"),
+    )?;
     let ctx = a.context.context()?;
     let plan = CompatPlan {
         old: Side::parse(&a.old)?,
@@ -87,6 +91,10 @@ pub async fn run_compat(a: CompatArgs) -> Result<Outcome> {
 }
 
 pub fn run_impact(a: ImpactArgs) -> Result<Outcome> {
+    super::contract_paths::refuse_tables(
+        &a.contracts,
+        "`impact` reads contracts only, and names the table as they do: `plimsoll impact TABLE[.FIELD] --contract FILE_OR_DIR`",
+    )?;
     let contracts = crate::contract::load(&a.contracts)?;
     let d = Dependents::of(&contracts);
     let tables = d.tables();

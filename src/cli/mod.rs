@@ -4,7 +4,10 @@
 
 pub mod check;
 pub mod compat;
+pub mod contract_paths;
+pub mod help;
 pub mod history;
+pub mod shell;
 pub mod suggest;
 
 use crate::context::{CatalogConfig, Context, S3Config};
@@ -26,10 +29,11 @@ const COMPAT_EXIT_CODES: &str = "Exit codes:\n  0  no change breaks (under the m
 const IMPACT_EXIT_CODES: &str = "Exit codes:\n  0  the dependents were listed (none is not an error)\n  2  the contracts could not be read, or no contract names the table";
 const LINT_EXIT_CODES: &str = "Exit codes:\n  0  every file is valid (warnings about rules that are not checked allowed)\n  1  a file has problems (each listed as file:line:column)\n  2  the files could not be read";
 
-/// Plimsoll: one-scan data-quality and drift profiling of Parquet and Iceberg tables, checked
-/// against consumer-driven data contracts.
+/// Plimsoll: one-scan data-quality and drift profiling of Parquet and Iceberg tables, local or
+/// on S3, checked against consumer-driven data contracts.
 #[derive(Debug, Parser)]
 #[command(name = "plimsoll", version, propagate_version = true)]
+#[command(long_about = help::LONG_ABOUT)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -38,39 +42,56 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Profile every field of a table in one scan
-    #[command(after_help = PROFILE_EXIT_CODES)]
+    #[command(after_help = PROFILE_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::PROFILE, PROFILE_EXIT_CODES]))]
     Profile(ProfileArgs),
     /// Check tables against consumer contracts
-    #[command(after_help = CHECK_EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::CHECK, CHECK_EXIT_CODES]))]
     Check(check::CheckArgs),
     /// Check every table of a run config (`plimsoll.yaml`): the scheduled job's entry point
-    #[command(after_help = CHECK_EXIT_CODES)]
+    #[command(after_help = CHECK_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::RUN, CHECK_EXIT_CODES]))]
     Run(check::RunArgs),
     /// Show which fields moved against a baseline, by PSI, worst first
-    #[command(after_help = DRIFT_EXIT_CODES)]
+    #[command(after_help = DRIFT_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::DRIFT, DRIFT_EXIT_CODES]))]
     Drift(DriftArgs),
     /// Monitor the monitor: each table's last run, and the failing, errored or overdue ones
-    #[command(after_help = STATUS_EXIT_CODES)]
+    #[command(after_help = STATUS_EXIT_CODES,
+              after_long_help = help::long(&[help::HISTORY_STORE, help::STATUS, STATUS_EXIT_CODES]))]
     Status(StatusArgs),
     /// A table's metrics over its stored slices (rows, null rate, distinct, mean, PSI against
     /// the slice before), with sparklines
-    #[command(after_help = history::HISTORY_EXIT_CODES)]
+    #[command(after_help = history::HISTORY_EXIT_CODES,
+              after_long_help = help::long(&[help::HISTORY_STORE, help::HISTORY, history::HISTORY_EXIT_CODES]))]
     History(history::HistoryArgs),
     /// Is a producer's change safe? Two tables or two contracts, each change judged under the
     /// mode and mapped to the consumers it breaks
-    #[command(after_help = COMPAT_EXIT_CODES)]
+    #[command(after_help = COMPAT_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::COMPAT, COMPAT_EXIT_CODES]))]
     Compat(compat::CompatArgs),
     /// Who depends on a table or field: every consumer, contract line and check
-    #[command(after_help = IMPACT_EXIT_CODES)]
+    #[command(after_help = IMPACT_EXIT_CODES,
+              after_long_help = help::long(&[help::IMPACT, IMPACT_EXIT_CODES]))]
     Impact(compat::ImpactArgs),
     /// Validate contracts (and run configs) and report every problem with file, line and column
-    #[command(after_help = LINT_EXIT_CODES)]
+    #[command(after_help = LINT_EXIT_CODES,
+              after_long_help = help::long(&[help::LINT, LINT_EXIT_CODES]))]
     Lint(LintArgs),
     /// Print the JSON Schema of a file format, for editors (yaml-language-server, VS Code)
+    #[command(after_long_help = help::SCHEMA)]
     Schema(SchemaArgs),
     /// Write a starting contract for a table to stdout, each threshold with why
-    #[command(after_help = suggest::SUGGEST_EXIT_CODES)]
+    #[command(after_help = suggest::SUGGEST_EXIT_CODES,
+              after_long_help = help::long(&[help::SOURCE, help::SUGGEST, suggest::SUGGEST_EXIT_CODES]))]
     Suggest(suggest::SuggestArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout
+    #[command(after_long_help = help::COMPLETIONS)]
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page, or write every page (`--dir DIR`)
+    #[command(after_long_help = help::MAN)]
+    Man(shell::ManArgs),
 }
 
 /// Memory, object storage and catalog: the context of commands that read tables.
@@ -362,6 +383,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             0,
         )),
         Command::Suggest(a) => suggest::run_suggest(a).await,
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
     }
 }
 
