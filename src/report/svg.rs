@@ -10,6 +10,8 @@ use crate::contract::units::thousands;
 pub const BASELINE: &str = "#a8b1bb";
 pub const CURRENT: &str = "#2f6fb3";
 pub const ACCENT: &str = "#c9511f";
+/// The least height of the PSI-term scale of the drift charts.
+pub const PSI_SCALE: f64 = 0.05;
 
 /// One bar of a histogram: `[lower, upper)` with its count.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -295,7 +297,13 @@ pub fn overlay(
     }
     let slot = (x1 - x0) / n as f64;
     let bw = ((slot - 4.0) / 2.0).max(1.0);
-    let cmax = contributions.iter().cloned().fold(0.0, f64::max);
+    // PSI terms on one scale for every field (at least 0.05 tall), so a field's tiny terms do
+    // not look as large as another's drift.
+    let cmax = contributions
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max)
+        .max(PSI_SCALE);
     for i in 0..bins.len() {
         let x = x0 + slot * i as f64 + 2.0;
         let b = baseline.get(i).copied().unwrap_or(0.0);
@@ -313,7 +321,8 @@ pub fn overlay(
         ));
         if edges.is_none() {
             let cx = x0 + slot * (i as f64 + 0.5);
-            let text = esc(&truncate(&bins[i], if rotate { 12 } else { 10 }));
+            let fit = ((slot / 6.2) as usize).clamp(4, 24);
+            let text = esc(&truncate(&bins[i], if rotate { 12 } else { fit }));
             if rotate {
                 s.push_str(&format!(
                     r#"<text x="{cx:.1}" y="{:.1}" text-anchor="end" transform="rotate(-40 {cx:.1} {:.1})" class="tick">{text}</text>"#,
@@ -360,11 +369,14 @@ pub fn overlay(
         }
     }
     s.push_str(&format!(
-        r##"<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#57606a"/><line x1="{x0}" y1="{:.1}" x2="{x1}" y2="{:.1}" stroke="#57606a"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">PSI</text>"##,
+        r##"<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#57606a"/><line x1="{x0}" y1="{:.1}" x2="{x1}" y2="{:.1}" stroke="#57606a"/><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">PSI</text><text x="{:.1}" y="{:.1}" text-anchor="end" class="tick">{:.2}</text><line x1="{x0}" y1="{psi_top}" x2="{x1}" y2="{psi_top}" stroke="#e3e7eb"/>"##,
         psi_top + psi_h,
         psi_top + psi_h,
         x0 - 4.0,
         psi_top + psi_h - 2.0,
+        x0 - 4.0,
+        psi_top + 7.0,
+        cmax
     ));
     s.push_str("</svg>");
     s
