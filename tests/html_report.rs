@@ -902,3 +902,32 @@ fn the_reports_render_in_chromium() {
     assert_eq!(failing.code, 1, "{}", failing.stderr);
     in_browser(&bin, "check-failing", &failing.stdout, "table-card");
 }
+
+#[test]
+fn a_run_config_writes_the_html_report() {
+    let dir = tmp();
+    let p = dir.path();
+    std::os::unix::fs::symlink(root().join("testdata"), p.join("testdata")).unwrap();
+    std::os::unix::fs::symlink(root().join("contracts"), p.join("contracts")).unwrap();
+    std::fs::write(
+        p.join("plimsoll.yaml"),
+        format!(
+            "contracts: [contracts/failing/]\nnow: {NOW}\ntables:\n  order-events: {{ source: testdata/orders }}\noutputs:\n  - {{ format: html, path: reports/check.html }}\n  - {{ format: json, path: reports/check.json }}\n"
+        ),
+    )
+    .unwrap();
+    let config = p.join("plimsoll.yaml");
+    let r = plimsoll(&["run", "--config", config.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let html = std::fs::read_to_string(p.join("reports/check.html")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("reports/check.json")).unwrap())
+            .unwrap();
+    assert_self_contained(&html);
+    let doc = parse(&html);
+    let fails = elements(&doc, "tr", "result")
+        .iter()
+        .filter(|n| n.attribute("data-status") == Some("fail"))
+        .count() as u64;
+    assert_eq!(fails, json["summary"]["fail"].as_u64().unwrap());
+}
