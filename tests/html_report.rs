@@ -628,6 +628,38 @@ fn output_flags_are_checked() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("<!DOCTYPE html>"));
+    // A check that cannot be completed: the HTML report carries the error, exit 2.
+    let r = plimsoll(&["check", "--contract", "no/such/dir", "--format", "html"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let doc = parse(&r.stdout);
+    let all = text(&doc.root());
+    assert!(all.contains("cannot read `no/such/dir`"), "{all}");
+    assert!(r.stdout.contains("badge error"));
+    // `profile --metadata-only`: the footers' counts, no distribution.
+    let r = plimsoll(&[
+        "profile",
+        "testdata/orders",
+        "--partition",
+        "date=latest",
+        "--metadata-only",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc = parse(&r.stdout);
+    let data = facts(&root().join("testdata/orders/date=2024-03-10"));
+    let cards = elements(&doc, "section", "field");
+    assert!(!cards.is_empty());
+    for card in cards {
+        let name = card.attribute("data-field").unwrap();
+        if let Some(nulls) = data.nulls.get(name) {
+            assert_eq!(
+                first_number(&stat(&card, "nulls").unwrap()) as usize,
+                *nulls
+            );
+        }
+        assert!(card.descendants().any(|n| has_class(&n, "nodata")));
+    }
 }
 
 // ---- In a browser -------------------------------------------------------------------------

@@ -400,7 +400,8 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
         }
         (Format::Table, None) => report::table::profile(&r.profile, r.origin),
         (Format::Json, None) => json_text(&report::json::profile(&r.profile)),
-        (Format::Html, _) => report::html::profile(&r.profile, r.origin, now),
+        (Format::Html, Some(facts)) => report::html::metadata(&r.profile, facts, r.origin, now),
+        (Format::Html, None) => report::html::profile(&r.profile, r.origin, now),
     };
     outputs::write(&reports.files, &render)?;
     Ok(Outcome::new(render(reports.stdout), 0).with_notes(&r.notes))

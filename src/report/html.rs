@@ -9,6 +9,7 @@ use super::{Summary, json};
 use crate::check::{CheckId, CheckResult, Status};
 use crate::contract::units::{format_size, thousands};
 use crate::drift::{FieldDrift, Method};
+use crate::profile::metadata::FieldFacts;
 use crate::profile::model::{QUANTILES, format_timestamp};
 use crate::profile::{FieldProfile, Kind, TableProfile};
 use crate::run::CheckReport;
@@ -382,6 +383,7 @@ fn field_card(i: usize, f: &FieldProfile, scanned: bool) -> String {
     let mut quantiles = String::new();
     if let Some(n) = &f.numeric
         && n.finite_count > 0
+        && scanned
     {
         stats.push_str(&kv("mean", "mean", &num(n.mean)));
         stats.push_str(&kv(
@@ -471,6 +473,40 @@ fn field_card(i: usize, f: &FieldProfile, scanned: bool) -> String {
 
 /// `profile --format html`: the table, then a card per field with its chart.
 pub fn profile(p: &TableProfile, origin: &str, now: DateTime<Utc>) -> String {
+    profile_page(p, origin, now, None)
+}
+
+/// `profile --metadata-only --format html`: what the footers answer exactly (counts and
+/// bounds), a card per field they answer; the others are named.
+pub fn metadata(
+    p: &TableProfile,
+    facts: &[FieldFacts],
+    origin: &str,
+    now: DateTime<Utc>,
+) -> String {
+    let mut q = p.clone();
+    q.scan.scanned = false;
+    q.fields = facts.iter().filter_map(FieldFacts::to_profile).collect();
+    let unknown: Vec<&str> = facts
+        .iter()
+        .filter(|f| f.to_profile().is_none())
+        .map(|f| f.name.as_str())
+        .collect();
+    let note = (!unknown.is_empty()).then(|| {
+        format!(
+            "not answered exactly by the {origin}, so left out: {}",
+            unknown.join(", ")
+        )
+    });
+    profile_page(&q, origin, now, note)
+}
+
+fn profile_page(
+    p: &TableProfile,
+    origin: &str,
+    now: DateTime<Utc>,
+    note: Option<String>,
+) -> String {
     let mut body = format!(
         r#"<header class="top"><h1>Profile of <code>{}</code></h1>"#,
         esc(&p.source)
@@ -505,6 +541,9 @@ pub fn profile(p: &TableProfile, origin: &str, now: DateTime<Utc>) -> String {
             r#"<p class="meta">Answered from {} only: no data page read, so no distribution.</p>"#,
             esc(origin)
         ));
+    }
+    if let Some(n) = note {
+        body.push_str(&format!(r#"<p class="meta">{}</p>"#, esc(&n)));
     }
     body.push_str("</header>");
     // The overview: one row per field, linking to its card.
