@@ -1009,26 +1009,23 @@ pub fn check(r: &CheckReport) -> String {
                         format!(" · {} partitions ({first} .. {last})", t.partitions.len()),
                 })
             );
-            match (&t.baseline, &t.no_baseline) {
-                (Some(b), _) => {
+            if let Some(b) = &t.baseline {
+                meta.push_str(&format!(
+                    r#"<p class="note">compared with {}</p>"#,
+                    esc(&b.description)
+                ));
+                for sk in &b.skipped {
                     meta.push_str(&format!(
-                        r#"<p class="note">compared with {}</p>"#,
-                        esc(&b.description)
+                        r#"<p class="note">left out{}: {} ({})</p>"#,
+                        esc(&sk
+                            .field
+                            .as_deref()
+                            .map(|f| format!(" of `{f}`'s baseline"))
+                            .unwrap_or_default()),
+                        esc(&sk.slice),
+                        esc(&sk.reason)
                     ));
-                    for sk in &b.skipped {
-                        meta.push_str(&format!(
-                            r#"<p class="note">left out{}: {} ({})</p>"#,
-                            esc(&sk
-                                .field
-                                .as_deref()
-                                .map(|f| format!(" of `{f}`'s baseline"))
-                                .unwrap_or_default()),
-                            esc(&sk.slice),
-                            esc(&sk.reason)
-                        ));
-                    }
                 }
-                _ => {}
             }
             body.push_str(&format!(
                 r#"<section class="card table-card {}" data-table="{}"><header><h3>{}</h3>{}</header>{meta}{}</section>"#,

@@ -304,13 +304,13 @@ pub fn overlay(
         .cloned()
         .fold(0.0, f64::max)
         .max(PSI_SCALE);
-    for i in 0..bins.len() {
+    for (i, bin) in bins.iter().enumerate() {
         let x = x0 + slot * i as f64 + 2.0;
         let b = baseline.get(i).copied().unwrap_or(0.0);
         let c = current.get(i).copied().unwrap_or(0.0);
         let hb = (b * 100.0 / top) * (y1 - y0);
         let hc = (c * 100.0 / top) * (y1 - y0);
-        let name = esc(&bins[i]);
+        let name = esc(bin);
         s.push_str(&format!(
             r#"<rect class="bar baseline" x="{x:.1}" y="{:.1}" width="{bw:.1}" height="{hb:.1}" fill="{BASELINE}"><title>{name}: baseline {}</title></rect><rect class="bar current" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{hc:.1}" fill="{CURRENT}"><title>{name}: current {}</title></rect>"#,
             y1 - hb,
@@ -322,7 +322,7 @@ pub fn overlay(
         if edges.is_none() {
             let cx = x0 + slot * (i as f64 + 0.5);
             let fit = ((slot / 6.2) as usize).clamp(4, 24);
-            let text = esc(&truncate(&bins[i], if rotate { 12 } else { fit }));
+            let text = esc(&truncate(bin, if rotate { 12 } else { fit }));
             if rotate {
                 s.push_str(&format!(
                     r#"<text x="{cx:.1}" y="{:.1}" text-anchor="end" transform="rotate(-40 {cx:.1} {:.1})" class="tick">{text}</text>"#,
