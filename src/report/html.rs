@@ -123,6 +123,8 @@ table{border-collapse:collapse;width:100%;font-size:12.5px}
 th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{font-size:11px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600;background:var(--soft)}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.overview td{vertical-align:middle}
+svg.spark{display:block}
 table.q td,table.q th{text-align:right;padding:2px 5px}
 tr.fail td{background:#fdf2f2}tr.error td{background:#f8f1fb}tr.warn td{background:#fff8e6}
 tr.msg td{border-bottom:1px solid var(--line);color:var(--muted);font-size:12px;padding-top:0}
@@ -257,13 +259,46 @@ fn top_values_chart(f: &FieldProfile) -> Option<String> {
 
 /// A numeric field's histogram from the profile's bins (as the JSON report gives them).
 fn histogram_chart(f: &FieldProfile) -> Option<String> {
+    let (bars, few) = numeric_bars(f)?;
+    let exact = f.numeric.as_ref().is_some_and(|n| n.sketch.is_exact());
+    let (title, caption) = if few {
+        (
+            format!("values of {}", f.name),
+            format!(
+                "each of the {} distinct value(s), counted exactly",
+                bars.len()
+            ),
+        )
+    } else {
+        (
+            format!("histogram of {}", f.name),
+            format!(
+                "{} equal-width bin(s) of the finite values{}",
+                bars.len(),
+                if exact {
+                    ""
+                } else {
+                    ", counts from the quantile sketch (approx.)"
+                }
+            ),
+        )
+    };
+    Some(figure(
+        "histogram",
+        &svg::histogram(&bars, &title, &num),
+        &caption,
+    ))
+}
+
+/// A numeric field's bars: one per value while it has a few distinct values (counted
+/// exactly; true), else the profile's equal-width bins (as the JSON report gives them).
+fn numeric_bars(f: &FieldProfile) -> Option<(Vec<Bar>, bool)> {
     let n = f.numeric.as_ref()?;
     if n.sketch.count() == 0 {
         return None;
     }
-    // A few distinct values (counted exactly): a bar per value.
     if let Some(few) = n.few_values.as_ref().filter(|v| !v.0.is_empty()) {
-        let bars: Vec<Bar> = few
+        let bars = few
             .0
             .iter()
             .map(|&(v, c)| Bar {
@@ -272,17 +307,9 @@ fn histogram_chart(f: &FieldProfile) -> Option<String> {
                 count: c,
             })
             .collect();
-        return Some(figure(
-            "histogram",
-            &svg::histogram(&bars, &format!("values of {}", f.name), &num),
-            &format!(
-                "each of the {} distinct value(s), counted exactly",
-                bars.len()
-            ),
-        ));
+        return Some((bars, true));
     }
-    let bins = json::histogram(f);
-    let bars: Vec<Bar> = bins
+    let bars: Vec<Bar> = json::histogram(f)
         .as_array()?
         .iter()
         .map(|b| Bar {
@@ -291,23 +318,33 @@ fn histogram_chart(f: &FieldProfile) -> Option<String> {
             count: b["count"].as_u64().unwrap_or(0),
         })
         .collect();
-    if bars.is_empty() {
-        return None;
+    (!bars.is_empty()).then_some((bars, false))
+}
+
+/// The overview's small picture of a field: its histogram, or its top values' shares.
+fn spark(f: &FieldProfile, scanned: bool) -> String {
+    if !scanned || f.count == 0 {
+        return String::new();
     }
-    let caption = format!(
-        "{} equal-width bin(s) of the finite values{}",
-        bars.len(),
-        if n.sketch.is_exact() {
-            ""
-        } else {
-            ", counts from the quantile sketch (approx.)"
+    if let Some((bars, _)) = numeric_bars(f) {
+        let v: Vec<f64> = bars.iter().map(|b| b.count as f64).collect();
+        return svg::spark(&v, &format!("distribution of {}", f.name));
+    }
+    match &f.frequent {
+        Some(freq) if matches!(f.kind, Kind::String | Kind::Boolean | Kind::Date) => {
+            let v: Vec<f64> = freq
+                .top(json::TOP_VALUES)
+                .iter()
+                .map(|(_, c)| *c as f64)
+                .collect();
+            if v.is_empty() {
+                String::new()
+            } else {
+                svg::spark(&v, &format!("top values of {}", f.name))
+            }
         }
-    );
-    Some(figure(
-        "histogram",
-        &svg::histogram(&bars, &format!("histogram of {}", f.name), &num),
-        &caption,
-    ))
+        _ => String::new(),
+    }
 }
 
 /// The chart of a field: a histogram, its top values, a time span, or a placeholder saying why
@@ -547,12 +584,12 @@ fn profile_page(
     }
     body.push_str("</header>");
     // The overview: one row per field, linking to its card.
-    body.push_str(r#"<h2>Fields</h2><table class="overview"><thead><tr><th>field</th><th>type</th><th class="num">nulls</th><th class="num">distinct</th><th>min</th><th>max</th></tr></thead><tbody>"#);
+    body.push_str(r#"<h2>Fields</h2><table class="overview"><thead><tr><th>field</th><th>type</th><th class="num">nulls</th><th class="num">distinct</th><th>min</th><th>max</th><th>shape</th></tr></thead><tbody>"#);
     for (i, f) in p.fields.iter().enumerate() {
         let (min, max) = f.bounds();
         let rate = f.null_rate();
         body.push_str(&format!(
-            r##"<tr><td><a href="#field-{i}"><code>{}</code></a></td><td>{}</td><td class="num"><span class="nullbar"><i style="width:{:.1}%"></i></span>{}</td><td class="num">{}{}</td><td>{}</td><td>{}</td></tr>"##,
+            r##"<tr><td><a href="#field-{i}"><code>{}</code></a></td><td>{}</td><td class="num"><span class="nullbar"><i style="width:{:.1}%"></i></span>{}</td><td class="num">{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"##,
             esc(&f.name),
             f.kind.name(),
             rate * 100.0,
@@ -564,7 +601,8 @@ fn profile_page(
                 "–".into()
             },
             esc(&svg::truncate(&value_text(&min), 28)),
-            esc(&svg::truncate(&value_text(&max), 28))
+            esc(&svg::truncate(&value_text(&max), 28)),
+            spark(f, p.scan.scanned)
         ));
     }
     body.push_str("</tbody></table><h2>Distributions</h2><main class=\"grid\">");

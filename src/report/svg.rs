@@ -454,6 +454,33 @@ pub fn row_counts(
     s
 }
 
+/// A tiny bar chart for a table cell (no axes): `values` scaled to the largest.
+pub fn spark(values: &[f64], label: &str) -> String {
+    let (w, h) = (120.0, 22.0);
+    let max = values.iter().cloned().fold(0.0, f64::max);
+    let slot = w / values.len().max(1) as f64;
+    let mut s = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="spark" role="img" aria-label="{}" viewBox="0 0 {w} {h}" width="{w}" height="{h}">"#,
+        esc(label)
+    );
+    for (i, v) in values.iter().enumerate() {
+        let bh = if max > 0.0 {
+            (v / max) * (h - 2.0)
+        } else {
+            0.0
+        };
+        s.push_str(&format!(
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{CURRENT}"/>"#,
+            slot * i as f64 + 0.5,
+            h - bh.max(0.5),
+            (slot - 1.0).max(0.5),
+            bh.max(0.5)
+        ));
+    }
+    s.push_str("</svg>");
+    s
+}
+
 /// A stacked bar of status counts (fail, error, warn, pass), each segment labelled.
 pub fn summary_bar(segments: &[(&str, usize, &str)], label: &str) -> String {
     let (w, h) = (1000.0, 26.0);
