@@ -28,25 +28,29 @@ fn open(w: f64, h: f64, label: &str, kind: &str) -> String {
     )
 }
 
-/// Round tick values (1, 2, 5 × 10^k) covering `0..=max`, at most about `n` of them.
+/// Round tick values (steps of 1, 2, 2.5 or 5 × 10^k) from 0 to the first at or above `max`,
+/// about `n` steps.
 pub fn ticks(max: f64, n: usize) -> Vec<f64> {
     if max <= 0.0 || !max.is_finite() {
         return vec![0.0];
     }
     let raw = max / n.max(1) as f64;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .iter()
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
     let mut out = Vec::new();
-    let mut v = 0.0;
-    while v <= max * (1.0 + 1e-9) {
+    let mut i = 0.0;
+    loop {
+        let v = step * i;
         out.push(v);
-        v += step;
+        if v >= max * (1.0 - 1e-9) || i > 100.0 {
+            return out;
+        }
+        i += 1.0;
     }
-    out
 }
 
 /// A vertical axis of counts with gridlines; returns the SVG and the value the top of the plot
@@ -515,8 +519,9 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_cover_the_maximum() {
-        assert_eq!(ticks(100.0, 4), vec![0.0, 50.0, 100.0]);
-        assert_eq!(ticks(7.0, 4), vec![0.0, 2.0, 4.0, 6.0]);
+        assert_eq!(ticks(100.0, 4), vec![0.0, 25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(ticks(7.0, 4), vec![0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(ticks(9329.0, 4), vec![0.0, 2500.0, 5000.0, 7500.0, 10000.0]);
         assert_eq!(ticks(0.0, 4), vec![0.0]);
     }
 
