@@ -144,6 +144,9 @@ pub enum CheckFormat {
     /// Prometheus text format for node_exporter's textfile collector: each check's status
     /// (0 pass, 1 warn, 2 fail, 3 error) and the measured values as gauges
     Prometheus,
+    /// A self-contained HTML page: the counts, each table's row counts against its baseline,
+    /// per consumer its checks with failures first (inline SVG, no script, nothing loaded)
+    Html,
 }
 
 impl CheckFormat {
@@ -155,6 +158,7 @@ impl CheckFormat {
             CheckFormat::Github => "github",
             CheckFormat::Markdown => "markdown",
             CheckFormat::Prometheus => "prometheus",
+            CheckFormat::Html => "html",
         }
     }
 }
@@ -179,6 +183,8 @@ fn render(
         (CheckFormat::Github, Rendered::Report(r)) => report::github::check(r),
         (CheckFormat::Markdown, Rendered::Report(r)) => report::markdown::check(r),
         (CheckFormat::Prometheus, Rendered::Report(r)) => report::prometheus::check(r),
+        (CheckFormat::Html, Rendered::Report(r)) => report::html::check(r),
+        (CheckFormat::Html, Rendered::Error(e)) => report::html::check_error(e),
         (CheckFormat::Table, Rendered::Error(e)) => e.render(),
         (CheckFormat::Json, Rendered::Error(e)) => json_text(&report::json::check_error(e)),
         (CheckFormat::Junit, Rendered::Error(e)) => report::junit::render_error(e),

@@ -32,6 +32,12 @@ pub struct HistoryArgs {
 }
 
 pub async fn run_history(a: HistoryArgs) -> Result<Outcome> {
+    if a.format == Format::Html {
+        return Err(crate::error::Error::usage(
+            "`history` has no HTML report",
+            "use `--format table` or `--format json`",
+        ));
+    }
     let mut ctx = crate::Context::from_env();
     super::s3_endpoint(&mut ctx.s3, a.s3_endpoint.as_deref())?;
     let plan = TrendPlan {
@@ -44,7 +50,7 @@ pub async fn run_history(a: HistoryArgs) -> Result<Outcome> {
     let r = crate::run::trend::trend(&ctx, &plan).await?;
     let stdout = match a.format {
         Format::Json => json_text(&report::trend::json(&r)),
-        Format::Table => report::trend::table(&r),
+        Format::Table | Format::Html => report::trend::table(&r),
     };
     Ok(Outcome::new(stdout, 0))
 }

@@ -7,6 +7,7 @@ pub mod compat;
 pub mod contract_paths;
 pub mod help;
 pub mod history;
+mod outputs;
 pub mod shell;
 pub mod suggest;
 
@@ -207,6 +208,10 @@ pub struct ProfileArgs {
     pub columns: Option<Vec<String>>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also write the report in FORMAT (`table`, `json`, `html`) to PATH, atomically
+    /// (repeatable); a PATH of `-` is stdout: `--output html=profile.html`
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
     /// Store the profile of each selected partition (or of this run) in this history store
     #[arg(long, value_name = "DIR")]
     pub history: Option<String>,
@@ -256,6 +261,10 @@ pub struct DriftArgs {
     /// PSI above this warns (default 0.1, or half of `--max-psi` when that is lower)
     #[arg(long, value_name = "PSI")]
     pub warn_psi: Option<f64>,
+    /// Also write the report in FORMAT (`table`, `json`, `html`) to PATH, atomically
+    /// (repeatable); a PATH of `-` is stdout: `--output html=drift.html`
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     #[command(flatten)]
@@ -289,10 +298,12 @@ pub struct StatusArgs {
     pub s3_endpoint: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    /// A self-contained HTML page with charts (inline SVG, no script, nothing loaded)
+    Html,
 }
 
 /// The formats of `status`.
@@ -390,6 +401,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
     let ctx = a.context.context()?;
+    let reports = outputs::reports(a.format, &a.outputs)?;
     let source = a.snapshot.source(&a.source)?;
     let plan = ProfilePlan {
         name: a
@@ -403,19 +415,24 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
         history: a.history,
     };
     let r = crate::run::profile::profile(&ctx, &plan).await?;
-    let stdout = match (a.format, &r.facts) {
+    let now = chrono::Utc::now();
+    let render = |format: Format| match (format, &r.facts) {
         (Format::Table, Some(facts)) => report::table::metadata(&r.profile, facts, r.origin),
         (Format::Json, Some(facts)) => {
             json_text(&report::json::metadata(&r.profile, facts, r.origin))
         }
         (Format::Table, None) => report::table::profile(&r.profile, r.origin),
         (Format::Json, None) => json_text(&report::json::profile(&r.profile)),
+        (Format::Html, Some(facts)) => report::html::metadata(&r.profile, facts, r.origin, now),
+        (Format::Html, None) => report::html::profile(&r.profile, r.origin, now),
     };
-    Ok(Outcome::new(stdout, 0).with_notes(&r.notes))
+    outputs::write(&reports.files, &render)?;
+    Ok(Outcome::new(render(reports.stdout), 0).with_notes(&r.notes))
 }
 
 async fn run_drift(a: DriftArgs) -> Result<Outcome> {
     let ctx = a.context.context()?;
+    let reports = outputs::reports(a.format, &a.outputs)?;
     let source = a.snapshot.source(&a.source)?;
     let plan = DriftPlan {
         name: a
@@ -436,12 +453,15 @@ async fn run_drift(a: DriftArgs) -> Result<Outcome> {
         thresholds: crate::run::drift::thresholds(a.max_psi, a.warn_psi)?,
     };
     let r = crate::run::drift::drift(&ctx, &plan).await?;
-    let stdout = match a.format {
+    let now = chrono::Utc::now();
+    let render = |format: Format| match format {
         Format::Json => json_text(&report::drift::json(&r)),
         Format::Table => report::drift::table(&r),
+        Format::Html => report::html::drift(&r, now),
     };
+    outputs::write(&reports.files, &render)?;
     let code = u8::from(r.status == crate::check::Status::Fail);
-    Ok(Outcome::new(stdout, code).with_notes(&r.notes))
+    Ok(Outcome::new(render(reports.stdout), code).with_notes(&r.notes))
 }
 
 pub(crate) fn json_text(v: &serde_json::Value) -> String {

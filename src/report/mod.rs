@@ -1,16 +1,19 @@
 //! Rendering: profiles, check results, drift and status for terminals (`table`), machines
 //! (`json`), CI systems (`junit`, `github` workflow commands), people reading a pull request
-//! or a chat (`markdown`) and monitoring (`prometheus`). Renderers return strings; the front
-//! ends write them (to stdout, or atomically to files with [`write_atomic`]).
+//! or a chat (`markdown`), monitoring (`prometheus`) and browsers or print (`html`). Renderers
+//! return strings; the front ends write them (to stdout, or atomically to files with
+//! [`write_atomic`]).
 
 pub mod compat;
 pub mod drift;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod prometheus;
 pub mod status;
+pub mod svg;
 pub mod table;
 pub mod trend;
 
@@ -18,7 +21,15 @@ use crate::error::{Error, Result};
 
 /// The formats a check report is rendered in (`check`/`run` `--format`, `--output FORMAT=PATH`,
 /// a run config's `outputs`).
-pub const CHECK_FORMATS: [&str; 6] = ["table", "json", "junit", "github", "markdown", "prometheus"];
+pub const CHECK_FORMATS: [&str; 7] = [
+    "table",
+    "json",
+    "junit",
+    "github",
+    "markdown",
+    "prometheus",
+    "html",
+];
 
 /// Appends `text` to a file, creating it when missing and never truncating it (GitHub's
 /// `$GITHUB_STEP_SUMMARY` collects what every step appends).
