@@ -185,10 +185,12 @@ impl Drop for Timed {
 const TICK: Duration = Duration::from_millis(100);
 
 /// Executes `df` as `DataFrame::collect` does, telling `observer` how the scan advances (from the
-/// live metrics of the plan's readers) and what it read in the end.
+/// live metrics of the plan's readers) and what it read in the end; `display` names a file read
+/// from its key in the object store.
 pub async fn collect(
     observer: &Observer,
     totals: ScanTotals,
+    display: &(dyn Fn(&str) -> String + Sync),
     df: datafusion::prelude::DataFrame,
 ) -> datafusion::error::Result<Vec<arrow::array::RecordBatch>> {
     let start = Instant::now();
@@ -210,6 +212,9 @@ pub async fn collect(
         run.await
     };
     let mut stats = read_metrics(plan.as_ref());
+    for (name, _) in &mut stats.files {
+        *name = display(name);
+    }
     stats.totals = totals;
     stats.elapsed = start.elapsed();
     observer.finished(&stats);

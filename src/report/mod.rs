@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 pub mod prometheus;
 pub mod status;
+pub mod style;
 pub mod table;
 pub mod trend;
 

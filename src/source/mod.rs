@@ -569,13 +569,19 @@ impl Source {
         df: DataFrame,
     ) -> Result<Vec<arrow::array::RecordBatch>> {
         let totals = crate::progress::ScanTotals {
-            table: self.location.clone(),
+            table: redact(&self.location),
             files: self.files.len() as u64,
             bytes: self.bytes(),
             rows: self.row_count(),
             columns: 0,
         };
-        let run = crate::progress::collect(observer, totals, df);
+        let keys: std::collections::HashMap<&str, &str> = self
+            .files
+            .iter()
+            .map(|f| (f.key.as_ref(), f.path.as_str()))
+            .collect();
+        let display = |key: &str| keys.get(key).map_or_else(|| key.to_string(), |p| redact(p));
+        let run = crate::progress::collect(observer, totals, &display, df);
         match panics::catch_async(run).await {
             Ok(result) => result.map_err(|e| self.scan_error(e)),
             Err(p) if p.own_code => Err(Error::Internal(p.message)),
