@@ -90,9 +90,10 @@ pub struct ScanStats {
 
 /// An observer of a run. Every method has a default that does nothing.
 pub trait Progress: Send + Sync {
-    /// Work of unknown size starts: listing a location, reading a table's metadata.
+    /// Work of unknown size starts: listing a location, reading a table's metadata, planning a
+    /// scan (`what` says it: `listing s3://lake/orders`).
     fn listing(&self, _what: &str) {}
-    /// The listing ended: files found and their size.
+    /// It ended (`listed s3://lake/orders`): files found and their size.
     fn listed(&self, _what: &str, _files: u64, _bytes: u64) {}
     /// A scan starts.
     fn scan_started(&self, _totals: &ScanTotals) {}

@@ -235,22 +235,18 @@ impl Progress for TermProgress {
             ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(if what.starts_with("planning ") {
-            what.to_string()
-        } else {
-            format!("listing {what}")
-        });
+        bar.set_message(what.to_string());
         bar.enable_steady_tick(Duration::from_millis(100));
         self.show(bar);
     }
 
     fn listed(&self, what: &str, files: u64, bytes: u64) {
         self.clear();
-        let what = match what.strip_prefix("planned ") {
-            Some(w) => format!("planned {w}"),
-            None => format!("listed {what}"),
-        };
-        self.verbose(&format!("{what}: {files} file(s), {}", size(bytes)));
+        if files > 0 {
+            self.verbose(&format!("{what}: {files} file(s), {}", size(bytes)));
+        } else {
+            self.verbose(what);
+        }
     }
 
     fn scan_started(&self, totals: &ScanTotals) {
@@ -264,13 +260,22 @@ impl Progress for TermProgress {
             ProgressDrawTarget::stderr(),
         );
         let template = if known {
-            "{spinner} scanning {prefix} [{bar:30}] {human_pos}/{human_len} rows, {msg} ({per_sec}, ETA {eta})"
+            "{spinner} scanning {prefix} [{bar:20}] {human_pos}/{human_len} rows, {msg}, {rate}, ETA {eta}"
         } else {
-            "{spinner} scanning {prefix}: {human_pos} rows, {msg} ({elapsed})"
+            "{spinner} scanning {prefix}: {human_pos} rows, {msg}, {rate}"
+        };
+        let rate = |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let per_sec = s.per_sec();
+            let _ = if per_sec.is_finite() {
+                write!(w, "{} rows/s", crate::report::table::thousands(per_sec as u64))
+            } else {
+                write!(w, "- rows/s")
+            };
         };
         bar.set_style(
             ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", rate)
                 .progress_chars("=> "),
         );
         bar.set_prefix(totals.table.clone());
@@ -327,15 +332,26 @@ impl Progress for TermProgress {
         if !self.terminal.verbose {
             return;
         }
-        let mut line = format!(
-            "scan of {}: {} of {} file(s) read, {} fetched of {}, {} rows",
-            t.table,
-            stats.done.files,
-            t.files,
-            size(stats.done.bytes),
-            size(t.bytes),
-            crate::report::table::thousands(stats.done.rows)
-        );
+        let mut line = if stats.done.files > 0 {
+            format!(
+                "scan of {}: {} of {} file(s) read, {} fetched of {}, {} rows",
+                t.table,
+                stats.done.files,
+                t.files,
+                size(stats.done.bytes),
+                size(t.bytes),
+                crate::report::table::thousands(stats.done.rows)
+            )
+        } else {
+            // A reader that keeps no count of files and bytes (Iceberg's).
+            format!(
+                "scan of {}: {} file(s) of {}, {} rows",
+                t.table,
+                t.files,
+                size(t.bytes),
+                crate::report::table::thousands(rows)
+            )
+        };
         if stats.row_groups_read + stats.row_groups_pruned > 0 {
             line.push_str(&format!(
                 ", row groups: {} read, {} pruned by statistics",

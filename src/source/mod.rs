@@ -186,18 +186,21 @@ impl Source {
         if let Some(target) = iceberg::detect(ctx, location).await? {
             let source = {
                 let _t = ctx.progress.timed(Phase::List);
-                ctx.progress.listing(&redact(location));
+                ctx.progress
+                    .listing(&format!("reading the metadata of {}", redact(location)));
                 let source = Self::open_iceberg(ctx, location, &target, what.snapshot, slicing);
                 let source = source.await?;
                 let files = source.files.len() as u64;
-                ctx.progress.listed(&redact(location), files, source.bytes());
+                let what = format!("read the metadata of {}", redact(location));
+                ctx.progress.listed(&what, files, source.bytes());
                 source
             };
             let _t = ctx.progress.timed(Phase::Footers);
             ctx.progress.listing(&format!("planning {}", redact(location)));
             let selected = source.select(selectors, strict).await?;
             let files = selected.files.len() as u64;
-            ctx.progress.listed(&format!("planned {}", redact(location)), files, selected.bytes());
+            let what = format!("planned {}", redact(location));
+            ctx.progress.listed(&what, files, selected.bytes());
             return Ok(selected);
         }
         if what.snapshot != SnapshotSelect::Current {
@@ -213,12 +216,12 @@ impl Source {
         let (storage, root) = Storage::open(ctx, location)?;
         let listing = {
             let _t = ctx.progress.timed(Phase::List);
-            ctx.progress.listing(&redact(location));
+            ctx.progress.listing(&format!("listing {}", redact(location)));
             let listing = storage.list(location, &root).await;
             if let Ok(l) = &listing {
                 let bytes = l.files.iter().map(|f| f.size).sum();
-                ctx.progress
-                    .listed(&redact(location), l.files.len() as u64, bytes);
+                let what = format!("listed {}", redact(location));
+                ctx.progress.listed(&what, l.files.len() as u64, bytes);
             }
             listing?
         };
