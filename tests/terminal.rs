@@ -402,3 +402,160 @@ impl Drop for Tmux {
         let _ = self.tmux(&["kill-server"]);
     }
 }
+
+/// What an observer was told, in order.
+#[derive(Debug, Clone)]
+enum Event {
+    Listing(String),
+    Listed(String, u64, u64),
+    Started(plimsoll::progress::ScanTotals),
+    Advanced(plimsoll::progress::ScanDone),
+    Finished(plimsoll::progress::ScanStats),
+    Metadata(String),
+    Phase(plimsoll::progress::Phase),
+}
+
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<Event>>);
+
+impl Recorder {
+    fn push(&self, e: Event) {
+        self.0.lock().unwrap().push(e);
+    }
+}
+
+impl plimsoll::progress::Progress for Recorder {
+    fn listing(&self, what: &str) {
+        self.push(Event::Listing(what.into()));
+    }
+    fn listed(&self, what: &str, files: u64, bytes: u64) {
+        self.push(Event::Listed(what.into(), files, bytes));
+    }
+    fn scan_started(&self, t: &plimsoll::progress::ScanTotals) {
+        self.push(Event::Started(t.clone()));
+    }
+    fn advanced(&self, d: &plimsoll::progress::ScanDone) {
+        self.push(Event::Advanced(*d));
+    }
+    fn finished(&self, s: &plimsoll::progress::ScanStats) {
+        self.push(Event::Finished(s.clone()));
+    }
+    fn metadata_answer(&self, _table: &str, what: &str) {
+        self.push(Event::Metadata(what.into()));
+    }
+    fn phase(&self, p: plimsoll::progress::Phase, _elapsed: std::time::Duration) {
+        self.push(Event::Phase(p));
+    }
+}
+
+/// Profiles `location` (all columns) with a recording observer.
+fn observed(location: &str, columns: Option<&[String]>) -> Vec<Event> {
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let ctx = plimsoll::Context {
+        progress: plimsoll::progress::Observer::new(recorder.clone()),
+        ..plimsoll::Context::default()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let location = root().join(location).display().to_string();
+    rt.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(120),
+            plimsoll::profile::profile_location(&ctx, &location, &[], columns),
+        )
+        .await
+    })
+    .expect("in time")
+    .expect("profiled");
+    recorder.0.lock().unwrap().clone()
+}
+
+#[test]
+fn the_observer_is_told_the_listing_the_scan_and_what_it_read() {
+    let files = walk(&root().join("testdata/orders"));
+    // The footers' row counts and the files' sizes, read here with the parquet crate.
+    let mut rows = 0u64;
+    let mut bytes = 0u64;
+    for f in &files {
+        let reader =
+            parquet::file::reader::SerializedFileReader::new(std::fs::File::open(f).unwrap())
+                .unwrap();
+        use parquet::file::reader::FileReader as _;
+        rows += reader.metadata().file_metadata().num_rows() as u64;
+        bytes += std::fs::metadata(f).unwrap().len();
+    }
+    let events = observed("testdata/orders", None);
+    let location = root().join("testdata/orders").display().to_string();
+    assert!(matches!(&events[0], Event::Listing(w) if *w == format!("listing {location}")));
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Listed(w, n, b) if *w == format!("listed {location}") && *n == 15 && *b == bytes)
+    ));
+    let started = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Started(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("a scan started");
+    assert_eq!((started.files, started.bytes, started.rows), (15, bytes, rows));
+    let mut last = 0;
+    for e in &events {
+        if let Event::Advanced(d) = e {
+            assert!(d.rows >= last && d.rows <= rows, "{d:?}");
+            last = d.rows;
+        }
+    }
+    let stats = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Finished(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the scan finished");
+    assert_eq!(stats.done.rows, rows);
+    assert_eq!(stats.done.files, 15);
+    let named: Vec<String> = stats.files.iter().map(|f| f.0.clone()).collect();
+    let expected: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    assert_eq!(named, expected);
+    for ((_, read), f) in stats.files.iter().zip(&files) {
+        assert!(*read > 0 && *read <= std::fs::metadata(f).unwrap().len());
+    }
+    assert_eq!(stats.done.bytes, stats.files.iter().map(|f| f.1).sum::<u64>());
+    assert_eq!(stats.row_groups_pruned, 0);
+    use plimsoll::progress::Phase;
+    for p in [Phase::List, Phase::Footers, Phase::Scan] {
+        assert!(
+            events.iter().any(|e| matches!(e, Event::Phase(x) if *x == p)),
+            "{p:?}"
+        );
+    }
+}
+
+#[test]
+fn without_columns_the_footers_answer_and_nothing_is_scanned() {
+    let events = observed("testdata/orders", Some(&[]));
+    assert!(!events.iter().any(|e| matches!(e, Event::Started(_))));
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Metadata(w) if w == "row count from parquet footers, no scan")
+    ));
+}
+
+#[test]
+fn an_iceberg_scan_counts_its_rows() {
+    // 300 rows in the current snapshot, as pyarrow counted them (expected.json).
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/iceberg/pyiceberg/expected.json")).unwrap(),
+    )
+    .unwrap();
+    let current = expected["current_snapshot_id"].as_str().unwrap();
+    let rows = expected["snapshots"][current]["row_count"].as_u64().unwrap();
+    let events = observed("testdata/iceberg/pyiceberg/orders", None);
+    let stats = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Finished(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("the scan finished");
+    assert_eq!(stats.totals.rows, rows);
+    assert_eq!(stats.done.rows, rows);
+}
