@@ -197,7 +197,14 @@ fn color_never_on_a_terminal_and_always_in_a_pipe() {
     let output_json = format!("json={}", json.display());
     let args = [
         &FAILING[..],
-        &["--color", "always", "--output", &output, "--output", &output_json],
+        &[
+            "--color",
+            "always",
+            "--output",
+            &output,
+            "--output",
+            &output_json,
+        ],
     ]
     .concat();
     let r = piped(&args, &[]);
@@ -221,10 +228,30 @@ fn color_never_on_a_terminal_and_always_in_a_pipe() {
         &[],
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.starts_with("\x1b[1m\x1b[31merror:\x1b[0m "), "{:?}", r.stderr);
-    assert!(r.stderr.contains("\x1b[1m\x1b[36mhint:\x1b[0m "), "{:?}", r.stderr);
+    assert!(
+        r.stderr.starts_with("\x1b[1m\x1b[31merror:\x1b[0m "),
+        "{:?}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("\x1b[1m\x1b[36mhint:\x1b[0m "),
+        "{:?}",
+        r.stderr
+    );
     // Colour flags after or before the subcommand.
-    let r = piped(&["--color", "always", "check", "testdata/orders", "--contract", "contracts/failing/", "--now", "2024-03-11T00:30:00Z"], &[]);
+    let r = piped(
+        &[
+            "--color",
+            "always",
+            "check",
+            "testdata/orders",
+            "--contract",
+            "contracts/failing/",
+            "--now",
+            "2024-03-11T00:30:00Z",
+        ],
+        &[],
+    );
     assert!(r.stdout.contains("\x1b[31mFAIL"));
 }
 
@@ -242,7 +269,8 @@ const NOTES: [&str; 6] = [
 fn quiet_prints_the_report_only() {
     let loud = piped(&NOTES, &[]);
     assert!(
-        loud.stderr.contains("note: `--as-of` applies to Iceberg tables"),
+        loud.stderr
+            .contains("note: `--as-of` applies to Iceberg tables"),
         "{}",
         loud.stderr
     );
@@ -296,7 +324,8 @@ fn verbose_says_what_was_read_and_how_long_each_phase_took() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("from parquet footers (`--metadata-only`)"),
+        r.stderr
+            .contains("from parquet footers (`--metadata-only`)"),
         "{}",
         r.stderr
     );
@@ -313,7 +342,12 @@ fn quiet_and_verbose_together_is_a_usage_error() {
 
 #[test]
 fn drift_and_status_paint_their_status_column_only() {
-    let args = ["drift", "testdata/orders_drift", "--partition", "date=2024-03-10"];
+    let args = [
+        "drift",
+        "testdata/orders_drift",
+        "--partition",
+        "date=2024-03-10",
+    ];
     let plain = piped(&args, &[]);
     let painted = piped(&[&args[..], &["--color=always"]].concat(), &[]);
     assert_eq!(plain.code, painted.code);
@@ -325,7 +359,10 @@ fn drift_and_status_paint_their_status_column_only() {
         .find(|l| l.starts_with("status "))
         .expect("the `status` field's row");
     // The field named `status` is left alone; its STATUS cell is red.
-    assert!(status_line.contains("  \x1b[31mFAIL\x1b[0m  "), "{status_line:?}");
+    assert!(
+        status_line.contains("  \x1b[31mFAIL\x1b[0m  "),
+        "{status_line:?}"
+    );
 }
 
 /// The files under `dir`, recursively, in name order.
@@ -374,9 +411,23 @@ impl Tmux {
 
     fn run(&self, line: &str) {
         let out = self.tmux(&[
-            "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "200", "-y", "50", line,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            line,
         ]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// The screen (with its escape codes) once it shows `marker`.
@@ -496,7 +547,10 @@ fn the_observer_is_told_the_listing_the_scan_and_what_it_read() {
             _ => None,
         })
         .expect("a scan started");
-    assert_eq!((started.files, started.bytes, started.rows), (15, bytes, rows));
+    assert_eq!(
+        (started.files, started.bytes, started.rows),
+        (15, bytes, rows)
+    );
     let mut last = 0;
     for e in &events {
         if let Event::Advanced(d) = e {
@@ -519,12 +573,17 @@ fn the_observer_is_told_the_listing_the_scan_and_what_it_read() {
     for ((_, read), f) in stats.files.iter().zip(&files) {
         assert!(*read > 0 && *read <= std::fs::metadata(f).unwrap().len());
     }
-    assert_eq!(stats.done.bytes, stats.files.iter().map(|f| f.1).sum::<u64>());
+    assert_eq!(
+        stats.done.bytes,
+        stats.files.iter().map(|f| f.1).sum::<u64>()
+    );
     assert_eq!(stats.row_groups_pruned, 0);
     use plimsoll::progress::Phase;
     for p in [Phase::List, Phase::Footers, Phase::Scan] {
         assert!(
-            events.iter().any(|e| matches!(e, Event::Phase(x) if *x == p)),
+            events
+                .iter()
+                .any(|e| matches!(e, Event::Phase(x) if *x == p)),
             "{p:?}"
         );
     }
@@ -547,7 +606,9 @@ fn an_iceberg_scan_counts_its_rows() {
     )
     .unwrap();
     let current = expected["current_snapshot_id"].as_str().unwrap();
-    let rows = expected["snapshots"][current]["row_count"].as_u64().unwrap();
+    let rows = expected["snapshots"][current]["row_count"]
+        .as_u64()
+        .unwrap();
     let events = observed("testdata/iceberg/pyiceberg/orders", None);
     let stats = events
         .iter()

@@ -267,7 +267,11 @@ impl Progress for TermProgress {
         let rate = |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
             let per_sec = s.per_sec();
             let _ = if per_sec.is_finite() {
-                write!(w, "{} rows/s", crate::report::table::thousands(per_sec as u64))
+                write!(
+                    w,
+                    "{} rows/s",
+                    crate::report::table::thousands(per_sec as u64)
+                )
             } else {
                 write!(w, "- rows/s")
             };

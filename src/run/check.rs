@@ -391,8 +391,10 @@ async fn check_table(
     }
     drop(checks);
     if from_footers.is_some() {
-        ctx.progress
-            .metadata_answer(&t.name, &format!("checks answered from {}", source.metadata_origin()));
+        ctx.progress.metadata_answer(
+            &t.name,
+            &format!("checks answered from {}", source.metadata_origin()),
+        );
         for r in &mut here {
             if let Some(o) = r.observed.as_object_mut() {
                 o.entry("answered_from")

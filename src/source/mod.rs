@@ -196,7 +196,8 @@ impl Source {
                 source
             };
             let _t = ctx.progress.timed(Phase::Footers);
-            ctx.progress.listing(&format!("planning {}", redact(location)));
+            ctx.progress
+                .listing(&format!("planning {}", redact(location)));
             let selected = source.select(selectors, strict).await?;
             let files = selected.files.len() as u64;
             let what = format!("planned {}", redact(location));
@@ -216,7 +217,8 @@ impl Source {
         let (storage, root) = Storage::open(ctx, location)?;
         let listing = {
             let _t = ctx.progress.timed(Phase::List);
-            ctx.progress.listing(&format!("listing {}", redact(location)));
+            ctx.progress
+                .listing(&format!("listing {}", redact(location)));
             let listing = storage.list(location, &root).await;
             if let Ok(l) = &listing {
                 let bytes = l.files.iter().map(|f| f.size).sum();
