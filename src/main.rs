@@ -1,11 +1,10 @@
 //! The `plimsoll` binary: parse arguments, run, map the outcome to an exit code.
 
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match plimsoll::cli::Cli::try_parse() {
+    let cli = match plimsoll::cli::term::parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -108,6 +108,30 @@ impl Terminal {
     }
 }
 
+/// Parses the command line, clap's own errors and help coloured as `--color` says (clap would
+/// otherwise decide alone, before the flag is read).
+pub fn parse() -> Result<super::Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut choice = clap::ColorChoice::Auto;
+    for (i, a) in args.iter().enumerate() {
+        let value = match a.to_str() {
+            Some("--color") => args.get(i + 1).and_then(|v| v.to_str()),
+            Some(a) => a.strip_prefix("--color="),
+            None => None,
+        };
+        match value {
+            Some("always") => choice = clap::ColorChoice::Always,
+            Some("never") => choice = clap::ColorChoice::Never,
+            Some("auto") => choice = clap::ColorChoice::Auto,
+            _ => {}
+        }
+    }
+    let mut command = super::Cli::command().color(choice);
+    let matches = command.try_get_matches_from_mut(args)?;
+    super::Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
 /// Gives the observer to the command's context.
 pub fn attach(command: &mut Command, observer: &Observer) {
     let context = match command {
