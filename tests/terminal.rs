@@ -112,7 +112,7 @@ fn on_a_terminal_the_scan_shows_progress_then_a_summary_and_fail_is_red() {
     assert_eq!(code, 1, "{screen}");
     // A frame of the bar (drawn as the scan starts), then the summary line once it is cleared.
     assert!(
-        screen.contains("scanning testdata/orders ["),
+        screen.contains("scanning testdata/orders date=2024-03-01..date=2024-03-10 ["),
         "no progress frame: {screen:?}"
     );
     assert!(screen.contains("/45,042 rows"), "{screen:?}");
@@ -301,7 +301,9 @@ fn verbose_says_what_was_read_and_how_long_each_phase_took() {
         "{err}"
     );
     assert!(
-        err.contains("verbose: scan of testdata/orders: 15 of 15 file(s) read, "),
+        err.contains(
+            "verbose: scan of testdata/orders date=2024-03-01..date=2024-03-10: 15 of 15 file(s) read, "
+        ),
         "{err}"
     );
     assert!(err.contains(", 45,042 rows, row groups: "), "{err}");

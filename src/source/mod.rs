@@ -574,7 +574,15 @@ impl Source {
         df: DataFrame,
     ) -> Result<Vec<arrow::array::RecordBatch>> {
         let totals = crate::progress::ScanTotals {
-            table: redact(&self.location),
+            table: {
+                // The slice too: a check run scans its baseline's partitions, then the current one.
+                let parts = self.partitions();
+                match (parts.first(), parts.last()) {
+                    (Some(a), Some(b)) if a == b => format!("{} {a}", redact(&self.location)),
+                    (Some(a), Some(b)) => format!("{} {a}..{b}", redact(&self.location)),
+                    _ => redact(&self.location),
+                }
+            },
             files: self.files.len() as u64,
             bytes: self.bytes(),
             rows: self.row_count(),
