@@ -311,8 +311,8 @@ pub struct LintArgs {
     pub contracts: Vec<PathBuf>,
 }
 
-/// What a command produced: the report for stdout, what to say on stderr (notes, the error of a
-/// run that could not be completed), and the exit code.
+/// What a command produced: the report for stdout, what to say on stderr (the error of a run
+/// that could not be completed, then the notes), and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outcome {
     pub stdout: String,
