@@ -622,3 +622,54 @@ fn an_iceberg_scan_counts_its_rows() {
     assert_eq!(stats.totals.rows, rows);
     assert_eq!(stats.done.rows, rows);
 }
+
+#[test]
+fn verbose_counts_the_row_groups_an_event_time_slice_pruned() {
+    // The row groups whose `event_time` bounds meet 2024-03-02, from the footer, read here.
+    use parquet::file::reader::FileReader as _;
+    let path = root().join("testdata/slices/events.parquet");
+    let reader =
+        parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&path).unwrap())
+            .unwrap();
+    let meta = reader.metadata();
+    let column = meta
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.name() == "event_time")
+        .unwrap();
+    let day = |d: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("{d}T00:00:00Z"))
+            .unwrap()
+            .timestamp_micros()
+    };
+    let (start, end) = (day("2024-03-02"), day("2024-03-03"));
+    let mut read = 0;
+    for rg in meta.row_groups() {
+        match rg.column(column).statistics() {
+            Some(parquet::file::statistics::Statistics::Int64(s)) => {
+                let (lo, hi) = (*s.min_opt().unwrap(), *s.max_opt().unwrap());
+                if hi >= start && lo < end {
+                    read += 1;
+                }
+            }
+            other => panic!("event_time statistics: {other:?}"),
+        }
+    }
+    let pruned = meta.num_row_groups() - read;
+    assert!(read > 0 && pruned > 0);
+    let r = piped(
+        &[
+            "profile",
+            "testdata/slices/events.parquet",
+            "--partition",
+            "event_time=2024-03-02",
+            "-v",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected = format!("row groups: {read} read, {pruned} pruned by statistics");
+    assert!(r.stderr.contains(&expected), "{expected}: {}", r.stderr);
+}
