@@ -673,3 +673,60 @@ fn verbose_counts_the_row_groups_an_event_time_slice_pruned() {
     let expected = format!("row groups: {read} read, {pruned} pruned by statistics");
     assert!(r.stderr.contains(&expected), "{expected}: {}", r.stderr);
 }
+
+#[test]
+fn a_long_scan_shows_frames_in_the_middle() {
+    // 20 files of 100,000 rows: long enough for a debug build to draw frames between the first
+    // and the last.
+    use arrow::array::{Float64Array, Int64Array, RecordBatch};
+    use arrow::datatypes::{DataType, Field, Schema};
+    let dir = tempfile::tempdir().unwrap();
+    let schema = std::sync::Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("amount", DataType::Float64, false),
+    ]));
+    let files = 20;
+    let per_file = 100_000i64;
+    for f in 0..files {
+        let ids: Vec<i64> = (f * per_file..(f + 1) * per_file).collect();
+        let amounts: Vec<f64> = ids.iter().map(|i| (i % 997) as f64 / 4.0).collect();
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                std::sync::Arc::new(Int64Array::from(ids)),
+                std::sync::Arc::new(Float64Array::from(amounts)),
+            ],
+        )
+        .unwrap();
+        plimsoll::generate::write_parquet(
+            &dir.path().join(format!("part-{f:02}.parquet")),
+            &[batch],
+            50_000,
+        )
+        .unwrap();
+    }
+    let table = dir.path().display().to_string();
+    let (code, screen) = on_tty(&["profile", &table], ">/dev/null", &[]);
+    assert_eq!(code, 0, "{screen}");
+    let total = files * per_file;
+    // Frames `[bar] DONE/2,000,000 rows, F/20 files`: some strictly between nothing and all.
+    let frame = regex::Regex::new(r"\] ([0-9,]+)/2,000,000 rows, ([0-9]+)/20 files").unwrap();
+    let done: Vec<(i64, i64)> = frame
+        .captures_iter(&screen)
+        .map(|c| {
+            (
+                c[1].replace(',', "").parse().unwrap(),
+                c[2].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        done.iter().any(|(rows, _)| *rows > 0 && *rows < total),
+        "no frame mid-scan: {done:?}"
+    );
+    assert!(done.windows(2).all(|w| w[0].0 <= w[1].0), "{done:?}");
+    assert!(
+        screen.contains("scanned 20 file(s), ") && screen.contains("2,000,000 rows in "),
+        "{screen:?}"
+    );
+}
