@@ -147,6 +147,8 @@ pub struct Context {
     pub memory_limit: Option<usize>,
     pub s3: S3Config,
     pub catalog: Option<CatalogConfig>,
+    /// Who is told how the run advances (nobody by default).
+    pub progress: crate::progress::Observer,
 }
 
 impl Context {

@@ -25,6 +25,8 @@ pub mod generate;
 pub mod history;
 /// The one-scan profiler: sketches, the profile model, the DataFusion aggregate.
 pub mod profile;
+/// Observing a run: listings, the progress of scans, what they read, phase times.
+pub mod progress;
 /// Quarantine: the rows that broke a row-level rule, written to Parquet.
 pub mod quarantine;
 /// Renderers: table, JSON, JUnit; atomic report files.

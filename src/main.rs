@@ -1,21 +1,22 @@
 //! The `plimsoll` binary: parse arguments, run, map the outcome to an exit code.
 
-use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match plimsoll::cli::Cli::try_parse() {
+    let cli = match plimsoll::cli::term::parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let terminal = plimsoll::cli::term::Terminal::detect(&cli.term);
     // Says "internal error" for a panic nobody catches; silent for a dependency's panic on bad
     // input, which the library catches and reports as that input's error.
     std::panic::set_hook(Box::new(plimsoll::source::panics::hook));
-    let outcome = std::panic::catch_unwind(|| {
+    // What the closure holds (the arguments, the run's observer) is not used after a panic.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             // Local reads run on the blocking pool, one thread per read in flight, and each
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
                 plimsoll::error::Error::Internal(format!("cannot start the runtime: {e}"))
             })?;
         runtime.block_on(plimsoll::cli::run(cli))
-    });
+    }));
     match outcome {
         Ok(Ok(o)) => {
             let mut stdout = std::io::stdout().lock();
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
             ExitCode::from(o.code)
         }
         Ok(Err(e)) => {
-            eprint!("{}", e.render());
+            eprint!("{}", terminal.stderr_text(&e.render()));
             ExitCode::from(2)
         }
         Err(panic) => {

@@ -970,6 +970,7 @@ fn s3_sources_behave_like_local_ones() {
     );
     no_secret(&r);
 
+    terminal_on_s3();
     vanished(&rt, &s);
     faults(&rt, &l);
     iceberg_faults(&rt, &iceberg);
@@ -1382,4 +1383,43 @@ fn faults(rt: &tokio::runtime::Runtime, clean: &Value) {
     );
     no_secret(&r);
     proxy.set(Fault::Pass);
+}
+
+/// The listing of an S3 prefix shows a spinner on a terminal, and `-v` names the objects read.
+fn terminal_on_s3() {
+    let r = run(&["profile", "s3://lake/orders", "-v"], GOOD);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("verbose: listed s3://lake/orders: 15 file(s), "),
+        "{}",
+        r.stderr
+    );
+    for day in ["2024-03-01", "2024-03-10"] {
+        let read = format!("verbose:   read s3://lake/orders/date={day}/part-00000.parquet (");
+        assert!(r.stderr.contains(&read), "{read} missing: {}", r.stderr);
+    }
+    assert!(r.stderr.contains("verbose: time: list "), "{}", r.stderr);
+    no_secret(&r);
+    // On a pseudo-terminal (`script` records every byte written to it): the spinner's frame
+    // while listing, then the scan's summary line.
+    let out = std::process::Command::new("timeout")
+        .args(["-k", "5", "120", "script", "-qfec"])
+        .arg(format!(
+            "'{}' profile s3://lake/orders >/dev/null",
+            env!("CARGO_BIN_EXE_plimsoll")
+        ))
+        .arg("/dev/null")
+        .current_dir(common::root())
+        .envs(GOOD.iter().copied())
+        .env_remove("AWS_PROFILE")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("listing s3://lake/orders"), "{screen:?}");
+    assert!(screen.contains("scanned 15 file(s), "), "{screen:?}");
+    assert!(!screen.contains(SECRET));
 }

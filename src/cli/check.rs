@@ -338,6 +338,7 @@ async fn finish(
     if let Some(p) = &planned {
         names = p.tables.iter().map(|t| t.name.clone()).collect();
     }
+    let _reports = ctx.progress.timed(crate::progress::Phase::Reports);
     let prometheus =
         format == CheckFormat::Prometheus || outputs.iter().any(|o| o.0 == CheckFormat::Prometheus);
     let failed = match (&result, prometheus) {
@@ -371,7 +372,9 @@ async fn finish(
                 Status::Fail => 1,
                 Status::Error => 2,
             };
-            Outcome::new(render(format, &rendered, &failed), code).with_notes(&r.notes)
+            Outcome::new(render(format, &rendered, &failed), code)
+                .with_notes(&r.notes)
+                .styled(format == CheckFormat::Table)
         }
         Err(e) => Outcome {
             // The table format's report is the error itself, on stderr.
@@ -381,6 +384,7 @@ async fn finish(
             },
             stderr: e.render(),
             code: 2,
+            ..Outcome::default()
         },
     };
     Ok(outcome.with_notes(&notes))
@@ -497,7 +501,7 @@ pub async fn run_status(a: super::StatusArgs) -> Result<Outcome> {
     for (f, path) in &outputs {
         report::write_atomic(path, &render(*f))?;
     }
-    Ok(Outcome::new(render(a.format), u8::from(problems)))
+    Ok(Outcome::new(render(a.format), u8::from(problems)).styled(a.format == StatusFormat::Table))
 }
 
 /// `status --output FORMAT=PATH`.

@@ -76,14 +76,15 @@ pub async fn run_compat(a: CompatArgs) -> Result<Outcome> {
         CompatFormat::Github => report::compat::github(&r),
         CompatFormat::Markdown => report::compat::markdown(&r),
     };
-    let mut outcome = Outcome::new(stdout, u8::from(r.breaks()));
+    let mut outcome =
+        Outcome::new(stdout, u8::from(r.breaks())).styled(a.format == CompatFormat::Table);
     // As `check`: the github format also appends the Markdown summary to the step's summary.
     if a.format == CompatFormat::Github
         && let Some(path) = super::check::step_summary_from_env()
         && let Err(e) = report::append(&path, &format!("\n{}", report::compat::markdown(&r)))
     {
-        outcome.stderr.push_str(&format!(
-            "warning: the summary was not appended to `GITHUB_STEP_SUMMARY`: {}\n",
+        outcome.notes.push(format!(
+            "warning: the summary was not appended to `GITHUB_STEP_SUMMARY`: {}",
             report::error_parts(&e).0
         ));
     }

@@ -10,6 +10,7 @@ pub mod history;
 mod outputs;
 pub mod shell;
 pub mod suggest;
+pub mod term;
 
 use crate::context::{CatalogConfig, Context, S3Config};
 use crate::contract::units;
@@ -38,6 +39,8 @@ const LINT_EXIT_CODES: &str = "Exit codes:\n  0  every file is valid (warnings a
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub term: term::TermArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,12 +119,16 @@ pub struct ContextArgs {
     /// The warehouse a REST catalog should serve
     #[arg(long, value_name = "WAREHOUSE")]
     pub catalog_warehouse: Option<String>,
+    /// Who is told how the run advances (the terminal's progress; set by [`run`]).
+    #[arg(skip)]
+    pub progress: crate::progress::Observer,
 }
 
 impl ContextArgs {
     /// The run's context: these flags over the environment's settings.
     pub fn context(&self) -> Result<Context> {
         let mut ctx = Context::from_env();
+        ctx.progress = self.progress.clone();
         if let Some(limit) = &self.memory_limit {
             let bytes = units::parse_size(limit)
                 .map_err(|e| Error::usage(e, "write a size such as `512MB` or `2GiB`"))?;
@@ -336,29 +343,36 @@ pub struct LintArgs {
     pub contracts: Vec<PathBuf>,
 }
 
-/// What a command produced: the report for stdout, what to say on stderr (notes, the error of a
-/// run that could not be completed), and the exit code.
+/// What a command produced: the report for stdout, what to say on stderr (the error of a run
+/// that could not be completed, then the notes), and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub code: u8,
+    /// Notes and warnings for stderr, after `stderr` (left out with `--quiet`).
+    pub notes: Vec<String>,
+    /// stdout is a `table` report: its status words are coloured on a terminal.
+    pub table: bool,
 }
 
 impl Outcome {
     pub fn new(stdout: String, code: u8) -> Self {
         Outcome {
             stdout,
-            stderr: String::new(),
             code,
+            ..Outcome::default()
         }
     }
 
     fn with_notes(mut self, notes: &[String]) -> Self {
-        for n in notes {
-            self.stderr.push_str(n);
-            self.stderr.push('\n');
-        }
+        self.notes.extend(notes.iter().cloned());
+        self
+    }
+
+    /// Marks stdout as a `table` report when `table` is true.
+    fn styled(mut self, table: bool) -> Self {
+        self.table = table;
         self
     }
 }
@@ -376,8 +390,19 @@ pub fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<chrono::Utc>> {
     }
 }
 
-pub async fn run(cli: Cli) -> Result<Outcome> {
-    match cli.command {
+/// Runs a command as the terminal allows: progress on stderr, the table report coloured, notes
+/// left out with `--quiet`, the facts of `-v`.
+pub async fn run(mut cli: Cli) -> Result<Outcome> {
+    let terminal = term::Terminal::detect(&cli.term);
+    let progress = std::sync::Arc::new(term::TermProgress::new(terminal));
+    term::attach(&mut cli.command, &progress.observer());
+    let outcome = dispatch(cli.command).await;
+    progress.clear();
+    Ok(terminal.finish(outcome?, &progress))
+}
+
+async fn dispatch(command: Command) -> Result<Outcome> {
+    match command {
         Command::Profile(a) => run_profile(a).await,
         Command::Check(a) => check::run_check(a).await,
         Command::Run(a) => check::run_config(a).await,
@@ -461,7 +486,9 @@ async fn run_drift(a: DriftArgs) -> Result<Outcome> {
     };
     outputs::write(&reports.files, &render)?;
     let code = u8::from(r.status == crate::check::Status::Fail);
-    Ok(Outcome::new(render(reports.stdout), code).with_notes(&r.notes))
+    Ok(Outcome::new(render(reports.stdout), code)
+        .with_notes(&r.notes)
+        .styled(matches!(reports.stdout, Format::Table)))
 }
 
 pub(crate) fn json_text(v: &serde_json::Value) -> String {

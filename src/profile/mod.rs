@@ -430,6 +430,10 @@ pub async fn profile_with(
         columns
     };
     if columns.is_empty() {
+        ctx.progress.metadata_answer(
+            &source.location,
+            &format!("row count from {}, no scan", source.metadata_origin()),
+        );
         let mut partitions = Vec::new();
         if by_partition {
             for name in source.partitions() {
@@ -478,7 +482,7 @@ pub async fn profile_with(
             }
         };
         let df = plan_with(&session, source, &group, &options).await?;
-        let batches = match source.collect(df).await {
+        let batches = match source.collect_observed(&ctx.progress, df).await {
             Ok(b) => b,
             Err(e) if group.len() > 1 && exhausted(&e) => {
                 let (a, b) = group.split_at(group.len() / 2);

@@ -13,6 +13,7 @@ pub mod junit;
 pub mod markdown;
 pub mod prometheus;
 pub mod status;
+pub mod style;
 pub mod svg;
 pub mod table;
 pub mod trend;

@@ -374,6 +374,7 @@ async fn check_table(
         super::arrival::facts(source, history, &t.name, &entries, &profiled).await?;
     let dups = profile::duplicates::for_entries(ctx, source, &entries).await;
     let mut here = Vec::new();
+    let checks = ctx.progress.timed(crate::progress::Phase::Checks);
     for (ci, ti) in &t.entries {
         let subject = Subject {
             contract: &plan.contracts[*ci],
@@ -388,7 +389,12 @@ async fn check_table(
         };
         here.extend(check::run_table(&subject, plan.now));
     }
+    drop(checks);
     if from_footers.is_some() {
+        ctx.progress.metadata_answer(
+            &t.name,
+            &format!("checks answered from {}", source.metadata_origin()),
+        );
         for r in &mut here {
             if let Some(o) = r.observed.as_object_mut() {
                 o.entry("answered_from")
@@ -400,6 +406,7 @@ async fn check_table(
     // When the table's check finished: the run log's time when it records the run.
     let mut checked_at = None;
     if let Some(h) = history {
+        let _t = ctx.progress.timed(crate::progress::Phase::History);
         let run_id = crate::history::new_run_id(started);
         let slices: Vec<(String, &TableProfile)> = if profiled.partitions.is_empty() {
             vec![(run_id.clone(), profile)]

@@ -65,6 +65,10 @@ pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport>
             ));
         }
         let columns = profile::resolve_columns(&source, plan.columns.as_deref())?;
+        ctx.progress.metadata_answer(
+            &plan.name,
+            &format!("row count, null counts, min and max from {origin} (`--metadata-only`)"),
+        );
         return Ok(ProfileReport {
             facts: Some(profile::metadata::facts(&source, &columns)?),
             profile: profile::footer_profile(&source),
@@ -98,6 +102,7 @@ pub async fn profile(ctx: &Context, plan: &ProfilePlan) -> Result<ProfileReport>
         ctx, &source, &history, &plan.name, &columns, &options,
     )
     .await?;
+    let _t = ctx.progress.timed(crate::progress::Phase::History);
     if profiled.partitions.is_empty() {
         let id = crate::history::new_run_id(chrono::Utc::now());
         history.put(&plan.name, &id, &profiled.whole, None).await?;

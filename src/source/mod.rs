@@ -27,6 +27,7 @@ use partitions::{KeyLayout, partition_columns, select, strays};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::progress::Phase;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
@@ -183,8 +184,25 @@ impl Source {
     ) -> Result<Source> {
         let location = what.location.as_str();
         if let Some(target) = iceberg::detect(ctx, location).await? {
-            let source = Self::open_iceberg(ctx, location, &target, what.snapshot, slicing).await?;
-            return source.select(selectors, strict).await;
+            let source = {
+                let _t = ctx.progress.timed(Phase::List);
+                ctx.progress
+                    .listing(&format!("reading the metadata of {}", redact(location)));
+                let source = Self::open_iceberg(ctx, location, &target, what.snapshot, slicing);
+                let source = source.await?;
+                let files = source.files.len() as u64;
+                let what = format!("read the metadata of {}", redact(location));
+                ctx.progress.listed(&what, files, source.bytes());
+                source
+            };
+            let _t = ctx.progress.timed(Phase::Footers);
+            ctx.progress
+                .listing(&format!("planning {}", redact(location)));
+            let selected = source.select(selectors, strict).await?;
+            let files = selected.files.len() as u64;
+            let what = format!("planned {}", redact(location));
+            ctx.progress.listed(&what, files, selected.bytes());
+            return Ok(selected);
         }
         if what.snapshot != SnapshotSelect::Current {
             return Err(Error::usage(
@@ -197,7 +215,18 @@ impl Source {
             ));
         }
         let (storage, root) = Storage::open(ctx, location)?;
-        let listing = storage.list(location, &root).await?;
+        let listing = {
+            let _t = ctx.progress.timed(Phase::List);
+            ctx.progress
+                .listing(&format!("listing {}", redact(location)));
+            let listing = storage.list(location, &root).await;
+            if let Ok(l) = &listing {
+                let bytes = l.files.iter().map(|f| f.size).sum();
+                let what = format!("listed {}", redact(location));
+                ctx.progress.listed(&what, l.files.len() as u64, bytes);
+            }
+            listing?
+        };
         if listing.files.is_empty() {
             return Err(Error::NoParquetFiles {
                 path: location.to_string(),
@@ -224,6 +253,7 @@ impl Source {
             slicing_declared_at: None,
         };
         let source = slicing::with_event_slicing(source, slicing);
+        let _t = ctx.progress.timed(Phase::Footers);
         source.select(selectors, strict).await
     }
 
@@ -534,7 +564,38 @@ impl Source {
     /// and so is a panic a dependency raises on a corrupt data page (DataFusion re-raises the
     /// panics of the tasks it spawns where the plan is awaited).
     pub async fn collect(&self, df: DataFrame) -> Result<Vec<arrow::array::RecordBatch>> {
-        match panics::catch_async(df.collect()).await {
+        self.collect_observed(&Default::default(), df).await
+    }
+
+    /// As [`Source::collect`], telling `observer` how the scan of this slice advances.
+    pub async fn collect_observed(
+        &self,
+        observer: &crate::progress::Observer,
+        df: DataFrame,
+    ) -> Result<Vec<arrow::array::RecordBatch>> {
+        let totals = crate::progress::ScanTotals {
+            table: {
+                // The slice too: a check run scans its baseline's partitions, then the current one.
+                let parts = self.partitions();
+                match (parts.first(), parts.last()) {
+                    (Some(a), Some(b)) if a == b => format!("{} {a}", redact(&self.location)),
+                    (Some(a), Some(b)) => format!("{} {a}..{b}", redact(&self.location)),
+                    _ => redact(&self.location),
+                }
+            },
+            files: self.files.len() as u64,
+            bytes: self.bytes(),
+            rows: self.row_count(),
+            columns: 0,
+        };
+        let keys: std::collections::HashMap<&str, &str> = self
+            .files
+            .iter()
+            .map(|f| (f.key.as_ref(), f.path.as_str()))
+            .collect();
+        let display = |key: &str| keys.get(key).map_or_else(|| key.to_string(), |p| redact(p));
+        let run = crate::progress::collect(observer, totals, &display, df);
+        match panics::catch_async(run).await {
             Ok(result) => result.map_err(|e| self.scan_error(e)),
             Err(p) if p.own_code => Err(Error::Internal(p.message)),
             Err(p) => Err(Error::CorruptParquet {

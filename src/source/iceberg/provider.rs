@@ -127,6 +127,7 @@ impl TableProvider for IcebergProvider {
             groups,
             schema,
             properties,
+            metrics: Default::default(),
         }))
     }
 }
@@ -138,6 +139,8 @@ struct IcebergExec {
     groups: Vec<Vec<FileScanTask>>,
     schema: ArrowSchemaRef,
     properties: Arc<PlanProperties>,
+    /// Rows read, for the progress of a scan (`progress::read_metrics`).
+    metrics: datafusion::physical_plan::metrics::ExecutionPlanMetricsSet,
 }
 
 impl DisplayAs for IcebergExec {
@@ -175,6 +178,10 @@ impl ExecutionPlan for IcebergExec {
         Ok(self)
     }
 
+    fn metrics(&self) -> Option<datafusion::physical_plan::metrics::MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
     fn execute(
         &self,
         partition: usize,
@@ -188,11 +195,14 @@ impl ExecutionPlan for IcebergExec {
             .with_data_file_concurrency_limit(1)
             .build();
         let tasks = futures::stream::iter(tasks.into_iter().map(Ok)).boxed();
+        let rows = datafusion::physical_plan::metrics::MetricBuilder::new(&self.metrics)
+            .output_rows(partition);
         let stream = reader
             .read(tasks)
             .map_err(df_error)?
             .stream()
-            .map_err(df_error);
+            .map_err(df_error)
+            .inspect_ok(move |b| rows.add(b.num_rows()));
         Ok(Box::pin(RecordBatchStreamAdapter::new(
             self.schema.clone(),
             stream,
