@@ -15,6 +15,7 @@ pub mod prometheus;
 pub mod status;
 pub mod svg;
 pub mod table;
+pub mod time_labels;
 pub mod trend;
 
 use crate::error::{Error, Result};
