@@ -661,9 +661,7 @@ fn failing_check_html_lists_failures_first() {
             .filter(|n| n.attribute("data-status") == Some("pass"))
             .count();
         for row in &rows {
-            let details = row
-                .ancestors()
-                .find(|n| n.tag_name().name() == "details");
+            let details = row.ancestors().find(|n| n.tag_name().name() == "details");
             let pass = row.attribute("data-status") == Some("pass");
             assert_eq!(details.is_some(), pass && passes > 10, "{passes} passes");
             if let Some(d) = details {

@@ -8,7 +8,7 @@
 
 mod common;
 
-use arrow::array::{Array, AsArray, Date32Array, Date64Array, RecordBatch};
+use arrow::array::{AsArray, Date32Array, Date64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema, TimestampMicrosecondType};
 use chrono::{DateTime, NaiveDate};
 use common::{plimsoll_json, root};
@@ -74,7 +74,13 @@ fn bins(values: &[i64], lo: i64, hi: i64) -> (Vec<f64>, Vec<u64>) {
     let (lo_f, hi_f) = (lo as f64, hi as f64);
     let width = (hi_f - lo_f) / 10.0;
     let edges: Vec<f64> = (0..=10)
-        .map(|i| if i == 10 { hi_f } else { lo_f + width * i as f64 })
+        .map(|i| {
+            if i == 10 {
+                hi_f
+            } else {
+                lo_f + width * i as f64
+            }
+        })
         .collect();
     let mut counts = vec![0u64; 10];
     for &v in values {
@@ -89,12 +95,7 @@ fn bins(values: &[i64], lo: i64, hi: i64) -> (Vec<f64>, Vec<u64>) {
 
 /// The JSON histogram against the counts by hand: bounds are the first unit on or after each
 /// edge (`parse` reads one), counts within `tolerance` rows cumulatively, and they add up.
-fn assert_histogram(
-    f: &Value,
-    values: &[i64],
-    parse: fn(&str) -> i64,
-    tolerance: u64,
-) -> Vec<u64> {
+fn assert_histogram(f: &Value, values: &[i64], parse: fn(&str) -> i64, tolerance: u64) -> Vec<u64> {
     let lo = *values.iter().min().unwrap();
     let hi = *values.iter().max().unwrap();
     let (edges, counts) = bins(values, lo, hi);
@@ -258,7 +259,12 @@ fn stored_profiles_without_a_sketch_still_read_and_merge() {
     // A tracked profile with an untracked one: no sketch, the same bounds.
     let mut mixed = p.clone();
     mixed.merge(&old);
-    let t = mixed.field("event_time").unwrap().temporal.as_ref().unwrap();
+    let t = mixed
+        .field("event_time")
+        .unwrap()
+        .temporal
+        .as_ref()
+        .unwrap();
     assert!(t.sketch.is_none());
     let one = p.field("event_time").unwrap().temporal.as_ref().unwrap();
     assert_eq!((t.min, t.max), (one.min, one.max));

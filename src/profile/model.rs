@@ -558,9 +558,9 @@ impl FieldProfile {
             }),
             text: matches!(kind, Kind::String | Kind::Binary).then(TextStats::default),
             temporal: match value_type {
-                DataType::Timestamp(_, tz) => Some(TemporalStats::tracked(
-                    tz.as_ref().map(|t| t.to_string()),
-                )),
+                DataType::Timestamp(_, tz) => {
+                    Some(TemporalStats::tracked(tz.as_ref().map(|t| t.to_string())))
+                }
                 DataType::Date32 | DataType::Date64 => Some(TemporalStats::tracked(None)),
                 _ => None,
             },

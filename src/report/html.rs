@@ -354,20 +354,25 @@ fn temporal_chart(f: &FieldProfile) -> Option<String> {
     let unit = time_unit(f);
     let exact = t.sketch.as_ref().is_some_and(|k| k.is_exact());
     let label = |v: f64| time_labels::tick(unit, lo, hi, v);
-    let caption = format!(
-        "{} equal-width bin(s) from the first to the last value{}{}",
-        bars.len(),
-        if unit == time_labels::Unit::Micros {
-            format!(", {} (UTC)", span_text(hi as i64 - lo as i64))
-        } else {
-            format!(", {} day(s)", hi as i64 - lo as i64 + 1)
-        },
-        if exact {
-            ""
-        } else {
-            "; counts from the quantile sketch (approx.)"
-        }
-    );
+    let caption = if bars.len() == 1 {
+        // One value (lo == hi): its count is the rows', exactly.
+        format!("a single value, {}", time_labels::full(unit, lo))
+    } else {
+        format!(
+            "{} equal-width bin(s) from the first to the last value{}{}",
+            bars.len(),
+            if unit == time_labels::Unit::Micros {
+                format!(", {} (UTC)", span_text(hi as i64 - lo as i64))
+            } else {
+                format!(", {} day(s)", hi as i64 - lo as i64 + 1)
+            },
+            if exact {
+                ""
+            } else {
+                "; counts from the quantile sketch (approx.)"
+            }
+        )
+    };
     Some(figure(
         "histogram",
         &svg::histogram(&bars, &format!("histogram of {}", f.name), &label),
@@ -478,7 +483,11 @@ fn quantile_table(cells: &[(String, String)], context: &str, exact: bool) -> Str
             )
         })
         .collect();
-    let mut note = vec![if exact { "exact" } else { "approx., KLL sketch" }];
+    let mut note = vec![if exact {
+        "exact"
+    } else {
+        "approx., KLL sketch"
+    }];
     if !context.is_empty() {
         note.push(context);
     }

@@ -132,7 +132,11 @@ pub fn equal_width_bins(sketch: &Kll, lo: f64, hi: f64, total: u64) -> Vec<(f64,
     for i in 0..HISTOGRAM_BINS {
         let lower = lo + width * i as f64;
         let last = i + 1 == HISTOGRAM_BINS;
-        let upper = if last { hi } else { lo + width * (i + 1) as f64 };
+        let upper = if last {
+            hi
+        } else {
+            lo + width * (i + 1) as f64
+        };
         let cdf = if last { 1.0 } else { sketch.rank(upper) };
         bins.push((lower, upper, ((cdf - prev) * total as f64).round() as u64));
         prev = cdf;

@@ -80,13 +80,25 @@ pub fn full(unit: Unit, v: f64) -> String {
 /// when every value falls on one (cells `HH:MM`), the year when every value falls in one
 /// (cells `MM-DD`, with `HH:MM` below for spans under a month), else `YYYY` over `MM-DD`.
 /// Cells may hold a line break (`\n`), for the caller to render.
-pub fn quantile_cells(unit: Unit, lo: f64, hi: f64, values: &[Option<f64>]) -> (Vec<String>, String) {
+pub fn quantile_cells(
+    unit: Unit,
+    lo: f64,
+    hi: f64,
+    values: &[Option<f64>],
+) -> (Vec<String>, String) {
     let (Some(first), Some(last)) = (unit.utc(lo), unit.utc(hi)) else {
-        return (values.iter().map(|_| "–".to_string()).collect(), String::new());
+        return (
+            values.iter().map(|_| "–".to_string()).collect(),
+            String::new(),
+        );
     };
     let span = unit.span_micros(lo, hi);
     let (pattern, context) = if unit == Unit::Micros && first.date_naive() == last.date_naive() {
-        let p = if span >= HOUR_MICROS { "%H:%M" } else { "%H:%M:%S" };
+        let p = if span >= HOUR_MICROS {
+            "%H:%M"
+        } else {
+            "%H:%M:%S"
+        };
         (p, format!("UTC, on {}", first.format("%Y-%m-%d")))
     } else if first.year() == last.year() {
         let p = if unit == Unit::Micros && span < 31.0 * DAY_MICROS {
@@ -123,7 +135,7 @@ mod tests {
         let week = micros("2024-03-17T00:00:00Z");
         assert_eq!(tick(Unit::Micros, lo, week, lo), "2024-03-10");
         let minutes = lo + 600e6;
-        assert_eq!(tick(Unit::Micros, lo, minutes, minutes), "03-10 06:16:13");
+        assert_eq!(tick(Unit::Micros, lo, minutes, minutes), "03-10 06:16:12");
         // 2024-03-10 is day 19792.
         assert_eq!(tick(Unit::Days, 19792.0, 19793.0, 19792.0), "2024-03-10");
         assert_eq!(tick(Unit::Days, 19792.0, 19800.0, 19792.5), "2024-03-11");
@@ -142,7 +154,7 @@ mod tests {
         assert_eq!(context, "UTC, in 2024");
         let (cells, _) = quantile_cells(Unit::Days, 19000.0, 19792.0, &[Some(19792.0)]);
         assert_eq!(cells, ["2024\n03-10"]);
-        let (cells, context) = quantile_cells(Unit::Days, 19700.0, 19792.0, &[Some(19792.0)]);
+        let (cells, context) = quantile_cells(Unit::Days, 19730.0, 19792.0, &[Some(19792.0)]);
         assert_eq!(cells, ["03-10"]);
         assert_eq!(context, "in 2024");
         assert_eq!(full(Unit::Micros, lo), "2024-03-10T06:06:12Z");
