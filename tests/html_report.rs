@@ -304,6 +304,52 @@ fn profile_html_has_a_card_and_chart_per_field_with_the_counts_arrow_reads() {
             .collect();
         assert_eq!(bars, bins, "`{name}` histogram");
     }
+    // `event_time`: a histogram with bars, the JSON's bins, adding up to the rows; the
+    // quantiles as times (their full value in each cell's title) at the JSON's instants.
+    let f = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "event_time")
+        .unwrap();
+    let card = by_name["event_time"];
+    let chart = card
+        .descendants()
+        .find(|n| n.attribute("data-chart") == Some("histogram"))
+        .expect("`event_time` has a histogram");
+    let bars: Vec<u64> = chart
+        .descendants()
+        .filter(|n| n.tag_name().name() == "rect" && has_class(n, "bar"))
+        .map(|n| n.attribute("data-count").unwrap().parse().unwrap())
+        .collect();
+    let bins: Vec<u64> = f["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 10);
+    assert_eq!(bars, bins, "`event_time` histogram");
+    assert_eq!(bars.iter().sum::<u64>() as usize, data.rows);
+    let ticks: Vec<String> = chart
+        .descendants()
+        .filter(|n| n.tag_name().name() == "text" && has_class(n, "tick"))
+        .map(|n| text(&n))
+        .collect();
+    assert!(
+        ticks.iter().any(|t| t.starts_with("2024-03-10 06:06")),
+        "the first tick is the first value's time: {ticks:?}"
+    );
+    let instant = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    for q in ["p01", "p50", "p99"] {
+        let cell = card
+            .descendants()
+            .find(|n| n.attribute("data-q") == Some(q))
+            .unwrap();
+        let json_q = instant(f["quantiles"][q].as_str().unwrap());
+        assert_eq!(instant(cell.attribute("title").unwrap()), json_q, "{q}");
+        assert_eq!(text(&cell), json_q.format("%H:%M").to_string(), "{q}");
+    }
     // The top value of `status`, with its count.
     let top = json["fields"]
         .as_array()
@@ -603,6 +649,30 @@ fn failing_check_html_lists_failures_first() {
         .unwrap();
     assert!(!text(&observed).is_empty() && !text(&expected).is_empty());
     assert!(r.stdout.contains("badge fail"));
+    // More than ten passes of a consumer fold into a closed `<details>`; failures stay open.
+    let mut folded = 0;
+    for section in elements(&doc, "section", "consumer") {
+        let rows: Vec<Node> = section
+            .descendants()
+            .filter(|n| n.tag_name().name() == "tr" && has_class(n, "result"))
+            .collect();
+        let passes = rows
+            .iter()
+            .filter(|n| n.attribute("data-status") == Some("pass"))
+            .count();
+        for row in &rows {
+            let details = row.ancestors().find(|n| n.tag_name().name() == "details");
+            let pass = row.attribute("data-status") == Some("pass");
+            assert_eq!(details.is_some(), pass && passes > 10, "{passes} passes");
+            if let Some(d) = details {
+                assert!(has_class(&d, "passes") && d.attribute("open").is_none());
+            }
+        }
+        if passes > 10 {
+            folded += 1;
+        }
+    }
+    assert!(folded > 0, "the 12 passes fold");
 }
 
 #[test]

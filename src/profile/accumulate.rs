@@ -692,15 +692,22 @@ fn booleans(p: &mut FieldProfile, a: &BooleanArray) {
     }
 }
 
+/// Timestamps (in microseconds) and dates (in days): bounds, distinct values, the quantile
+/// sketch (values as f64, exact within about 285 years of 1970), and for dates the frequent
+/// values. Dates reach the sketch as the batch's value counts (few distinct values a batch),
+/// timestamps as the batch's values.
 fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) {
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     let mut counts: FastMap<i64, u64> = FastMap::default();
+    let mut values: Vec<f64> = Vec::new();
     for v in it {
         lo = lo.min(v);
         hi = hi.max(v);
         p.distinct.insert_hash(hash_u64(v as u64));
         if is_date {
             *counts.entry(v).or_insert(0) += 1;
+        } else {
+            values.push(v as f64);
         }
     }
     if lo > hi {
@@ -712,6 +719,14 @@ fn temporal(p: &mut FieldProfile, it: impl Iterator<Item = i64>, is_date: bool) 
         .expect("temporal field has temporal stats");
     t.min = Some(t.min.map_or(lo, |m| m.min(lo)));
     t.max = Some(t.max.map_or(hi, |m| m.max(hi)));
+    if let Some(k) = &mut t.sketch {
+        if is_date {
+            let weighted: Vec<(f64, u64)> = counts.iter().map(|(d, c)| (*d as f64, *c)).collect();
+            k.update_counts(&weighted);
+        } else {
+            k.update_batch(&values);
+        }
+    }
     if let Some(f) = &mut p.frequent {
         let mut counts: Vec<(i64, u64)> = counts.into_iter().collect();
         let cut = super::sketch::prune(&mut counts);

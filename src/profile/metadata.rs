@@ -51,6 +51,9 @@ impl FieldFacts {
             // Footers know bounds, not the values in between.
             n.few_values = None;
         }
+        if let Some(t) = &mut p.temporal {
+            t.sketch = None;
+        }
         let Some((lo, hi)) = bounds else {
             return Some(p);
         };

@@ -457,10 +457,39 @@ pub struct TemporalStats {
     pub max: Option<i64>,
     /// The column's time zone, if it has one.
     pub timezone: Option<String>,
+    /// A quantile sketch of the values in the unit of `min`/`max` (microseconds since the epoch
+    /// for timestamps of any unit, with or without a zone; days for dates), as f64: exact for
+    /// any instant within about 285 years of 1970. `None` when not tracked: profiles from
+    /// footers, profiles stored before this existed, and merges with either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<Kll>,
 }
 
 impl TemporalStats {
+    /// Stats for a column whose values a scan reads (with an empty sketch).
+    pub fn tracked(timezone: Option<String>) -> Self {
+        Self {
+            timezone,
+            sketch: Some(Kll::default()),
+            ..Default::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.min.is_none() && self.sketch.as_ref().is_none_or(|k| k.count() == 0)
+    }
+
     pub fn merge(&mut self, o: &TemporalStats) {
+        // A sketch describes the whole only when each side had one, or one side was empty.
+        self.sketch = match (self.sketch.take(), &o.sketch) {
+            (Some(mut a), Some(b)) => {
+                a.merge(b);
+                Some(a)
+            }
+            (a, None) if o.is_empty() => a,
+            (None, Some(b)) if self.is_empty() => Some(b.clone()),
+            _ => None,
+        };
         self.min = opt_fold(self.min, o.min, i64::min);
         self.max = opt_fold(self.max, o.max, i64::max);
         if self.timezone.is_none() {
@@ -529,11 +558,10 @@ impl FieldProfile {
             }),
             text: matches!(kind, Kind::String | Kind::Binary).then(TextStats::default),
             temporal: match value_type {
-                DataType::Timestamp(_, tz) => Some(TemporalStats {
-                    timezone: tz.as_ref().map(|t| t.to_string()),
-                    ..Default::default()
-                }),
-                DataType::Date32 | DataType::Date64 => Some(TemporalStats::default()),
+                DataType::Timestamp(_, tz) => {
+                    Some(TemporalStats::tracked(tz.as_ref().map(|t| t.to_string())))
+                }
+                DataType::Date32 | DataType::Date64 => Some(TemporalStats::tracked(None)),
                 _ => None,
             },
             frequent: matches!(
@@ -548,6 +576,11 @@ impl FieldProfile {
     pub fn heap_size(&self) -> usize {
         self.distinct.heap_size()
             + self.numeric.as_ref().map_or(0, |n| n.sketch.heap_size())
+            + self
+                .temporal
+                .as_ref()
+                .and_then(|t| t.sketch.as_ref())
+                .map_or(0, Kll::heap_size)
             + self.frequent.as_ref().map_or(0, |f| f.heap_size())
     }
 

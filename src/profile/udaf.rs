@@ -113,6 +113,10 @@ fn serialized_size(p: &FieldProfile) -> usize {
             n.sketch.serialized_size() + n.bins.as_ref().map_or(0, |b| b.counts.len() * 48)
         })
         + p.frequent.as_ref().map_or(0, |f| f.serialized_size())
+        + p.temporal
+            .as_ref()
+            .and_then(|t| t.sketch.as_ref())
+            .map_or(0, |k| k.serialized_size())
 }
 
 impl ProfileAccumulator {

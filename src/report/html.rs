@@ -5,7 +5,7 @@
 //! entities), so tools can read it back; every string from the data is escaped with [`esc`].
 
 use super::svg::{self, Bar, HBar};
-use super::{Summary, json};
+use super::{Summary, json, time_labels};
 use crate::check::{CheckId, CheckResult, Status};
 use crate::contract::units::{format_size, thousands};
 use crate::drift::{FieldDrift, Method};
@@ -139,6 +139,8 @@ tr.fail td:first-child,tr.error td:first-child,tr.warn td:first-child{white-spac
 .note{font-size:12px;color:var(--muted);margin:4px 0}
 .error-box{border:1px solid var(--error);border-radius:8px;padding:12px 16px;background:#faf5fc}
 details summary{cursor:pointer;color:var(--muted);font-size:12px}
+details.passes{margin-top:6px}
+details.passes summary{padding:4px 0}
 a{color:#0b5cad;text-decoration:none}
 footer{margin-top:28px;color:var(--muted);font-size:12px}
 @media print{
@@ -148,6 +150,7 @@ body{padding:0;max-width:none;font-size:11px}
 h2{break-after:avoid;page-break-after:avoid}
 a{color:inherit}
 details{display:none}
+details.passes{display:block}
 }
 "#;
 
@@ -321,12 +324,68 @@ fn numeric_bars(f: &FieldProfile) -> Option<(Vec<Bar>, bool)> {
     (!bars.is_empty()).then_some((bars, false))
 }
 
+/// A timestamp or date field's unit, for its labels.
+fn time_unit(f: &FieldProfile) -> time_labels::Unit {
+    if f.kind == Kind::Date {
+        time_labels::Unit::Days
+    } else {
+        time_labels::Unit::Micros
+    }
+}
+
+/// A timestamp or date field's equal-width bins (as the JSON report gives them), in its unit.
+fn temporal_bars(f: &FieldProfile) -> Option<Vec<Bar>> {
+    let bars: Vec<Bar> = json::temporal_bins(f)?
+        .into_iter()
+        .map(|(lower, upper, count)| Bar {
+            lower,
+            upper,
+            count,
+        })
+        .collect();
+    (bars.iter().any(|b| b.count > 0)).then_some(bars)
+}
+
+/// A timestamp or date field's histogram, its ticks written as dates or times by its span.
+fn temporal_chart(f: &FieldProfile) -> Option<String> {
+    let bars = temporal_bars(f)?;
+    let t = f.temporal.as_ref()?;
+    let (lo, hi) = (t.min? as f64, t.max? as f64);
+    let unit = time_unit(f);
+    let exact = t.sketch.as_ref().is_some_and(|k| k.is_exact());
+    let label = |v: f64| time_labels::tick(unit, lo, hi, v);
+    let caption = if bars.len() == 1 {
+        // One value (lo == hi): its count is the rows', exactly.
+        format!("a single value, {}", time_labels::full(unit, lo))
+    } else {
+        format!(
+            "{} equal-width bin(s) from the first to the last value{}{}",
+            bars.len(),
+            if unit == time_labels::Unit::Micros {
+                format!(", {} (UTC)", span_text(hi as i64 - lo as i64))
+            } else {
+                format!(", {} day(s)", hi as i64 - lo as i64 + 1)
+            },
+            if exact {
+                ""
+            } else {
+                "; counts from the quantile sketch (approx.)"
+            }
+        )
+    };
+    Some(figure(
+        "histogram",
+        &svg::histogram(&bars, &format!("histogram of {}", f.name), &label),
+        &caption,
+    ))
+}
+
 /// The overview's small picture of a field: its histogram, or its top values' shares.
 fn spark(f: &FieldProfile, scanned: bool) -> String {
     if !scanned || f.count == 0 {
         return String::new();
     }
-    if let Some((bars, _)) = numeric_bars(f) {
+    if let Some(bars) = numeric_bars(f).map(|b| b.0).or_else(|| temporal_bars(f)) {
         let v: Vec<f64> = bars.iter().map(|b| b.count as f64).collect();
         return svg::spark(&v, &format!("distribution of {}", f.name));
     }
@@ -365,6 +424,9 @@ fn field_chart(f: &FieldProfile, scanned: bool) -> String {
         }
         return nodata("no finite value (only NaN or infinities)");
     }
+    if let Some(h) = temporal_chart(f) {
+        return h;
+    }
     match f.kind {
         Kind::String | Kind::Boolean | Kind::Date => top_values_chart(f).unwrap_or_else(|| {
             if f.distinct.estimate() as f64 >= 0.99 * f.count as f64 {
@@ -384,7 +446,7 @@ fn field_chart(f: &FieldProfile, scanned: bool) -> String {
                         &span_text(hi - lo),
                         &format!("time span of {}", f.name),
                     ),
-                    "first and last value; the profile keeps no distribution of timestamps",
+                    "first and last value (this profile keeps no distribution of the values)",
                 )
             }
             _ => nodata("no bounds kept"),
@@ -394,6 +456,45 @@ fn field_chart(f: &FieldProfile, scanned: bool) -> String {
             k.name()
         )),
     }
+}
+
+/// The quantile row of a field card: a cell per quantile of [`QUANTILES`] as `(text, title)`,
+/// a line break in the text rendered as one; `context` is what the texts leave out (the day,
+/// the year, the zone).
+fn quantile_table(cells: &[(String, String)], context: &str, exact: bool) -> String {
+    let head: String = QUANTILES
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                "<th>p{}</th>",
+                name.trim_start_matches("p0").trim_start_matches('p')
+            )
+        })
+        .collect();
+    let row: String = QUANTILES
+        .iter()
+        .zip(cells)
+        .map(|((name, _), (text, title))| {
+            let text: Vec<String> = text.split('\n').map(esc).collect();
+            format!(
+                r#"<td data-q="{name}" title="{}">{}</td>"#,
+                esc(title),
+                text.join("<br/>")
+            )
+        })
+        .collect();
+    let mut note = vec![if exact {
+        "exact"
+    } else {
+        "approx., KLL sketch"
+    }];
+    if !context.is_empty() {
+        note.push(context);
+    }
+    format!(
+        r#"<table class="q"><thead><tr>{head}</tr></thead><tbody><tr>{row}</tr></tbody></table><p class="note">quantiles ({})</p>"#,
+        esc(&note.join("; "))
+    )
 }
 
 fn field_card(i: usize, f: &FieldProfile, scanned: bool) -> String {
@@ -441,34 +542,35 @@ fn field_card(i: usize, f: &FieldProfile, scanned: bool) -> String {
         if n.sketch.count() > 0 {
             let qs: Vec<f64> = QUANTILES.iter().map(|q| q.1).collect();
             let values = n.sketch.quantiles(&qs);
-            let head: String = QUANTILES
+            let cells: Vec<(String, String)> = values
                 .iter()
-                .map(|(name, _)| {
-                    format!(
-                        "<th>p{}</th>",
-                        name.trim_start_matches("p0").trim_start_matches('p')
-                    )
+                .map(|v| {
+                    let t = v.map(num).unwrap_or_else(|| "–".into());
+                    (t.clone(), t)
                 })
                 .collect();
-            let cells: String = QUANTILES
-                .iter()
-                .zip(&values)
-                .map(|((name, _), v)| {
-                    format!(
-                        r#"<td data-q="{name}">{}</td>"#,
-                        v.map(num).unwrap_or_else(|| "–".into())
-                    )
-                })
-                .collect();
-            quantiles = format!(
-                r#"<table class="q"><thead><tr>{head}</tr></thead><tbody><tr>{cells}</tr></tbody></table><p class="note">quantiles{}</p>"#,
-                if n.sketch.is_exact() {
-                    " (exact)"
-                } else {
-                    " (approx., KLL sketch)"
-                }
-            );
+            quantiles = quantile_table(&cells, "", n.sketch.is_exact());
         }
+    }
+    if let Some(t) = &f.temporal
+        && let Some(k) = &t.sketch
+        && let (Some(lo), Some(hi)) = (t.min, t.max)
+        && k.count() > 0
+        && scanned
+    {
+        let qs: Vec<f64> = QUANTILES.iter().map(|q| q.1).collect();
+        let values = k.quantiles(&qs);
+        let unit = time_unit(f);
+        let (short, context) = time_labels::quantile_cells(unit, lo as f64, hi as f64, &values);
+        let cells: Vec<(String, String)> = short
+            .into_iter()
+            .zip(&values)
+            .map(|(text, v)| {
+                let full = v.map_or_else(|| "–".into(), |v| time_labels::full(unit, v));
+                (text, full)
+            })
+            .collect();
+        quantiles = quantile_table(&cells, &context, k.is_exact());
     }
     if let Some(t) = &f.text {
         if let (Some(lo), Some(hi)) = (t.min_length, t.max_length) {
@@ -992,6 +1094,9 @@ fn row_count_chart(t: &crate::run::TableReport, results: &[CheckResult]) -> Stri
 
 /// `check --format html` (and `run`): the verdict and its counts, each table with its row
 /// counts, then per consumer its checks, failures first.
+/// Passed checks of a consumer beyond this many fold into a `<details>` of their own.
+pub const FOLD_PASSES: usize = 10;
+
 pub fn check(r: &CheckReport) -> String {
     let results = &r.results;
     let s = Summary::of(results);
@@ -1103,9 +1208,24 @@ pub fn check(r: &CheckReport) -> String {
             cs.warn,
             cs.pass
         ));
-        body.push_str(r#"<table class="results"><thead><tr><th>status</th><th>table</th><th>check</th><th>field</th><th>measured</th><th>threshold</th><th>contract</th></tr></thead><tbody>"#);
-        for x in mine {
+        // A long run of passes folds away; failures, errors and warnings stay open.
+        let passes = mine.iter().filter(|x| x.status == Status::Pass).count();
+        let fold = passes > FOLD_PASSES;
+        let head = r#"<table class="results"><thead><tr><th>status</th><th>table</th><th>check</th><th>field</th><th>measured</th><th>threshold</th><th>contract</th></tr></thead><tbody>"#;
+        let open_rows = mine.len() - if fold { passes } else { 0 };
+        if open_rows > 0 {
+            body.push_str(head);
+        }
+        for (k, x) in mine.into_iter().enumerate() {
             let st = x.status.as_str();
+            if fold && k == open_rows {
+                if open_rows > 0 {
+                    body.push_str("</tbody></table>");
+                }
+                body.push_str(&format!(
+                    r#"<details class="passes"><summary>{passes} passed check(s)</summary>{head}"#
+                ));
+            }
             body.push_str(&format!(
                 r#"<tr class="result {st}" data-status="{st}" data-check="{}"><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td class="observed">{}</td><td class="expected">{}</td><td class="type">{}</td></tr>"#,
                 x.check,
@@ -1127,7 +1247,11 @@ pub fn check(r: &CheckReport) -> String {
                 ));
             }
         }
-        body.push_str("</tbody></table></section>");
+        body.push_str(if fold {
+            "</tbody></table></details></section>"
+        } else {
+            "</tbody></table></section>"
+        });
     }
     if results.is_empty() {
         body.push_str(r#"<p class="nodata">no check was run</p>"#);

@@ -3,7 +3,8 @@
 use super::Summary;
 use crate::check::overall;
 use crate::profile::metadata::FieldFacts;
-use crate::profile::model::{QUANTILES, ratio};
+use crate::profile::model::{QUANTILES, format_date, format_timestamp, ratio};
+use crate::profile::sketch::Kll;
 use crate::profile::{FieldProfile, Kind, TableProfile};
 use crate::run::CheckReport;
 use serde_json::{Map, Value, json};
@@ -56,6 +57,18 @@ pub fn field(f: &FieldProfile) -> Value {
     {
         m.insert("timezone".into(), json!(tz));
     }
+    if let Some(k) = f.temporal.as_ref().and_then(|t| t.sketch.as_ref()) {
+        // As `min`/`max`: RFC 3339 for timestamps, `YYYY-MM-DD` for dates.
+        let qs: Vec<f64> = QUANTILES.iter().map(|q| q.1).collect();
+        let quantiles: Map<String, Value> = QUANTILES
+            .iter()
+            .zip(k.quantiles(&qs))
+            .map(|((name, _), v)| (name.to_string(), json!(v.map(|v| temporal_text(f, v)))))
+            .collect();
+        m.insert("quantiles".into(), Value::Object(quantiles));
+        m.insert("quantiles_exact".into(), json!(k.is_exact()));
+        m.insert("histogram".into(), temporal_histogram(f));
+    }
     if let Some(freq) = &f.frequent {
         // `count`/`share` are exact while `top_values_exact`, else lower bounds; the truth is
         // within `count..=count_upper`, and a value not listed occurs at most
@@ -95,29 +108,75 @@ pub fn histogram(f: &FieldProfile) -> Value {
     let (Some(lo), Some(hi)) = (n.min, n.max) else {
         return json!([]);
     };
-    let total = n.finite_count as f64;
-    if hi == lo || f.kind == Kind::Other {
+    if f.kind == Kind::Other {
         return json!([{ "lower": lo, "upper": hi, "count": n.finite_count }]);
     }
+    let bins = equal_width_bins(&n.sketch, lo, hi, n.finite_count);
+    json!(
+        bins.iter()
+            .map(|b| json!({ "lower": b.0, "upper": b.1, "count": b.2 }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// [`HISTOGRAM_BINS`] equal-width bins `[lower, upper)` of `[lo, hi]` (the last one closed), as
+/// `(lower, upper, count)`; counts of `total` values from the sketch's CDF (exact while the
+/// sketch is). One bin when `lo == hi`.
+pub fn equal_width_bins(sketch: &Kll, lo: f64, hi: f64, total: u64) -> Vec<(f64, f64, u64)> {
+    if hi == lo {
+        return vec![(lo, hi, total)];
+    }
     let width = (hi - lo) / HISTOGRAM_BINS as f64;
-    let mut bins = Vec::new();
+    let mut bins = Vec::with_capacity(HISTOGRAM_BINS);
     let mut prev = 0.0;
     for i in 0..HISTOGRAM_BINS {
         let lower = lo + width * i as f64;
-        let upper = if i + 1 == HISTOGRAM_BINS {
+        let last = i + 1 == HISTOGRAM_BINS;
+        let upper = if last {
             hi
         } else {
             lo + width * (i + 1) as f64
         };
-        let cdf = if i + 1 == HISTOGRAM_BINS {
-            1.0
-        } else {
-            n.sketch.rank(upper)
-        };
-        bins.push(json!({ "lower": lower, "upper": upper, "count": ((cdf - prev) * total).round() as u64 }));
+        let cdf = if last { 1.0 } else { sketch.rank(upper) };
+        bins.push((lower, upper, ((cdf - prev) * total as f64).round() as u64));
         prev = cdf;
     }
-    json!(bins)
+    bins
+}
+
+/// A timestamp or date field's equal-width bins in its unit (microseconds or days since the
+/// epoch), when its profile keeps a sketch of values: [`equal_width_bins`] of `min..=max`.
+pub fn temporal_bins(f: &FieldProfile) -> Option<Vec<(f64, f64, u64)>> {
+    let t = f.temporal.as_ref()?;
+    let k = t.sketch.as_ref()?;
+    let (lo, hi) = (t.min?, t.max?);
+    Some(equal_width_bins(k, lo as f64, hi as f64, k.count()))
+}
+
+/// A timestamp (microseconds) or date (days) as `min`/`max` render it.
+pub fn temporal_text(f: &FieldProfile, v: f64) -> String {
+    let v = v.ceil() as i64;
+    if f.kind == Kind::Date {
+        format_date(v)
+    } else {
+        format_timestamp(v)
+    }
+}
+
+/// A timestamp or date field's histogram: bounds rendered as `min`/`max` are, each the first
+/// instant (microsecond, or day) on or after the bin's edge, so a bin holds the values from its
+/// `lower` up to before its `upper` (the last bin up to and including its `upper`, the max).
+pub fn temporal_histogram(f: &FieldProfile) -> Value {
+    let bins = temporal_bins(f).unwrap_or_default();
+    json!(
+        bins.iter()
+            .map(|b| json!({
+                "lower": temporal_text(f, b.0),
+                "upper": temporal_text(f, b.1),
+                "count": b.2,
+            }))
+            .collect::<Vec<_>>()
+    )
 }
 
 pub fn profile(p: &TableProfile) -> Value {

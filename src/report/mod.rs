@@ -16,6 +16,7 @@ pub mod status;
 pub mod style;
 pub mod svg;
 pub mod table;
+pub mod time_labels;
 pub mod trend;
 
 use crate::error::{Error, Result};
