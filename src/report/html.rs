@@ -17,23 +17,19 @@ use crate::run::drift::{DriftReport, DriftRow};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-/// Escapes text for an element's content or an attribute value (`&`, `<`, `>`, quotes), and
-/// drops the control characters XML does not allow.
+/// Escapes text for an element's content or an attribute value ([`super::xml_escape`]).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    super::xml_escape(s)
+}
+
+/// A slice left out of a baseline, and why, as a paragraph of `class`.
+fn left_out(class: &str, lead: &str, of: Option<String>, slice: &str, reason: &str) -> String {
+    format!(
+        r#"<p class="{class}">{lead}{}: {} ({})</p>"#,
+        esc(&of.unwrap_or_default()),
+        esc(slice),
+        esc(reason)
+    )
 }
 
 /// A number for people: thousands separators, about four significant digits, scientific
@@ -950,15 +946,12 @@ pub fn drift(r: &DriftReport, now: DateTime<Utc>) -> String {
         ));
     }
     for s in &r.baseline.skipped {
-        body.push_str(&format!(
-            r#"<p class="meta">left out of the baseline{}: {} ({})</p>"#,
-            esc(&s
-                .field
-                .as_deref()
-                .map(|f| format!(" of `{f}`"))
-                .unwrap_or_default()),
-            esc(&s.slice),
-            esc(&s.reason)
+        body.push_str(&left_out(
+            "meta",
+            "left out of the baseline",
+            s.field.as_deref().map(|f| format!(" of `{f}`")),
+            &s.slice,
+            &s.reason,
         ));
     }
     let count = |s: Option<Status>| rows.iter().filter(|r| r.status == s).count();
@@ -1158,15 +1151,12 @@ pub fn check(r: &CheckReport) -> String {
                     esc(&b.description)
                 ));
                 for sk in &b.skipped {
-                    meta.push_str(&format!(
-                        r#"<p class="note">left out{}: {} ({})</p>"#,
-                        esc(&sk
-                            .field
-                            .as_deref()
-                            .map(|f| format!(" of `{f}`'s baseline"))
-                            .unwrap_or_default()),
-                        esc(&sk.slice),
-                        esc(&sk.reason)
+                    meta.push_str(&left_out(
+                        "note",
+                        "left out",
+                        sk.field.as_deref().map(|f| format!(" of `{f}`'s baseline")),
+                        &sk.slice,
+                        &sk.reason,
                     ));
                 }
             }

@@ -1,25 +1,10 @@
 //! JUnit XML: one `testsuite` per consumer and table (its `properties` name the consumer and its
 //! owner), one `testcase` per check.
 
+use super::xml_escape as escape;
 use crate::check::{CheckResult, Status};
 use crate::run::CheckReport;
 use std::collections::BTreeMap;
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The JUnit report of a run that could not be completed: one errored testcase carrying the
 /// error, so a CI report step finds a file and shows why.

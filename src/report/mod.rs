@@ -33,6 +33,25 @@ pub const CHECK_FORMATS: [&str; 7] = [
     "html",
 ];
 
+/// Escapes text for an XML or HTML element's content or attribute value (JUnit, HTML reports) (`&`, `<`, `>`, quotes), and
+/// drops the control characters XML does not allow.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Appends `text` to a file, creating it when missing and never truncating it (GitHub's
 /// `$GITHUB_STEP_SUMMARY` collects what every step appends).
 pub fn append(path: &std::path::Path, text: &str) -> Result<()> {
