@@ -124,6 +124,8 @@ def generate(rows: int, days: int) -> Path:
     if not (data / "done").exists():
         subprocess.run(["rm", "-rf", str(data)], check=True)
         gen = target_dir() / "release" / "examples" / "gen_orders"
+        if not gen.exists():  # only when the table must be generated
+            build()
         subprocess.run([str(gen), str(data), str(days), str(rows // days), "42", "122880"], check=True)
         (data / "done").write_text("")
     return data
@@ -227,8 +229,6 @@ def main() -> None:
     py = venv_python()
     if args.plimsoll:
         plimsoll = args.plimsoll
-        if not (target_dir() / "release" / "examples" / "gen_orders").exists():
-            build()
     else:
         plimsoll = target_dir() / "release" / "plimsoll" if args.no_build else build()
     shapes = sorted(SHAPES) if args.shape == "both" else [args.shape]
