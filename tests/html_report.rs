@@ -10,7 +10,7 @@ mod common;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int32Type};
-use common::{parquet, plimsoll, root};
+use common::{parquet, parquet_files, plimsoll, root};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use roxmltree::{Document, Node, ParsingOptions};
 use std::collections::BTreeMap;
@@ -92,18 +92,6 @@ fn assert_self_contained(html: &str) {
     for bad in ["<script", "<link", "<img", "@import", "<iframe"] {
         assert!(!lower.contains(bad), "the page has `{bad}`");
     }
-}
-
-/// The Parquet files of a directory (one partition).
-fn parquet_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no Parquet file in {}", dir.display());
-    files
 }
 
 /// What arrow reads from a partition's files: the schema's fields with their types, the row

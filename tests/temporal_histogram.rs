@@ -18,26 +18,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 const RANK_ERROR: f64 = 0.01;
-const QUANTILES: [(&str, f64); 7] = [
-    ("p01", 0.01),
-    ("p05", 0.05),
-    ("p25", 0.25),
-    ("p50", 0.50),
-    ("p75", 0.75),
-    ("p95", 0.95),
-    ("p99", 0.99),
-];
+/// The reported quantiles (names and probabilities are the report's own spelling).
+use plimsoll::profile::model::QUANTILES;
 
 /// The batches of every Parquet file under `dir`.
 fn read(dir: &Path) -> Vec<RecordBatch> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .collect();
-    files.sort();
     let mut out = Vec::new();
-    for f in files {
+    for f in common::parquet_files(dir) {
         let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(f).unwrap())
             .unwrap()
             .build()

@@ -98,3 +98,15 @@ pub fn profile(path: &Path) -> plimsoll::profile::TableProfile {
     ))
     .expect("profile")
 }
+
+/// The Parquet files of a directory (one partition), in name order.
+pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no Parquet file in {}", dir.display());
+    files
+}
