@@ -746,19 +746,28 @@ fn drift_bins(d: &FieldDrift) -> (Vec<String>, Option<Vec<String>>) {
 /// At most this many categories are drawn (the largest, in order).
 const MAX_CATEGORIES: usize = 24;
 
+/// A drift card: the field's header (name, type, status badge, then `header_extra`) over `body`.
+fn drift_section(i: usize, r: &DriftRow, header_extra: &str, body: &str) -> String {
+    format!(
+        r#"<section class="card drift {}" id="drift-{i}" data-field="{}" data-status="{}"><header><h3>{}</h3><span class="type">{}</span>{}{header_extra}</header>{body}</section>"#,
+        r.status.map_or("na", Status::as_str),
+        esc(&r.name),
+        r.status.map_or("n/a", Status::as_str),
+        esc(&r.name),
+        r.kind.name(),
+        badge(r.status),
+    )
+}
+
 fn drift_card(i: usize, r: &DriftRow) -> String {
     let d = match &r.drift {
         Ok(d) => d,
         Err(why) => {
-            return format!(
-                r#"<section class="card drift {}" id="drift-{i}" data-field="{}" data-status="{}"><header><h3>{}</h3><span class="type">{}</span>{}</header>{}</section>"#,
-                r.status.map_or("na", Status::as_str),
-                esc(&r.name),
-                r.status.map_or("n/a", Status::as_str),
-                esc(&r.name),
-                r.kind.name(),
-                badge(r.status),
-                nodata(&format!("no distribution compared: {why}"))
+            return drift_section(
+                i,
+                r,
+                "",
+                &nodata(&format!("no distribution compared: {why}")),
             );
         }
     };
@@ -895,16 +904,14 @@ fn drift_card(i: usize, r: &DriftRow) -> String {
         r#"<details><summary>PSI term of each of the {} bin(s)</summary><table class="bins"><thead><tr><th>bin</th><th class="num">baseline</th><th class="num">current</th><th class="num">PSI term</th></tr></thead><tbody>{rows}</tbody></table></details>"#,
         labels.len()
     ));
-    format!(
-        r#"<section class="card drift {}" id="drift-{i}" data-field="{}" data-status="{}"><header><h3>{}</h3><span class="type">{}</span>{}<span class="big" data-k="psi">PSI {:.4}</span></header><dl class="stats">{stats}</dl>{}{extra}</section>"#,
-        r.status.map_or("na", Status::as_str),
-        esc(&r.name),
-        r.status.map_or("n/a", Status::as_str),
-        esc(&r.name),
-        r.kind.name(),
-        badge(r.status),
-        d.psi,
-        figure("overlay", &chart, &caption)
+    drift_section(
+        i,
+        r,
+        &format!(r#"<span class="big" data-k="psi">PSI {:.4}</span>"#, d.psi),
+        &format!(
+            r#"<dl class="stats">{stats}</dl>{}{extra}"#,
+            figure("overlay", &chart, &caption)
+        ),
     )
 }
 
