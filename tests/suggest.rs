@@ -126,13 +126,7 @@ struct Col {
 /// the files).
 fn read_day(dir: &Path) -> BTreeMap<String, Col> {
     let mut out: BTreeMap<String, Col> = BTreeMap::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .collect();
-    files.sort();
-    for path in files {
+    for path in common::parquet_files(dir) {
         let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
             .unwrap()
             .build()
