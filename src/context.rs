@@ -149,6 +149,8 @@ pub struct Context {
     pub catalog: Option<CatalogConfig>,
     /// Who is told how the run advances (nobody by default).
     pub progress: crate::progress::Observer,
+    /// The Ballista cluster scans run on (`--cluster df://HOST:PORT`); `None` runs them here.
+    pub cluster: Option<crate::cluster::Cluster>,
 }
 
 impl Context {
@@ -160,10 +162,25 @@ impl Context {
         }
     }
 
-    /// A DataFusion session for profiling under this context's memory limit.
-    pub fn session(&self) -> datafusion::prelude::SessionContext {
-        use datafusion::prelude::{SessionConfig, SessionContext};
-        let config = SessionConfig::new().with_batch_size(8192);
+    /// A DataFusion session for the scans of a run: on the context's cluster when it has one,
+    /// else on this machine under the memory limit ([`Context::local_session`]).
+    pub fn session(&self) -> crate::error::Result<datafusion::prelude::SessionContext> {
+        match &self.cluster {
+            Some(cluster) => crate::cluster::session(cluster, Self::config()),
+            None => Ok(self.local_session()),
+        }
+    }
+
+    /// The settings of every scan's session.
+    fn config() -> datafusion::prelude::SessionConfig {
+        datafusion::prelude::SessionConfig::new().with_batch_size(8192)
+    }
+
+    /// A DataFusion session on this machine, under this context's memory limit (for what must
+    /// run where the client is, such as writing quarantine files).
+    pub fn local_session(&self) -> datafusion::prelude::SessionContext {
+        use datafusion::prelude::SessionContext;
+        let config = Self::config();
         match self.memory_limit {
             Some(limit) => {
                 let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()

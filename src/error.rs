@@ -109,6 +109,10 @@ pub enum Error {
         hint: String,
     },
 
+    /// A Ballista cluster that cannot be reached or failed a job.
+    #[error("{message}")]
+    Cluster { message: String, hint: String },
+
     #[error(transparent)]
     History(#[from] crate::history::store::HistoryError),
 
@@ -160,7 +164,7 @@ impl Error {
                 "the scan needs more memory than `--memory-limit` allows: raise it, or profile fewer columns or partitions at a time".into()
             }
             Error::Query { .. } => "the data may be corrupt or unreadable; see the cause above".into(),
-            Error::Storage { hint, .. } => hint.clone(),
+            Error::Storage { hint, .. } | Error::Cluster { hint, .. } => hint.clone(),
             Error::History(crate::history::store::HistoryError::Missing { .. }) => {
                 "check the path; a history is created by the first `check` or `profile` run that writes to it".into()
             }

@@ -9,6 +9,8 @@ pub mod baseline;
 pub mod check;
 /// Argument parsing into plans, and the renderer each command picks.
 pub mod cli;
+/// The scans of a run on an Apache Ballista cluster; `plimsoll scheduler` and `executor`.
+pub mod cluster;
 /// Producer CI: is a change to a table or contract safe for its readers and consumers?
 pub mod compat;
 /// The explicit context of a run: memory, object storage, catalog.

@@ -291,7 +291,7 @@ fn the_duplicated_rows_are_every_row_of_a_duplicated_key() {
         let source = plimsoll::source::Source::open(&ctx, &what, &[])
             .await
             .unwrap();
-        let session = ctx.session();
+        let session = ctx.local_session();
         let keys = plimsoll::profile::duplicates::duplicated_keys(&session, &source, &key)
             .await
             .unwrap()

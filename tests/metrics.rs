@@ -388,7 +388,7 @@ fn all_fields_are_profiled_by_one_scan() {
             .await
             .unwrap();
         let columns = plimsoll::profile::resolve_columns(&source, None).unwrap();
-        let ctx = context.session();
+        let ctx = context.local_session();
         let df = plimsoll::profile::plan(&ctx, &source, &columns)
             .await
             .unwrap();

@@ -392,7 +392,7 @@ fn a_panic_during_the_scan_is_the_sources_error() {
         let source = plimsoll::source::Source::open(&context, &what, &[])
             .await
             .unwrap();
-        let ctx = context.session();
+        let ctx = context.local_session();
         // Arrow asserts an index in bounds: a panic raised inside a dependency, as a decoder's
         // would be on a corrupt page.
         let boom = create_udf(

@@ -185,7 +185,7 @@ impl Baseline {
         if wanted.is_empty() {
             return Ok(());
         }
-        let session = ctx.session();
+        let session = ctx.session()?;
         let (counts, renamed) = match fresh {
             FreshScan::Partitions { key, values } => {
                 let source = current.select(&selectors(key, values), true).await?;

@@ -391,7 +391,7 @@ async fn finish(
 }
 
 pub async fn run_check(a: CheckArgs) -> Result<Outcome> {
-    let ctx = a.context.context()?;
+    let ctx = a.context.connect().await?;
     let reports = reports(a.format, &[], &a.outputs, step_summary_from_env())?;
     let bindings = (|| -> Result<Bindings> {
         super::contract_paths::refuse_tables(
@@ -454,12 +454,14 @@ pub async fn run_config(a: RunArgs) -> Result<Outcome> {
         .memory_limit
         .or_else(|| c.memory_limit.map(|b| format!("{b}B")));
     args.s3_endpoint = args.s3_endpoint.or_else(|| c.s3_endpoint.clone());
+    args.cluster = args.cluster.or_else(|| c.cluster.clone());
+    args.cluster_tasks = args.cluster_tasks.or(c.cluster_tasks);
     if let (None, Some((uri, name, warehouse))) = (&args.catalog, &c.catalog) {
         args.catalog = Some(uri.clone());
         args.catalog_name = name.clone();
         args.catalog_warehouse = warehouse.clone();
     }
-    let ctx = args.context()?;
+    let ctx = args.connect().await?;
     let mut from_config: Vec<(CheckFormat, PathBuf)> = Vec::new();
     for o in &c.outputs {
         let f = CheckFormat::from_str(&o.format, true)

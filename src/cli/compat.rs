@@ -60,7 +60,7 @@ pub async fn run_compat(a: CompatArgs) -> Result<Outcome> {
         &a.contracts,
         &super::contract_paths::table_order_hint("plimsoll compat OLD NEW --contract FILE_OR_DIR"),
     )?;
-    let ctx = a.context.context()?;
+    let ctx = a.context.connect().await?;
     let plan = CompatPlan {
         old: Side::parse(&a.old)?,
         new: Side::parse(&a.new)?,

@@ -137,6 +137,31 @@ Examples:
   plimsoll man
   plimsoll man --dir /tmp/plimsoll-man";
 
+pub const SCHEDULER: &str = "\
+A cluster is one scheduler and any number of executors, all started from this same binary (so
+they know Plimsoll's aggregates); clients then add `--cluster df://HOST:PORT` to `profile`,
+`check`, `drift` or `run`, or `cluster:` to a run config. The scans run on the executors; the
+client keeps the checks, baselines, history and reports. Object storage is configured on each
+process from its own environment (`AWS_*`); no credential travels with a query.
+
+Log lines go to stderr at the level of `PLIMSOLL_LOG` (`info` by default, or `debug`, `warn`...).
+
+Examples:
+  plimsoll scheduler --bind 127.0.0.1:50050
+  plimsoll scheduler --bind 0.0.0.0:50050 --advertise sched.internal --executor-timeout 60s";
+
+pub const EXECUTOR: &str = "\
+Registers with the scheduler and runs the tasks it is given, `--concurrency` at a time. Parquet
+on S3 is read with this process's own credentials (`AWS_ACCESS_KEY_ID`..., or the instance's
+role); local tables must be at the same path on every executor (a shared filesystem). An executor
+killed mid-job is noticed after the scheduler's `--executor-timeout`, and its tasks run again on
+the others. SIGTERM or Ctrl-C stops it after its running tasks.
+
+Examples:
+  plimsoll executor --scheduler df://127.0.0.1:50050 --bind 127.0.0.1:50051 --concurrency 2
+  plimsoll executor --scheduler df://sched.internal:50050 --bind 0.0.0.0:50051 \\
+      --advertise worker-3.internal --work-dir /mnt/shuffle --memory-limit 16GiB";
+
 /// A command's long help: its parts (the SOURCE block, notes and examples, the exit codes), a
 /// blank line apart.
 pub fn long(parts: &[&str]) -> String {

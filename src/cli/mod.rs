@@ -3,6 +3,8 @@
 //! [`crate::run`]; nothing here scans, and nothing prints: commands return an [`Outcome`].
 
 pub mod check;
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod compat;
 pub mod contract_paths;
 pub mod help;
@@ -96,6 +98,14 @@ pub enum Command {
     /// Print the manual page, or write every page (`--dir DIR`)
     #[command(after_long_help = help::MAN)]
     Man(shell::ManArgs),
+    /// Run the scheduler of an Apache Ballista cluster for `--cluster` (until stopped)
+    #[cfg(feature = "cluster")]
+    #[command(after_long_help = help::SCHEDULER)]
+    Scheduler(cluster::SchedulerArgs),
+    /// Run an executor of an Apache Ballista cluster, registered with a scheduler (until stopped)
+    #[cfg(feature = "cluster")]
+    #[command(after_long_help = help::EXECUTOR)]
+    Executor(cluster::ExecutorArgs),
 }
 
 /// Memory, object storage and catalog: the context of commands that read tables.
@@ -119,6 +129,14 @@ pub struct ContextArgs {
     /// The warehouse a REST catalog should serve
     #[arg(long, value_name = "WAREHOUSE")]
     pub catalog_warehouse: Option<String>,
+    /// Run the scans on an Apache Ballista cluster: the scheduler started by `plimsoll
+    /// scheduler` (executors by `plimsoll executor`); checks, baselines and reports stay here
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
+    /// Tasks each scan is split into on the cluster (default 16): about the executors' total
+    /// `--concurrency`, or a few times it
+    #[arg(long, value_name = "N", requires = "cluster")]
+    pub cluster_tasks: Option<usize>,
     /// Who is told how the run advances (the terminal's progress; set by [`run`]).
     #[arg(skip)]
     pub progress: crate::progress::Observer,
@@ -141,6 +159,30 @@ impl ContextArgs {
                 &self.catalog_name,
                 self.catalog_warehouse.as_deref(),
             ));
+        }
+        if let Some(url) = &self.cluster {
+            let tasks = self.cluster_tasks.unwrap_or(crate::cluster::DEFAULT_TASKS);
+            if tasks == 0 {
+                return Err(Error::usage(
+                    "`--cluster-tasks` must be at least 1",
+                    "give about the executors' total `--concurrency`, or leave it out for 16",
+                ));
+            }
+            ctx.cluster = Some(crate::cluster::Cluster {
+                url: crate::cluster::ClusterUrl::parse(url)?,
+                tasks,
+            });
+        }
+        Ok(ctx)
+    }
+
+    /// The run's context, with its cluster (if any) answering: a scheduler that is not there
+    /// fails the run now, not at its first scan.
+    pub async fn connect(&self) -> Result<Context> {
+        let ctx = self.context()?;
+        if let Some(cluster) = &ctx.cluster {
+            crate::cluster::check_reachable(&cluster.url, std::time::Duration::from_secs(10))
+                .await?;
         }
         Ok(ctx)
     }
@@ -421,11 +463,15 @@ async fn dispatch(command: Command) -> Result<Outcome> {
         Command::Suggest(a) => suggest::run_suggest(a).await,
         Command::Completions(a) => shell::completions(a),
         Command::Man(a) => shell::man(a),
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(a) => cluster::run_scheduler(a).await,
+        #[cfg(feature = "cluster")]
+        Command::Executor(a) => cluster::run_executor(a).await,
     }
 }
 
 async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
-    let ctx = a.context.context()?;
+    let ctx = a.context.connect().await?;
     let reports = outputs::reports(a.format, &a.outputs)?;
     let source = a.snapshot.source(&a.source)?;
     let plan = ProfilePlan {
@@ -456,7 +502,7 @@ async fn run_profile(a: ProfileArgs) -> Result<Outcome> {
 }
 
 async fn run_drift(a: DriftArgs) -> Result<Outcome> {
-    let ctx = a.context.context()?;
+    let ctx = a.context.connect().await?;
     let reports = outputs::reports(a.format, &a.outputs)?;
     let source = a.snapshot.source(&a.source)?;
     let plan = DriftPlan {

@@ -44,7 +44,7 @@ pub enum SuggestFormat {
 }
 
 pub async fn run_suggest(a: SuggestArgs) -> Result<Outcome> {
-    let ctx = a.context.context()?;
+    let ctx = a.context.connect().await?;
     let source = a.snapshot.source(&a.source)?;
     let table = a.table_name.clone().unwrap_or_else(|| {
         let name = default_table_name(&source.location);

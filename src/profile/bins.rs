@@ -36,6 +36,11 @@ impl BinsUdaf {
             edges: edges.iter().map(|e| e.to_bits()).collect(),
         }
     }
+
+    /// The interior edges (a cluster's codec sends them with the plan).
+    pub fn edges(&self) -> Vec<f64> {
+        self.edges.iter().map(|b| f64::from_bits(*b)).collect()
+    }
 }
 
 impl AggregateUDFImpl for BinsUdaf {

@@ -89,7 +89,7 @@ pub async fn duplicates(
     source: &Source,
     key: &[String],
 ) -> Result<DuplicateStats> {
-    let session = ctx.session();
+    let session = ctx.session()?;
     let g = groups(&session, source, key).await?;
     let n = || column(COUNT_COLUMN);
     let null = any_null(key);

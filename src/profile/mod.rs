@@ -442,7 +442,7 @@ pub async fn profile_with(
         }
         return Ok(Profiled { whole, partitions });
     }
-    let session = ctx.session();
+    let session = ctx.session()?;
     let options = Options {
         by_partition,
         ..options.clone()
@@ -465,7 +465,11 @@ pub async fn profile_with(
     let mut by_name: BTreeMap<String, Vec<FieldProfile>> = BTreeMap::new();
     let mut passes = 0u32;
     let mut left: &[String] = columns;
-    let plan_limit = ctx.memory_limit.or_else(default_budget);
+    // On a cluster the executors hold the sketches, under their own memory limits: one scan.
+    let plan_limit = match ctx.cluster {
+        Some(_) => None,
+        None => ctx.memory_limit.or_else(default_budget),
+    };
     let mut split: std::collections::VecDeque<Vec<String>> = Default::default();
     loop {
         let group = match split.pop_front() {

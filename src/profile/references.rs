@@ -92,7 +92,7 @@ pub async fn unmatched(
             available,
         });
     }
-    let ctx = ctx.session();
+    let ctx = ctx.session()?;
     let left = current
         .dataframe(&ctx)
         .await?

@@ -38,6 +38,13 @@ impl ProfileUdaf {
             ..Self::default()
         }
     }
+
+    /// The frozen bin edges, if any (a cluster's codec sends them with the plan).
+    pub fn edges(&self) -> Option<Vec<f64>> {
+        self.edges
+            .as_ref()
+            .map(|e| e.iter().map(|b| f64::from_bits(*b)).collect())
+    }
 }
 
 impl AggregateUDFImpl for ProfileUdaf {

@@ -147,7 +147,7 @@ pub async fn table(
     }
     let target = target::Target::open(ctx, &q.location)?;
     let dir = target::slice_dir(&t.name, source);
-    let session = ctx.session();
+    let session = ctx.local_session();
     for (name, members) in files {
         let mut writer = select::Writer::new();
         let mut counts = Vec::with_capacity(members.len());

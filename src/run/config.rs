@@ -13,6 +13,8 @@
 //!   - { format: github, path: "-" }     # `-`: stdout (unless `--format` says otherwise)
 //! quarantine: quarantine/               # optional: failing checks' rows, to Parquet (or s3://)
 //! quarantine_limit: 100_000             # optional: rows per check at most
+//! cluster: df://scheduler:50050         # optional: the scans on a Ballista cluster
+//! cluster_tasks: 64                     # optional: tasks per scan there (default 16)
 //! ```
 //!
 //! Parsed as strictly as contracts: an unknown key, a wrong type or an unset `${VAR}` is a
@@ -64,6 +66,10 @@ pub struct Config {
     pub outputs: Vec<Output>,
     pub memory_limit: Option<usize>,
     pub s3_endpoint: Option<String>,
+    /// `--cluster`: the Ballista scheduler the scans run on, `df://HOST:PORT`.
+    pub cluster: Option<String>,
+    /// `--cluster-tasks`: tasks each scan is split into on the cluster.
+    pub cluster_tasks: Option<usize>,
     /// `--catalog`: the URI, name and warehouse.
     pub catalog: Option<(String, String, Option<String>)>,
     /// Read contract entries' `source:` (default true).
@@ -272,7 +278,7 @@ impl Reader<'_> {
     }
 
     fn config(&mut self, doc: &Node) -> Option<Config> {
-        const KEYS: [&str; 13] = [
+        const KEYS: [&str; 15] = [
             "contracts",
             "history",
             "now",
@@ -280,6 +286,8 @@ impl Reader<'_> {
             "outputs",
             "memory_limit",
             "s3_endpoint",
+            "cluster",
+            "cluster_tasks",
             "catalog",
             "contract_sources",
             "same_weekday",
@@ -297,6 +305,8 @@ impl Reader<'_> {
             outputs: Vec::new(),
             memory_limit: None,
             s3_endpoint: None,
+            cluster: None,
+            cluster_tasks: None,
             catalog: None,
             contract_sources: true,
             same_weekday: false,
@@ -324,11 +334,30 @@ impl Reader<'_> {
                     }
                 }
                 "s3_endpoint" => c.s3_endpoint = self.text(v),
+                "cluster" => {
+                    c.cluster = self.text(v);
+                    if let Some(Err(e)) =
+                        c.cluster.as_deref().map(crate::cluster::ClusterUrl::parse)
+                    {
+                        self.problem(v, e.to_string());
+                    }
+                }
                 "catalog" => c.catalog = self.catalog(v),
                 "contract_sources" => c.contract_sources = self.flag(v, key),
                 "same_weekday" => c.same_weekday = self.flag(v, key),
                 "include_failed" => c.include_failed = self.flag(v, key),
                 "quarantine" => c.quarantine = self.text(v).map(|q| self.file(&q)),
+                "cluster_tasks" => {
+                    if let Some(t) = self.text(v) {
+                        match t.replace('_', "").parse::<usize>() {
+                            Ok(n) if n > 0 => c.cluster_tasks = Some(n),
+                            _ => self.problem(
+                                v,
+                                format!("`cluster_tasks` must be a positive number of tasks, found `{t}`"),
+                            ),
+                        }
+                    }
+                }
                 "quarantine_limit" => {
                     if let Some(t) = self.text(v) {
                         match t.replace('_', "").parse::<u64>() {
@@ -573,6 +602,21 @@ mod tests {
 
     #[test]
     fn quarantine_and_its_limit() {
+        let c =
+            parse_text("contracts: [c/]\ncluster: df://sched:50050\ncluster_tasks: 64\n").unwrap();
+        assert_eq!(c.cluster.as_deref(), Some("df://sched:50050"));
+        assert_eq!(c.cluster_tasks, Some(64));
+        for bad in [
+            "cluster: http://sched:50050",
+            "cluster_tasks: 0",
+            "cluster_tasks: many",
+        ] {
+            let e = format!(
+                "{:?}",
+                parse_text(&format!("contracts: [c/]\n{bad}\n")).unwrap_err()
+            );
+            assert!(e.contains("cluster"), "{bad}: {e}");
+        }
         let c = parse_text("contracts: [c/]\nquarantine: q\nquarantine_limit: 1_000\n").unwrap();
         assert_eq!(c.quarantine.as_deref(), Some("/etc/plimsoll/q"));
         assert_eq!(c.quarantine_limit, Some(1_000));

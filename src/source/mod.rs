@@ -616,6 +616,9 @@ impl Source {
             source: e,
         };
         let (storage, root) = match &self.backend {
+            Backend::Iceberg(t) if crate::cluster::is_remote(ctx) && !self.files.is_empty() => {
+                return self.iceberg_on_cluster(ctx, t);
+            }
             Backend::Iceberg(t) => {
                 let files = self.files.iter().map(|f| f.path.clone());
                 let provider = iceberg::IcebergProvider::new(t, files.collect());
@@ -644,7 +647,8 @@ impl Source {
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(if self.is_file { "" } else { ".parquet" })
             .with_table_partition_cols(listed)
-            .with_collect_stat(false);
+            .with_collect_stat(false)
+            .with_target_partitions(scan_groups(ctx));
         let config = ListingTableConfig::new(url)
             .with_listing_options(options)
             .with_schema(self.file_schema.clone());
@@ -672,6 +676,58 @@ impl Source {
             df = df.select(exprs).map_err(query_err)?;
         }
         Ok(df)
+    }
+}
+
+impl Source {
+    /// An Iceberg snapshot on a cluster: its selected data files as a Parquet listing, which
+    /// Ballista plans and ships like any other (the local scan's provider is Plimsoll's own and
+    /// does not travel). Refused when the files alone are not the snapshot's rows and columns.
+    fn iceberg_on_cluster(
+        &self,
+        ctx: &SessionContext,
+        t: &iceberg::IcebergTable,
+    ) -> Result<DataFrame> {
+        let query_err = |e| Error::Query {
+            source_name: self.location.clone(),
+            source: e,
+        };
+        if let Some(why) = t.cluster_blocker() {
+            return Err(Error::Cluster {
+                message: format!("cannot profile `{}` on the cluster: {why}", self.location),
+                hint: "run this table without `--cluster`: the local scan applies delete files and maps columns by field id".into(),
+            });
+        }
+        let urls = self
+            .files
+            .iter()
+            .map(|f| ListingTableUrl::parse(&f.path))
+            .collect::<datafusion::error::Result<Vec<_>>>()
+            .map_err(query_err)?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension("")
+            .with_collect_stat(false)
+            .with_target_partitions(scan_groups(ctx));
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(self.file_schema.clone());
+        let table = ListingTable::try_new(config).map_err(query_err)?;
+        let df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
+        match &self.filter {
+            Some(f) => df.filter(f.clone()).map_err(query_err),
+            None => Ok(df),
+        }
+    }
+}
+
+/// The groups a listing table's files are dealt into: one locally (DataFusion then splits large
+/// files by byte range over the cores); on a cluster, the session's partitions, so that a table
+/// of many small files is spread over the executors' tasks too.
+fn scan_groups(ctx: &SessionContext) -> usize {
+    if crate::cluster::is_remote(ctx) {
+        ctx.state().config().target_partitions()
+    } else {
+        1
     }
 }
 

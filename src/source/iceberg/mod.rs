@@ -364,6 +364,45 @@ impl IcebergTable {
         self.snapshot.as_ref().map(|s| s.snapshot_id())
     }
 
+    /// Why a cluster cannot scan this snapshot as plain Parquet files, if it cannot. A cluster
+    /// is handed the snapshot's data files and reads their columns by name: that is the
+    /// snapshot's rows only when no delete file removes some of them, and its columns only when
+    /// no field of the table was ever renamed or had its name reused (the local scan maps
+    /// columns by field id and applies deletes).
+    pub fn cluster_blocker(&self) -> Option<String> {
+        let snapshot = self
+            .snapshot_id()
+            .map_or_else(|| "the table".to_string(), |id| format!("snapshot {id}"));
+        if let Some(first) = self.delete_files.first() {
+            return Some(format!(
+                "{snapshot} of Iceberg table `{}` has {} delete file(s) (`{first}`, ...), which a cluster scan of its data files would not apply",
+                self.metadata_location,
+                self.delete_files.len()
+            ));
+        }
+        for field in self.schema.as_struct().fields() {
+            for other in self.table.metadata().schemas_iter() {
+                let renamed = other
+                    .field_by_id(field.id)
+                    .filter(|f| f.name != field.name)
+                    .map(|f| f.name.clone());
+                let reused = other
+                    .field_by_name(&field.name)
+                    .filter(|f| f.id != field.id)
+                    .map(|_| field.name.clone());
+                if let Some(old) = renamed.or(reused) {
+                    return Some(format!(
+                        "field `{}` of Iceberg table `{}` was renamed (it was `{old}` in schema {}), and a cluster reads data files by column name",
+                        field.name,
+                        self.metadata_location,
+                        other.schema_id()
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     pub fn snapshot_info(&self) -> Option<crate::profile::SnapshotInfo> {
         let s = self.snapshot.as_ref()?;
         Some(crate::profile::SnapshotInfo {
