@@ -188,8 +188,6 @@ fn column_values(dir: &Path, column: &str) -> Vec<f64> {
         .build()
         .unwrap();
         let from_dir = path
-            .strip_prefix(dir)
-            .unwrap()
             .iter()
             .filter_map(|s| s.to_str()?.strip_prefix(&format!("{column}=")))
             .next()
@@ -290,6 +288,7 @@ fn assert_same_profile(local: &Value, remote: &Value, data: &Path) {
         keys.sort();
         keys.dedup();
         let sketched = l["quantiles_exact"] == Value::Bool(false);
+        let frequent = l["top_values_exact"] == Value::Bool(false);
         for key in keys {
             let (a, b) = (&l[key.as_str()], &r[key.as_str()]);
             match key.as_str() {
@@ -301,7 +300,33 @@ fn assert_same_profile(local: &Value, remote: &Value, data: &Path) {
                     );
                 }
                 "quantiles" | "histogram" if sketched => {}
+                "top_values" | "top_values_error_bound" | "top_share" | "top_share_upper"
+                    if frequent => {}
                 _ => assert_eq!(a, b, "`{name}` {key}"),
+            }
+        }
+        if frequent {
+            // Each value's count is stated as an interval holding the true count: the two runs'
+            // intervals must meet.
+            let counts = |f: &Value| -> std::collections::BTreeMap<String, (u64, u64)> {
+                f["top_values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| {
+                        let n = |k: &str| t[k].as_u64().unwrap();
+                        (t["value"].to_string(), (n("count"), n("count_upper")))
+                    })
+                    .collect()
+            };
+            let (lc, rc) = (counts(l), counts(r));
+            for (value, (lo, hi)) in &lc {
+                if let Some((rlo, rhi)) = rc.get(value) {
+                    assert!(
+                        lo.max(rlo) <= hi.min(rhi),
+                        "`{name}` {value}: [{lo}, {hi}] vs [{rlo}, {rhi}]"
+                    );
+                }
             }
         }
         if sketched {
@@ -319,6 +344,76 @@ fn assert_same_profile(local: &Value, remote: &Value, data: &Path) {
             assert_eq!(total(l), total(r), "`{name}` histogram total");
         }
     }
+}
+
+/// A cluster's drift report against the local one: the same fields, verdicts and exact counts.
+/// Decile edges are cut from the baseline's quantile sketch, so where they are (numbers binned
+/// by deciles) the PSI may differ by what a rank error under 1% moves between bins.
+fn assert_same_drift(local: &Value, remote: &Value) {
+    let fields = |v: &Value| -> std::collections::BTreeMap<String, Value> {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["name"].as_str().unwrap().to_string(), f.clone()))
+            .collect()
+    };
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("fields");
+        v
+    };
+    assert_eq!(strip(local), strip(remote));
+    let (lf, rf) = (fields(local), fields(remote));
+    assert_eq!(lf.keys().collect::<Vec<_>>(), rf.keys().collect::<Vec<_>>());
+    for (name, l) in &lf {
+        let r = &rf[name];
+        if l["binning"] != "deciles" {
+            assert_eq!(l, r, "`{name}`");
+            continue;
+        }
+        for key in ["status", "method", "n_baseline", "n_current", "type"] {
+            assert_eq!(l[key], r[key], "`{name}` {key}");
+        }
+        assert_eq!(
+            l["unit_change"]["status"], r["unit_change"]["status"],
+            "`{name}`"
+        );
+        let (a, b) = (l["psi"].as_f64().unwrap(), r["psi"].as_f64().unwrap());
+        assert!((a - b).abs() <= 0.01, "`{name}` PSI {a} vs {b}");
+    }
+}
+
+/// A cluster's check report against the local one: every result identical, but for the
+/// checks that compare distributions binned by the baseline's quantile sketch (`drift`,
+/// `unit_change`), which must reach the same verdicts with a PSI within what the sketch's rank
+/// error moves.
+fn assert_same_check(local: &Value, remote: &Value) {
+    let (lr, rr) = (
+        local["results"].as_array().unwrap(),
+        remote["results"].as_array().unwrap(),
+    );
+    assert_eq!(lr.len(), rr.len());
+    for (l, r) in lr.iter().zip(rr) {
+        if l["check"] != "drift" && l["check"] != "unit_change" {
+            assert_eq!(l, r);
+            continue;
+        }
+        for key in [
+            "check", "table", "field", "contract", "severity", "status", "expected",
+        ] {
+            assert_eq!(l[key], r[key], "{} of `{}`: {key}", l["check"], l["field"]);
+        }
+        if let (Some(a), Some(b)) = (l["observed"]["psi"].as_f64(), r["observed"]["psi"].as_f64()) {
+            assert!((a - b).abs() <= 0.01, "PSI of `{}`: {a} vs {b}", l["field"]);
+        }
+    }
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("results");
+        v
+    };
+    assert_eq!(strip(local), strip(remote));
 }
 
 /// The check of the README's nightly job, as JSON.
@@ -423,7 +518,7 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
         "{}\n{}",
         run.stderr, local_drift.stderr
     );
-    assert_eq!(json(&run), json(&local_drift), "drift on the cluster");
+    assert_same_drift(&json(&local_drift), &json(&run));
 
     // The nightly check, local tables then S3 tables, all through the cluster.
     let (o, c) = (
@@ -438,7 +533,7 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
     );
     let run = nightly(&remote, &[], o, c);
     assert_eq!(run.code, local_check.code, "{}", run.stderr);
-    assert_eq!(json(&run), json(&local_check), "check on the cluster");
+    assert_same_check(&json(&local_check), &json(&run));
 
     let (o, c) = (
         "order-events=s3://lake/orders_drift",
@@ -452,10 +547,9 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
         run.stderr,
         cluster.logs()
     );
-    assert_eq!(
-        without_locations(json(&run)),
-        without_locations(json(&local_check)),
-        "S3 check on the cluster"
+    assert_same_check(
+        &without_locations(json(&local_check)),
+        &without_locations(json(&run)),
     );
 
     let run = common::plimsoll_in(
@@ -484,6 +578,42 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
     }
     assert!(!logs.contains(seaweed::SECRET), "a log holds the secret");
     assert!(!logs.contains(seaweed::KEY), "a log holds the key id");
+    drop(cluster);
+
+    // A cluster whose processes hold other keys cannot read the bucket, though the client's
+    // are right: the keys are each process's own, not the plan's.
+    let wrong: &[(&str, &str)] = &[
+        ("AWS_ACCESS_KEY_ID", "AKIAOTHER"),
+        ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
+        ("AWS_ENDPOINT_URL", seaweed::ENDPOINT),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let other = Cluster::start(1, wrong);
+    let run = common::plimsoll_in(
+        &common::root(),
+        &[
+            "profile",
+            "s3://lake/orders",
+            "--format",
+            "json",
+            "--cluster",
+            &other.url,
+        ],
+        seaweed::GOOD,
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stderr, other.logs());
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr
+            .contains("error: the cluster failed to scan `s3://lake/orders`")
+            && run.stderr.contains("InvalidAccessKeyId")
+            && run.stderr.contains(
+                "hint: on a cluster the scheduler (which lists the files) and every executor read"
+            ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(seaweed::SECRET) && !other.logs().contains(seaweed::SECRET));
 }
 
 /// Waits for a spawned run, at most `limit`: a run that outlives it is killed and reported as

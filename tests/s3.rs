@@ -7,13 +7,11 @@ mod common;
 #[path = "common/seaweed.rs"]
 mod seaweed;
 
-use object_store::aws::AmazonS3Builder;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use seaweed::{ENDPOINT, GOOD, KEY, SECRET, start, store, upload};
 

@@ -91,6 +91,33 @@ impl std::fmt::Display for ClusterUrl {
     }
 }
 
+/// A scan that failed on the cluster, as one clear error: Ballista reports a failed job as text
+/// (`Job ID failed: CAUSE`, the executor's error flattened), so the cause is cut out of it and
+/// told with what can be done. `None` for any other error.
+pub fn job_failure(location: &str, e: &datafusion::error::DataFusionError) -> Option<Error> {
+    let text = e.to_string();
+    let start = text.find("Job ")?;
+    let cause = text[start..].split_once(" failed: ")?.1;
+    let mut cause = cause.trim();
+    while let Some(rest) = cause.strip_prefix("DataFusion error: ") {
+        cause = rest.trim();
+    }
+    let storage = ["Object Store", "S3", "403", "credential", "Forbidden"]
+        .iter()
+        .any(|w| cause.contains(w));
+    let hint = if storage {
+        format!(
+            "on a cluster the scheduler (which lists the files) and every executor read `{location}` with their own environment, never the client's credentials: give each of them `AWS_*` variables (or an instance role) and an endpoint that can read it, then run again"
+        )
+    } else {
+        "see the scheduler's and executors' logs (`PLIMSOLL_LOG=debug` for more); the same run without `--cluster` tells whether the data or the cluster is at fault".to_string()
+    };
+    Some(Error::Cluster {
+        message: format!("the cluster failed to scan `{location}`: {cause}"),
+        hint,
+    })
+}
+
 /// The error of a build without the `cluster` feature.
 #[cfg(not(feature = "cluster"))]
 fn not_built() -> Error {
@@ -184,6 +211,28 @@ pub fn is_remote(ctx: &SessionContext) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn job_failures_are_told_by_their_cause() {
+        use datafusion::error::DataFusionError;
+        let e = DataFusionError::External(Box::new(DataFusionError::Execution(
+            "Job a1B failed: DataFusion error: Object Store error: 403 Forbidden".into(),
+        )));
+        let Some(Error::Cluster { message, hint }) = job_failure("s3://lake/t", &e) else {
+            panic!("a job failure")
+        };
+        assert_eq!(
+            message,
+            "the cluster failed to scan `s3://lake/t`: Object Store error: 403 Forbidden"
+        );
+        assert!(hint.contains("their own environment"), "{hint}");
+        let e = DataFusionError::Execution("Job x failed: Parquet error: bad page".into());
+        let Some(Error::Cluster { hint, .. }) = job_failure("t", &e) else {
+            panic!()
+        };
+        assert!(hint.contains("without `--cluster`"), "{hint}");
+        assert!(job_failure("t", &DataFusionError::Execution("Parquet error".into())).is_none());
+    }
 
     #[test]
     fn cluster_urls() {

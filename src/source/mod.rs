@@ -526,6 +526,9 @@ impl Source {
     /// The error of a scan of this source, with a storage failure inside it made plain: a file
     /// that vanished after listing, or an object-store error with its hint.
     pub fn scan_error(&self, e: datafusion::error::DataFusionError) -> Error {
+        if let Some(failed) = crate::cluster::job_failure(&self.location, &e) {
+            return failed;
+        }
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(c) = cause {
             if let Some(ie) = c.downcast_ref::<::iceberg::Error>() {
