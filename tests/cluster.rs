@@ -167,18 +167,10 @@ fn json(run: &common::Run) -> Value {
 fn column_values(dir: &Path, column: &str) -> Vec<f64> {
     use arrow::array::{Array, AsArray};
     use arrow::datatypes::{DataType, Float64Type, TimeUnit};
-    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "parquet") {
-                out.push(p);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    files(dir, &mut paths);
+    let paths: Vec<PathBuf> = common::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
     let mut values = Vec::new();
     for path in paths {
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
@@ -552,18 +544,21 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
         &without_locations(json(&run)),
     );
 
-    let run = common::plimsoll_in(
-        &common::root(),
-        &[
-            "profile",
-            "s3://lake/orders",
-            "--format",
-            "json",
-            "--cluster",
-            &cluster.url,
-        ],
-        seaweed::GOOD,
-    );
+    let profile_s3 = |url: &str| {
+        common::plimsoll_in(
+            &common::root(),
+            &[
+                "profile",
+                "s3://lake/orders",
+                "--format",
+                "json",
+                "--cluster",
+                url,
+            ],
+            seaweed::GOOD,
+        )
+    };
+    let run = profile_s3(&cluster.url);
     assert_eq!(run.code, 0, "{}\n{}", run.stderr, cluster.logs());
     assert_same_profile(&local, &json(&run), &orders);
 
@@ -589,18 +584,7 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
         ("AWS_REGION", "us-east-1"),
     ];
     let other = Cluster::start(1, wrong);
-    let run = common::plimsoll_in(
-        &common::root(),
-        &[
-            "profile",
-            "s3://lake/orders",
-            "--format",
-            "json",
-            "--cluster",
-            &other.url,
-        ],
-        seaweed::GOOD,
-    );
+    let run = profile_s3(&other.url);
     assert_eq!(run.code, 2, "{}\n{}", run.stderr, other.logs());
     assert!(run.stdout.is_empty());
     assert!(

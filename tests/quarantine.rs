@@ -54,8 +54,7 @@ depends_on:
 
 /// Every Parquet file under `dir`, read with the parquet crate, as one batch.
 fn read_all(dir: &Path) -> RecordBatch {
-    let mut files = Vec::new();
-    walk(dir, &mut files);
+    let mut files = common::files_under(dir);
     files.retain(|f| f.extension().is_some_and(|x| x == "parquet"));
     files.sort();
     let mut batches = Vec::new();
@@ -72,17 +71,6 @@ fn read_file(f: &Path) -> Vec<RecordBatch> {
         .unwrap()
         .map(|b| b.unwrap())
         .collect()
-}
-
-fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(p).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out)
-        } else {
-            out.push(p)
-        }
-    }
 }
 
 /// A column's values as text (arrow's own rendering; `None` for null).
@@ -301,8 +289,7 @@ fn read_quarantine(dir: &Path, source: &RecordBatch) -> Expected {
         .iter()
         .map(|f| (f.name().clone(), texts(source, f.name())))
         .collect();
-    let mut files = Vec::new();
-    walk(dir, &mut files);
+    let files = common::files_under(dir);
     let mut out: Expected = BTreeMap::new();
     for f in files {
         let name = f.file_name().unwrap().to_str().unwrap().to_string();
@@ -518,8 +505,7 @@ fn bad_locations_exit_2_before_anything_is_written() {
     let table = dir.path().join("orders");
     let day = table.join(format!("date={DAY}"));
     std::fs::create_dir_all(&day).unwrap();
-    let mut files = Vec::new();
-    walk(&root().join(TABLE).join(format!("date={DAY}")), &mut files);
+    let files = common::files_under(&root().join(TABLE).join(format!("date={DAY}")));
     let copied = files.len();
     for f in files {
         std::fs::copy(&f, day.join(f.file_name().unwrap())).unwrap();
@@ -545,8 +531,7 @@ fn bad_locations_exit_2_before_anything_is_written() {
             "{}",
             r.stderr
         );
-        let mut now = Vec::new();
-        walk(&table, &mut now);
+        let now = common::files_under(&table);
         assert_eq!(now.len(), copied, "nothing written into the table: {now:?}");
     }
     assert!(!table.join("quarantine").exists());
@@ -628,8 +613,7 @@ fn odcs_rules_quarantine_the_hand_worked_rows() {
     ]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     let mut got: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
-    let mut files = Vec::new();
-    walk(&q, &mut files);
+    let files = common::files_under(&q);
     for f in &files {
         assert_eq!(f.parent().unwrap(), q.join("fixture").join("all"), "{f:?}");
         let name = f.file_name().unwrap().to_str().unwrap().to_string();
@@ -881,8 +865,7 @@ fn iceberg_snapshots_quarantine_their_own_rows() {
             }
         }
         let mut got: BTreeMap<String, BTreeMap<i64, String>> = BTreeMap::new();
-        let mut files = Vec::new();
-        walk(&q, &mut files);
+        let files = common::files_under(&q);
         for f in &files {
             assert_eq!(
                 f.parent().unwrap(),

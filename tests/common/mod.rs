@@ -99,6 +99,23 @@ pub fn profile(path: &Path) -> plimsoll::profile::TableProfile {
     .expect("profile")
 }
 
+/// Every file under `dir`, at any depth, in no particular order.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(p).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out)
+            } else {
+                out.push(p)
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out
+}
+
 /// The Parquet files of a directory (one partition), in name order.
 pub fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -103,18 +103,7 @@ pub fn start(dir: &Path) -> Server {
 
 /// Uploads a local directory tree under `prefix`.
 pub fn upload(rt: &tokio::runtime::Runtime, s: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) {
-    fn walk(p: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(p).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out)
-            } else {
-                out.push(p)
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(local, &mut files);
+    let files = crate::common::files_under(local);
     for f in files {
         let rel = f.strip_prefix(local).unwrap().to_str().unwrap().to_string();
         let bytes = std::fs::read(&f).unwrap();
