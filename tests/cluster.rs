@@ -766,4 +766,27 @@ fn an_iceberg_snapshot_profiles_the_same_on_the_cluster() {
         assert_eq!(run.code, 0, "{}\n{}", run.stderr, cluster.logs());
         assert_same_profile(&local, &json(&run), &table);
     }
+
+    // A table whose column was renamed is refused: read by name, its older files would give
+    // nulls where the local scan (by field id) gives the values.
+    let (renamed, _) = common::iceberg::place_pyiceberg_fixture();
+    let run = common::plimsoll(&[
+        "profile",
+        renamed.to_str().unwrap(),
+        "--cluster",
+        &cluster.url,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot profile") && run.stderr.contains("was renamed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: run this table without `--cluster`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
 }

@@ -8,11 +8,11 @@ mod common;
 use arrow::array::*;
 use arrow::compute;
 use common::iceberg::{append, catalog, create_orders, local_props, rows};
-use common::{plimsoll, plimsoll_json, root};
+use common::{plimsoll, plimsoll_json};
 use iceberg::Catalog;
 use iceberg::io::LocalFsStorageFactory;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -356,18 +356,9 @@ fn drift_between_snapshots() {
 /// there once per test run; the tests only read it).
 fn pyiceberg_fixture() -> (PathBuf, Value) {
     static FIXTURE: std::sync::OnceLock<(PathBuf, Value)> = std::sync::OnceLock::new();
-    FIXTURE.get_or_init(place_pyiceberg_fixture).clone()
-}
-
-fn place_pyiceberg_fixture() -> (PathBuf, Value) {
-    let src = root().join("testdata/iceberg/pyiceberg");
-    let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(src.join("expected.json")).unwrap()).unwrap();
-    let location = std::fs::read_to_string(src.join("LOCATION")).unwrap();
-    let target = PathBuf::from(location.trim().trim_start_matches("file://"));
-    let _ = std::fs::remove_dir_all(&target);
-    copy_dir(&src.join("orders"), &target);
-    (target, expected)
+    FIXTURE
+        .get_or_init(common::iceberg::place_pyiceberg_fixture)
+        .clone()
 }
 
 /// The id of the pyiceberg table's first snapshot (sequence number 1).
@@ -379,19 +370,6 @@ fn first_snapshot(expected: &Value) -> String {
         .find(|(_, s)| s["sequence_number"] == 1)
         .map(|(id, _)| id.clone())
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{plimsoll, plimsoll_json, root};
+use common::{copy_dir, plimsoll, plimsoll_json, root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -61,19 +61,6 @@ fn iceberg_table() -> Placed {
         dir,
         expected,
         _turn: turn,
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
     }
 }
 

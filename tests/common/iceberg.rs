@@ -156,3 +156,17 @@ pub async fn create_orders(catalog: &dyn Catalog) -> (Table, RecordBatch, Record
     let table = append(catalog, &table, second.clone(), "second").await;
     (table, first, second)
 }
+
+/// Places the committed pyiceberg fixture (a renamed column between its snapshots) where it was
+/// written, since its metadata records absolute locations; returns that directory and the
+/// fixture's `expected.json`.
+pub fn place_pyiceberg_fixture() -> (std::path::PathBuf, serde_json::Value) {
+    let src = super::root().join("testdata/iceberg/pyiceberg");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(src.join("expected.json")).unwrap()).unwrap();
+    let location = std::fs::read_to_string(src.join("LOCATION")).unwrap();
+    let target = std::path::PathBuf::from(location.trim().trim_start_matches("file://"));
+    let _ = std::fs::remove_dir_all(&target);
+    super::copy_dir(&src.join("orders"), &target);
+    (target, expected)
+}
