@@ -790,3 +790,35 @@ fn an_iceberg_snapshot_profiles_the_same_on_the_cluster() {
     );
     assert!(run.stdout.is_empty());
 }
+
+/// A wide table whose profile states outgrow Ballista's default 16 MiB messages (60 columns of
+/// 50,000 distinct integers: each column's exact distinct set travels in one cell): the same
+/// profile as locally.
+#[test]
+fn a_wide_table_profiles_the_same_on_the_cluster() {
+    use arrow::array::{ArrayRef, Int64Array, RecordBatch};
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("wide");
+    let rows = 50_000i64;
+    let columns: Vec<(String, ArrayRef)> = (0..60i64)
+        .map(|c| {
+            let values: Int64Array = (0..rows).map(|i| (i * 7919 + c) % 1_000_003).collect();
+            (format!("c{c:02}"), std::sync::Arc::new(values) as ArrayRef)
+        })
+        .collect();
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    common::parquet(&table, "part-0.parquet", &[batch]);
+    let path = table.to_str().unwrap();
+    let local = json(&common::plimsoll(&["profile", path, "--format", "json"]));
+    let cluster = Cluster::start(2, &[]);
+    let run = common::plimsoll(&[
+        "profile",
+        path,
+        "--format",
+        "json",
+        "--cluster",
+        &cluster.url,
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stderr, cluster.logs());
+    assert_same_profile(&local, &json(&run), &table);
+}

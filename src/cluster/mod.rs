@@ -36,6 +36,11 @@ use std::time::Duration;
 /// Ballista's scheduler port when the URL names none.
 pub const DEFAULT_PORT: u16 = 50050;
 
+/// The largest gRPC or Flight message the client, scheduler and executors send or accept.
+/// Ballista's default (16 MiB) is smaller than one row of a wide table's profile states (each
+/// field's sketches travel in one cell: 200 fields came to 23 MB).
+pub const MAX_MESSAGE: usize = 1 << 30;
+
 /// Tasks a scan is split into on a cluster when `--cluster-tasks` is not given.
 pub const DEFAULT_TASKS: usize = 16;
 
@@ -186,6 +191,7 @@ pub fn session(cluster: &Cluster, config: SessionConfig) -> Result<SessionContex
     let url = &cluster.url;
     let config = config
         .with_target_partitions(cluster.tasks.max(1))
+        .with_ballista_grpc_client_max_message_size(MAX_MESSAGE)
         .with_ballista_logical_extension_codec(Arc::new(codec::LogicalCodec::default()))
         .with_ballista_physical_extension_codec(Arc::new(codec::PhysicalCodec::default()));
     let state = SessionStateBuilder::new()

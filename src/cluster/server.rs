@@ -58,6 +58,7 @@ fn ballista_error(what: &str, e: impl std::fmt::Display) -> Error {
 /// The session settings of the cluster's processes: Ballista's, with Plimsoll's codecs.
 fn config() -> SessionConfig {
     SessionConfig::new_with_ballista()
+        .with_ballista_grpc_client_max_message_size(super::MAX_MESSAGE)
         .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::default()))
         .with_ballista_physical_extension_codec(Arc::new(PhysicalCodec::default()))
 }
@@ -100,6 +101,8 @@ pub async fn run_scheduler(opts: SchedulerOptions) -> Result<()> {
             .clone()
             .unwrap_or_else(|| opts.bind.ip().to_string()),
         executor_timeout_seconds: timeout,
+        grpc_server_max_decoding_message_size: super::MAX_MESSAGE as u32,
+        grpc_server_max_encoding_message_size: super::MAX_MESSAGE as u32,
         expire_dead_executor_interval_seconds: (timeout / 3).clamp(1, 15),
         override_config_producer: Some(Arc::new(config)),
         override_session_builder: Some(Arc::new(session_builder)),
@@ -156,6 +159,8 @@ pub async fn run_executor(opts: ExecutorOptions) -> Result<()> {
             .map(|d| d.to_string_lossy().into_owned()),
         executor_heartbeat_interval_seconds: opts.heartbeat.as_secs().max(1),
         memory_pool_size: opts.memory_limit,
+        grpc_max_decoding_message_size: super::MAX_MESSAGE as u32,
+        grpc_max_encoding_message_size: super::MAX_MESSAGE as u32,
         print_thread_info: false,
         override_function_registry: Some(Arc::new(functions)),
         override_runtime_producer: Some(Arc::new(runtime_producer)),
