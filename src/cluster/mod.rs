@@ -123,6 +123,21 @@ pub fn job_failure(location: &str, e: &datafusion::error::DataFusionError) -> Op
     })
 }
 
+/// Any other error of a scan that ran on the cluster: the cause as the executor or the client's
+/// Ballista connection told it, with where to look.
+pub fn remote_error(location: &str, e: &datafusion::error::DataFusionError) -> Error {
+    let mut cause = e.to_string();
+    let mut inner: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(c) = inner {
+        cause = c.to_string();
+        inner = c.source();
+    }
+    Error::Cluster {
+        message: format!("the scan of `{location}` on the cluster failed: {cause}"),
+        hint: "see the scheduler's and executors' logs (`PLIMSOLL_LOG=debug` for more); the same run without `--cluster` tells whether the data or the cluster is at fault".into(),
+    }
+}
+
 /// The error of a build without the `cluster` feature.
 #[cfg(not(feature = "cluster"))]
 fn not_built() -> Error {
@@ -144,6 +159,11 @@ pub fn session(_cluster: &Cluster, _config: SessionConfig) -> Result<SessionCont
 
 #[cfg(not(feature = "cluster"))]
 pub fn is_remote(_ctx: &SessionContext) -> bool {
+    false
+}
+
+#[cfg(not(feature = "cluster"))]
+pub fn is_remote_config(_config: &SessionConfig) -> bool {
     false
 }
 
@@ -206,8 +226,13 @@ pub fn session(cluster: &Cluster, config: SessionConfig) -> Result<SessionContex
 /// Whether a session runs its queries on a Ballista cluster.
 #[cfg(feature = "cluster")]
 pub fn is_remote(ctx: &SessionContext) -> bool {
-    ctx.state()
-        .config()
+    is_remote_config(ctx.state().config())
+}
+
+/// Whether a session's settings are a Ballista cluster's.
+#[cfg(feature = "cluster")]
+pub fn is_remote_config(config: &SessionConfig) -> bool {
+    config
         .options()
         .extensions
         .get::<ballista_core::config::BallistaConfig>()
@@ -238,6 +263,14 @@ mod tests {
         };
         assert!(hint.contains("without `--cluster`"), "{hint}");
         assert!(job_failure("t", &DataFusionError::Execution("Parquet error".into())).is_none());
+        let e = DataFusionError::External(Box::new(std::io::Error::other("message too large")));
+        let Error::Cluster { message, .. } = remote_error("t", &e) else {
+            panic!("a cluster error")
+        };
+        assert_eq!(
+            message,
+            "the scan of `t` on the cluster failed: message too large"
+        );
     }
 
     #[test]

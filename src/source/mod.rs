@@ -597,9 +597,16 @@ impl Source {
             .map(|f| (f.key.as_ref(), f.path.as_str()))
             .collect();
         let display = |key: &str| keys.get(key).map_or_else(|| key.to_string(), |p| redact(p));
+        let remote = crate::cluster::is_remote_config(df.task_ctx().session_config());
         let run = crate::progress::collect(observer, totals, &display, df);
         match panics::catch_async(run).await {
-            Ok(result) => result.map_err(|e| self.scan_error(e)),
+            Ok(result) => result.map_err(|e| match self.scan_error(e) {
+                Error::Query {
+                    source_name,
+                    source,
+                } if remote => crate::cluster::remote_error(&source_name, &source),
+                other => other,
+            }),
             Err(p) if p.own_code => Err(Error::Internal(p.message)),
             Err(p) => Err(Error::CorruptParquet {
                 path: self.location.clone(),
