@@ -146,6 +146,13 @@ impl Cluster {
         }
     }
 
+    /// `profile PATH --format json` on this cluster, which must succeed.
+    fn profile(&self, path: &str) -> Value {
+        let run = common::plimsoll(&["profile", path, "--format", "json", "--cluster", &self.url]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stderr, self.logs());
+        json(&run)
+    }
+
     /// Every process's log, each under its file name.
     fn logs(&self) -> String {
         let mut out = String::new();
@@ -468,16 +475,7 @@ fn profile_and_check_on_the_cluster_equal_the_local_run() {
         "--format",
         "json",
     ]));
-    let run = common::plimsoll(&[
-        "profile",
-        "testdata/orders",
-        "--format",
-        "json",
-        "--cluster",
-        &cluster.url,
-    ]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stderr, cluster.logs());
-    assert_same_profile(&local, &json(&run), &orders);
+    assert_same_profile(&local, &cluster.profile("testdata/orders"), &orders);
 
     // One partition, and frozen PSI edges travelling with the plan (drift against a baseline).
     let args = [
@@ -811,14 +809,5 @@ fn a_wide_table_profiles_the_same_on_the_cluster() {
     let path = table.to_str().unwrap();
     let local = json(&common::plimsoll(&["profile", path, "--format", "json"]));
     let cluster = Cluster::start(2, &[]);
-    let run = common::plimsoll(&[
-        "profile",
-        path,
-        "--format",
-        "json",
-        "--cluster",
-        &cluster.url,
-    ]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stderr, cluster.logs());
-    assert_same_profile(&local, &json(&run), &table);
+    assert_same_profile(&local, &cluster.profile(path), &table);
 }
