@@ -54,25 +54,58 @@ impl Proc {
 
     /// Waits until the log has `needle` (the process still running), at most `limit`.
     fn wait_for(&mut self, needle: &str, limit: Duration) {
+        if let Err(e) = self.started(needle, limit) {
+            panic!("{e}");
+        }
+    }
+
+    /// Waits until the log has `needle`, at most `limit`; an error if the process exits first or
+    /// says it could not listen (a port another test took since it was found free).
+    fn started(&mut self, needle: &str, limit: Duration) -> Result<(), String> {
         let deadline = Instant::now() + limit;
         loop {
             let log = self.log();
+            if log.contains("Could not start") || log.contains("Address already in use") {
+                return Err(format!("{} could not listen:\n{log}", self.log.display()));
+            }
             if log.contains(needle) {
-                return;
+                return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
+                return Err(format!(
                     "{} exited ({status}) before logging {needle:?}:\n{log}",
                     self.log.display()
-                );
+                ));
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} within {limit:?} in {}:\n{log}",
-                self.log.display()
-            );
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "no {needle:?} within {limit:?} in {}:\n{log}",
+                    self.log.display()
+                ));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Starts a process on ports found free (`args` makes its arguments from them) and waits
+    /// for `needle`; tries again on other ports if another test took one in between.
+    fn start_on_free_ports(
+        ports: usize,
+        args: impl Fn(&[u16]) -> Vec<String>,
+        env: &[(&str, &str)],
+        log: PathBuf,
+        needle: &str,
+    ) -> (Proc, Vec<u16>) {
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let free: Vec<u16> = (0..ports).map(|_| free_port()).collect();
+            let mut p = Proc::start(&args(&free), env, log.clone());
+            match p.started(needle, Duration::from_secs(60)) {
+                Ok(()) => return (p, free),
+                Err(e) => failures.push(e),
+            }
+        }
+        panic!("{}", failures.join("\n"));
     }
 }
 
@@ -96,46 +129,50 @@ struct Cluster {
 impl Cluster {
     fn start(n: usize, env: &[(&str, &str)]) -> Cluster {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let url = format!("df://127.0.0.1:{port}");
         let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let mut scheduler = Proc::start(
-            &args(&[
-                "scheduler",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--executor-timeout",
-                "6s",
-            ]),
+        let (scheduler, ports) = Proc::start_on_free_ports(
+            1,
+            |p| {
+                args(&[
+                    "scheduler",
+                    "--bind",
+                    &format!("127.0.0.1:{}", p[0]),
+                    "--executor-timeout",
+                    "6s",
+                ])
+            },
             env,
             dir.path().join("scheduler.log"),
+            "scheduler listening",
         );
-        scheduler.wait_for("scheduler listening", Duration::from_secs(60));
+        let url = format!("df://127.0.0.1:{}", ports[0]);
         let mut executors = Vec::new();
         for i in 0..n {
-            let (flight, grpc) = (free_port(), free_port());
             let work = dir.path().join(format!("work-{i}"));
             std::fs::create_dir_all(&work).unwrap();
-            let mut e = Proc::start(
-                &args(&[
-                    "executor",
-                    "--scheduler",
-                    &url,
-                    "--bind",
-                    &format!("127.0.0.1:{flight}"),
-                    "--grpc-port",
-                    &grpc.to_string(),
-                    "--concurrency",
-                    "2",
-                    "--heartbeat",
-                    "1s",
-                    "--work-dir",
-                    work.to_str().unwrap(),
-                ]),
+            let (e, _) = Proc::start_on_free_ports(
+                2,
+                |p| {
+                    args(&[
+                        "executor",
+                        "--scheduler",
+                        &url,
+                        "--bind",
+                        &format!("127.0.0.1:{}", p[0]),
+                        "--grpc-port",
+                        &p[1].to_string(),
+                        "--concurrency",
+                        "2",
+                        "--heartbeat",
+                        "1s",
+                        "--work-dir",
+                        work.to_str().unwrap(),
+                    ])
+                },
                 env,
                 dir.path().join(format!("executor-{i}.log")),
+                "Executor registration succeed",
             );
-            e.wait_for("Executor registration succeed", Duration::from_secs(60));
             executors.push(e);
         }
         Cluster {
@@ -714,6 +751,21 @@ fn an_unreachable_scheduler_exits_2_with_a_hint() {
         );
         assert!(run.stdout.is_empty(), "{}", run.stdout);
     }
+    // A port already taken: the scheduler says so and exits 2 instead of running without it.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let run = finish(
+        spawn(&["scheduler", "--bind", &addr]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot listen on {addr} for the scheduler")),
+        "{}",
+        run.stderr
+    );
+    drop(taken);
     let run = common::plimsoll(&[
         "profile",
         "testdata/orders",

@@ -12,6 +12,7 @@ use ballista::extension::SessionConfigExt;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionConfig;
+use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,6 +56,15 @@ fn ballista_error(what: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Fails unless `addr` can be listened on now. Ballista's executor logs a port it cannot bind and
+/// runs on without that service, so the ports are tried first and a taken one is an error.
+fn check_port(addr: SocketAddr, what: &str) -> Result<()> {
+    std::net::TcpListener::bind(addr).map(drop).map_err(|e| Error::Cluster {
+        message: format!("cannot listen on {addr} for the {what}: {e}"),
+        hint: "another process holds the port: stop it, or choose another with `--bind` (executors: `--grpc-port` too)".into(),
+    })
+}
+
 /// The session settings of the cluster's processes: Ballista's, with Plimsoll's codecs.
 fn config() -> SessionConfig {
     SessionConfig::new_with_ballista()
@@ -92,6 +102,7 @@ pub async fn run_scheduler(opts: SchedulerOptions) -> Result<()> {
             .with_window_functions(ballista_core::extension::ballista_window_functions())
             .build())
     };
+    check_port(opts.bind, "scheduler")?;
     let timeout = opts.executor_timeout.as_secs().max(1);
     let config = SchedulerConfig {
         bind_host: opts.bind.ip().to_string(),
@@ -118,9 +129,62 @@ pub async fn run_scheduler(opts: SchedulerOptions) -> Result<()> {
         env!("CARGO_PKG_VERSION"),
         opts.bind
     );
-    ballista_scheduler::scheduler_process::start_server(cluster, opts.bind, Arc::new(config))
+    let scheduler = ballista_scheduler::scheduler_process::create_scheduler::<
+        LogicalPlanNode,
+        PhysicalPlanNode,
+    >(cluster, Arc::new(config))
+    .await
+    .map_err(|e| ballista_error("cannot start the scheduler", e))?;
+    tokio::spawn(revive_offers(scheduler.clone()));
+    ballista_scheduler::scheduler_process::start_grpc_service(opts.bind, scheduler)
         .await
         .map_err(|e| ballista_error(&format!("the scheduler on {} stopped", opts.bind), e))
+}
+
+/// Offers the pending tasks of running jobs to the executors every second.
+///
+/// Ballista 53's push scheduling offers tasks only on events (a job submitted, a task status
+/// received, an executor registered). When an executor is lost, its tasks are reset to pending
+/// but no offer follows: if the other executors have already finished their own tasks, nothing
+/// ever hands them the reset ones and the job waits forever (seen here with an executor killed
+/// mid-scan). An empty task-status update from a live executor is such an event, and changes
+/// nothing else, so one is sent while jobs run.
+async fn revive_offers(
+    scheduler: ballista_scheduler::scheduler_server::SchedulerServer<
+        LogicalPlanNode,
+        PhysicalPlanNode,
+    >,
+) {
+    use ballista_core::serde::protobuf::UpdateTaskStatusParams;
+    use ballista_core::serde::protobuf::scheduler_grpc_server::SchedulerGrpc;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if scheduler.running_job_number() == 0 {
+            continue;
+        }
+        let Ok(executors) = scheduler.state.executor_manager.get_executors_state().await else {
+            continue;
+        };
+        // The executor heard from last: the update of one thought dead would be ignored.
+        let Some(live) = executors
+            .iter()
+            .filter_map(|(m, beat, _)| beat.map(|b| (b, m.id.clone())))
+            .max()
+            .map(|(_, id)| id)
+        else {
+            continue;
+        };
+        let nudge = UpdateTaskStatusParams {
+            executor_id: live,
+            task_status: Vec::new(),
+        };
+        if let Err(e) =
+            SchedulerGrpc::update_task_status(&scheduler, tonic::Request::new(nudge)).await
+        {
+            log::debug!("offering pending tasks: {e}");
+        }
+    }
 }
 
 /// Runs an executor until the process is stopped (SIGTERM or Ctrl-C: it finishes its tasks
@@ -129,6 +193,14 @@ pub async fn run_executor(opts: ExecutorOptions) -> Result<()> {
     use ballista_core::registry::BallistaFunctionRegistry;
     use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
     super::check_reachable(&opts.scheduler, Duration::from_secs(10)).await?;
+    let grpc_port = opts
+        .grpc_port
+        .unwrap_or_else(|| opts.bind.port().wrapping_add(1));
+    check_port(opts.bind, "executor's Flight service")?;
+    check_port(
+        SocketAddr::new(opts.bind.ip(), grpc_port),
+        "executor's gRPC service",
+    )?;
     let registry = Arc::new(EnvRegistry::new());
     let temp = opts.work_dir.clone();
     let runtime_producer = move |_: &SessionConfig| runtime(&registry, temp.as_ref());
@@ -147,9 +219,7 @@ pub async fn run_executor(opts: ExecutorOptions) -> Result<()> {
         bind_host: host,
         external_host: advertise,
         port: opts.bind.port(),
-        grpc_port: opts
-            .grpc_port
-            .unwrap_or_else(|| opts.bind.port().wrapping_add(1)),
+        grpc_port,
         scheduler_host: opts.scheduler.host.clone(),
         scheduler_port: opts.scheduler.port,
         concurrent_tasks: opts.concurrency.unwrap_or(0),
