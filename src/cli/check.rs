@@ -455,7 +455,9 @@ pub async fn run_config(a: RunArgs) -> Result<Outcome> {
         .or_else(|| c.memory_limit.map(|b| format!("{b}B")));
     args.s3_endpoint = args.s3_endpoint.or_else(|| c.s3_endpoint.clone());
     args.cluster = args.cluster.or_else(|| c.cluster.clone());
-    args.cluster_tasks = args.cluster_tasks.or(c.cluster_tasks);
+    args.cluster_tasks = args
+        .cluster_tasks
+        .or(c.cluster_tasks.and_then(std::num::NonZeroUsize::new));
     if let (None, Some((uri, name, warehouse))) = (&args.catalog, &c.catalog) {
         args.catalog = Some(uri.clone());
         args.catalog_name = name.clone();

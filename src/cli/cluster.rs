@@ -39,7 +39,7 @@ pub struct ExecutorArgs {
     pub advertise: Option<String>,
     /// Tasks run at once (default: the machine's cores)
     #[arg(long, value_name = "N")]
-    pub concurrency: Option<usize>,
+    pub concurrency: Option<std::num::NonZeroUsize>,
     /// Directory for shuffle files (default: a new temporary directory)
     #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
@@ -104,18 +104,12 @@ pub async fn run_executor(a: ExecutorArgs) -> Result<Outcome> {
             })
         })
         .transpose()?;
-    if a.concurrency == Some(0) {
-        return Err(Error::usage(
-            "`--concurrency` must be at least 1",
-            "leave it out to run as many tasks as the machine has cores",
-        ));
-    }
     let opts = ExecutorOptions {
         scheduler: ClusterUrl::parse(&a.scheduler)?,
         bind: address("bind", &a.bind)?,
         grpc_port: a.grpc_port,
         advertise: a.advertise,
-        concurrency: a.concurrency,
+        concurrency: a.concurrency.map(std::num::NonZeroUsize::get),
         work_dir: a.work_dir,
         memory_limit,
         heartbeat: duration("heartbeat", &a.heartbeat)?,

@@ -136,7 +136,7 @@ pub struct ContextArgs {
     /// Tasks each scan is split into on the cluster (default 16): about the executors' total
     /// `--concurrency`, or a few times it
     #[arg(long, value_name = "N", requires = "cluster")]
-    pub cluster_tasks: Option<usize>,
+    pub cluster_tasks: Option<std::num::NonZeroUsize>,
     /// Who is told how the run advances (the terminal's progress; set by [`run`]).
     #[arg(skip)]
     pub progress: crate::progress::Observer,
@@ -161,13 +161,9 @@ impl ContextArgs {
             ));
         }
         if let Some(url) = &self.cluster {
-            let tasks = self.cluster_tasks.unwrap_or(crate::cluster::DEFAULT_TASKS);
-            if tasks == 0 {
-                return Err(Error::usage(
-                    "`--cluster-tasks` must be at least 1",
-                    "give about the executors' total `--concurrency`, or leave it out for 16",
-                ));
-            }
+            let tasks = self
+                .cluster_tasks
+                .map_or(crate::cluster::DEFAULT_TASKS, std::num::NonZeroUsize::get);
             ctx.cluster = Some(crate::cluster::Cluster {
                 url: crate::cluster::ClusterUrl::parse(url)?,
                 tasks,

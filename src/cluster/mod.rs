@@ -99,7 +99,7 @@ impl std::fmt::Display for ClusterUrl {
 /// A scan that failed on the cluster, as one clear error: Ballista reports a failed job as text
 /// (`Job ID failed: CAUSE`, the executor's error flattened), so the cause is cut out of it and
 /// told with what can be done. `None` for any other error.
-pub fn job_failure(location: &str, e: &datafusion::error::DataFusionError) -> Option<Error> {
+fn job_failure(location: &str, e: &datafusion::error::DataFusionError) -> Option<Error> {
     let text = e.to_string();
     let start = text.find("Job ")?;
     let cause = text[start..].split_once(" failed: ")?.1;
@@ -123,9 +123,12 @@ pub fn job_failure(location: &str, e: &datafusion::error::DataFusionError) -> Op
     })
 }
 
-/// Any other error of a scan that ran on the cluster: the cause as the executor or the client's
-/// Ballista connection told it, with where to look.
+/// The error of a scan that ran on the cluster: a failed job by its cause ([`job_failure`]), any
+/// other as the client's Ballista connection told it, with where to look.
 pub fn remote_error(location: &str, e: &datafusion::error::DataFusionError) -> Error {
+    if let Some(failed) = job_failure(location, e) {
+        return failed;
+    }
     let mut cause = e.to_string();
     let mut inner: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(c) = inner {

@@ -526,9 +526,6 @@ impl Source {
     /// The error of a scan of this source, with a storage failure inside it made plain: a file
     /// that vanished after listing, or an object-store error with its hint.
     pub fn scan_error(&self, e: datafusion::error::DataFusionError) -> Error {
-        if let Some(failed) = crate::cluster::job_failure(&self.location, &e) {
-            return failed;
-        }
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(c) = cause {
             if let Some(ie) = c.downcast_ref::<::iceberg::Error>() {
@@ -600,12 +597,10 @@ impl Source {
         let remote = crate::cluster::is_remote_config(df.task_ctx().session_config());
         let run = crate::progress::collect(observer, totals, &display, df);
         match panics::catch_async(run).await {
-            Ok(result) => result.map_err(|e| match self.scan_error(e) {
-                Error::Query {
-                    source_name,
-                    source,
-                } if remote => crate::cluster::remote_error(&source_name, &source),
-                other => other,
+            // A cluster's errors arrive as the executors' text: nothing typed to look into.
+            Ok(result) => result.map_err(|e| match remote {
+                true => crate::cluster::remote_error(&self.location, &e),
+                false => self.scan_error(e),
             }),
             Err(p) if p.own_code => Err(Error::Internal(p.message)),
             Err(p) => Err(Error::CorruptParquet {
@@ -656,17 +651,8 @@ impl Source {
             .collect();
         let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
             .with_file_extension(if self.is_file { "" } else { ".parquet" })
-            .with_table_partition_cols(listed)
-            .with_collect_stat(false)
-            .with_target_partitions(scan_groups(ctx));
-        let config = ListingTableConfig::new(url)
-            .with_listing_options(options)
-            .with_schema(self.file_schema.clone());
-        let table = ListingTable::try_new(config).map_err(query_err)?;
-        let mut df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
-        if let Some(f) = &self.filter {
-            df = df.filter(f.clone()).map_err(query_err)?;
-        }
+            .with_table_partition_cols(listed);
+        let mut df = self.read_listing(ctx, vec![url], options)?;
         if self.key_layout.iter().any(|l| l.raw) {
             let column = |n: &str| Expr::Column(datafusion::common::Column::new_unqualified(n));
             let mut exprs: Vec<Expr> = self
@@ -690,6 +676,39 @@ impl Source {
 }
 
 impl Source {
+    /// A Parquet listing of `urls` with this source's file schema, filtered by its slice. Locally
+    /// its files form one group (DataFusion then splits large files by byte range over the
+    /// cores); on a cluster they are dealt into the session's partitions, so that a table of many
+    /// small files is spread over the executors' tasks too.
+    fn read_listing(
+        &self,
+        ctx: &SessionContext,
+        urls: Vec<ListingTableUrl>,
+        options: ListingOptions,
+    ) -> Result<DataFrame> {
+        let query_err = |e| Error::Query {
+            source_name: self.location.clone(),
+            source: e,
+        };
+        let groups = match crate::cluster::is_remote(ctx) {
+            true => ctx.state().config().target_partitions(),
+            false => 1,
+        };
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(
+                options
+                    .with_collect_stat(false)
+                    .with_target_partitions(groups),
+            )
+            .with_schema(self.file_schema.clone());
+        let table = ListingTable::try_new(config).map_err(query_err)?;
+        let df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
+        match &self.filter {
+            Some(f) => df.filter(f.clone()).map_err(query_err),
+            None => Ok(df),
+        }
+    }
+
     /// An Iceberg snapshot on a cluster: its selected data files as a Parquet listing, which
     /// Ballista plans and ships like any other (the local scan's provider is Plimsoll's own and
     /// does not travel). Refused when the files alone are not the snapshot's rows and columns.
@@ -714,30 +733,9 @@ impl Source {
             .map(|f| ListingTableUrl::parse(&f.path))
             .collect::<datafusion::error::Result<Vec<_>>>()
             .map_err(query_err)?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension("")
-            .with_collect_stat(false)
-            .with_target_partitions(scan_groups(ctx));
-        let config = ListingTableConfig::new_with_multi_paths(urls)
-            .with_listing_options(options)
-            .with_schema(self.file_schema.clone());
-        let table = ListingTable::try_new(config).map_err(query_err)?;
-        let df = ctx.read_table(Arc::new(table)).map_err(query_err)?;
-        match &self.filter {
-            Some(f) => df.filter(f.clone()).map_err(query_err),
-            None => Ok(df),
-        }
-    }
-}
-
-/// The groups a listing table's files are dealt into: one locally (DataFusion then splits large
-/// files by byte range over the cores); on a cluster, the session's partitions, so that a table
-/// of many small files is spread over the executors' tasks too.
-fn scan_groups(ctx: &SessionContext) -> usize {
-    if crate::cluster::is_remote(ctx) {
-        ctx.state().config().target_partitions()
-    } else {
-        1
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension("");
+        self.read_listing(ctx, urls, options)
     }
 }
 
